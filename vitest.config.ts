@@ -1,0 +1,48 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// No telemetry, no Request.cf download, no update check from wrangler/miniflare code in this process.
+process.env.WRANGLER_SEND_METRICS ??= "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+process.env.WRANGLER_HIDE_BANNER ??= "true";
+
+export default defineConfig(async () => {
+	// Read D1 migrations in Node; test/integration/apply-migrations.ts applies them inside workerd.
+	const migrations = await readD1Migrations("./migrations");
+	return {
+		test: {
+			// CI reads the last line that summary-reporter prints ("N passed, N failed").
+			reporters: ["default", "./scripts/summary-reporter.ts"],
+			projects: [
+				{
+					// Pure protocol logic and policies, in plain Node.
+					test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"] },
+				},
+				{
+					// Routes, Durable Objects and storage inside workerd with real local bindings.
+					plugins: [
+						cloudflareTest({
+							wrangler: { configPath: "./wrangler.toml" },
+							miniflare: { bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test" } },
+						}),
+					],
+					test: {
+						name: "integration",
+						include: ["test/integration/**/*.test.ts"],
+						setupFiles: ["./test/integration/apply-migrations.ts"],
+					},
+				},
+				{
+					// Whole servers on 127.0.0.1 (wrangler createTestHarness or `npm start`), driven over HTTP.
+					test: {
+						name: "e2e",
+						environment: "node",
+						include: ["test/e2e/**/*.test.ts"],
+						testTimeout: 60_000,
+						hookTimeout: 90_000,
+					},
+				},
+			],
+		},
+	};
+});
