@@ -1,0 +1,18 @@
+// What the request context carries: bindings, validated config, and what auth middleware proved.
+// Middleware declares its variables here (STYLE.md: never `c.get('x' as any)`).
+
+import type { Config } from "../config";
+
+export interface AppVariables {
+	config: Config;
+	/** Set by user (and operator) auth. */
+	user: string;
+	device: string;
+	/** Set by X-Matrix server auth. */
+	origin: string;
+}
+
+export interface AppEnv {
+	Bindings: Env;
+	Variables: AppVariables;
+}
