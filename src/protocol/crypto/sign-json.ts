@@ -6,6 +6,8 @@ import { encodeBase64 } from "../json/base64";
 import { ed25519Sign, ed25519Verify, type SigningKey } from "./ed25519";
 
 type JsonRecord = Record<string, unknown>;
+/** `{ "<server>": { "<key id>": "<unpadded base64 signature>" } }` */
+type SignatureMap = Record<string, Record<string, string>>;
 
 /** The bytes that get signed: canonical JSON of the object without `signatures` and `unsigned`. */
 export function signingBytes(obj: JsonRecord): Uint8Array {
@@ -17,9 +19,9 @@ export function signingBytes(obj: JsonRecord): Uint8Array {
  * Returns a copy of `obj` with our signature added under `signatures[serverName][keyId]`,
  * keeping existing signatures and `unsigned` as they were.
  */
-export async function signJson<T extends JsonRecord>(obj: T, serverName: string, key: SigningKey): Promise<T> {
+export async function signJson<T extends JsonRecord>(obj: T, serverName: string, key: SigningKey): Promise<T & { signatures: SignatureMap }> {
 	const signature = await ed25519Sign(key, signingBytes(obj));
-	const existing = (obj.signatures ?? {}) as Record<string, Record<string, string>>;
+	const existing = (obj.signatures ?? {}) as SignatureMap;
 	return {
 		...obj,
 		signatures: { ...existing, [serverName]: { ...(existing[serverName] ?? {}), [key.keyId]: encodeBase64(signature) } },

@@ -8,6 +8,14 @@ export interface JsonObject {
 	[key: string]: JsonValue;
 }
 
+/**
+ * Any event as JSON, before its shape has been checked: what the redaction and hashing algorithms
+ * walk. Every `Pdu` is one.
+ */
+export interface EventJson {
+	[key: string]: JsonValue | undefined;
+}
+
 /** `{ "sha256": "<unpadded base64>" }` */
 export interface EventHashes {
 	sha256: string;
@@ -48,6 +56,15 @@ export interface PduV3 extends PduBase {
 }
 
 export type Pdu = PduV1 | PduV3;
+
+/** `P` with `hashes` and `signatures` optional (the mapped type keeps P's other keys and index signature). */
+type WithoutProof<P> = { [K in keyof P as K extends "hashes" | "signatures" ? never : K]: P[K] } & {
+	hashes?: Record<string, string>;
+	signatures?: Signatures;
+};
+
+/** A PDU as built before `signEvent` adds its content hash and signature (it keeps any already there). */
+export type PduDraft = WithoutProof<PduV1> | WithoutProof<PduV3>;
 
 /** A PDU with its event ID known (computed for v3+, read for v1/v2): what auth and state res work on. */
 export interface RoomEvent {

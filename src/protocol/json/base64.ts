@@ -43,7 +43,7 @@ export function encodeBase64Url(bytes: Uint8Array): string {
  * Decodes standard or URL-safe Base64, padded or not. Returns undefined for anything else
  * (bad characters, impossible length), so callers decide which Matrix error applies.
  */
-export function decodeBase64(text: string): Uint8Array | undefined {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
 	let end = text.length;
 	while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
 	if (text.length - end > 2 || (text.length !== end && text.length % 4 !== 0)) return undefined;
