@@ -1,5 +1,262 @@
-// Placeholder shape; the worker-shell engineer replaces this file with loadConfig(env).
+// The validated settings: loadConfig reads every wrangler var and secret once and reports all problems together.
+// Handlers read `c.get("config")`, never raw env strings. Settings are listed in README.md, "Configuration".
+// Server names: https://spec.matrix.org/latest/appendices/#server-name
+// Signing keys: https://spec.matrix.org/latest/server-server-api/#publishing-keys
+
+import { decodeBase64 } from "../protocol/json/base64";
+import { isEd25519KeyId, parseServerName } from "../protocol/federation/server-name";
+
+export type Environment = "development" | "test" | "production";
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** The room versions we create rooms in (and so may be the default): those whose rules we implement and test. */
+export const CREATABLE_ROOM_VERSIONS = ["10", "11", "12"] as const;
+export type CreatableRoomVersion = (typeof CREATABLE_ROOM_VERSIONS)[number];
+
+/** Every setting loadConfig reads; scripts/settings.mjs passes the same names through `npm start`. */
+export const SETTING_NAMES = [
+	"SERVER_NAME",
+	"ENVIRONMENT",
+	"PUBLIC_BASEURL",
+	"ENABLE_REGISTRATION",
+	"ENCRYPT_NEW_ROOMS",
+	"DEFAULT_ROOM_VERSION",
+	"MAX_UPLOAD_BYTES",
+	"FEDERATION_INSECURE_LOOPBACK",
+	"FEDERATION_CA_FILE",
+	"WELL_KNOWN_SERVER",
+	"SIGNING_KEY",
+	"OLD_VERIFY_KEYS",
+	"KEY_VALIDITY_MS",
+	"LOG_LEVEL",
+] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+/** What loadConfig reads: the worker's `env` (bindings other than these are ignored) or a plain object in tests. */
+export type ConfigSource = { readonly [K in SettingName]?: unknown };
+
+/** A key we used to sign with, published in `old_verify_keys`. */
+export interface OldVerifyKey {
+	/** Unpadded base64 of the 32-byte Ed25519 public key. */
+	key: string;
+	expired_ts: number;
+}
+
 export interface Config {
+	/** As configured, port included when given, e.g. `example.org` or `localhost:8787`. */
 	serverName: string;
-	environment: "development" | "test" | "production";
+	environment: Environment;
+	/** Client base URL without a trailing slash, published in `/.well-known/matrix/client`. */
+	publicBaseUrl: string;
+	enableRegistration: boolean;
+	encryptNewRooms: boolean;
+	defaultRoomVersion: CreatableRoomVersion;
+	maxUploadBytes: number;
+	/** Lets `127.0.0.1:PORT` / `localhost:PORT` servers federate over plain HTTP. Never in production. */
+	federationInsecureLoopback: boolean;
+	federationCaFile: string | undefined;
+	/** `host:port` delegation served at `/.well-known/matrix/server`. */
+	wellKnownServer: string | undefined;
+	/** The configured signing key (SIGNING_KEY); undefined means "generate one and keep it in D1". */
+	signingKey: { keyId: string; seed: Uint8Array } | undefined;
+	oldVerifyKeys: Readonly<Record<string, OldVerifyKey>>;
+	/** How far in the future `valid_until_ts` of our key response lies. */
+	keyValidityMs: number;
+	logLevel: LogLevel;
+}
+
+/** Thrown once with every problem found, so an operator fixes the whole configuration in one go. */
+export class ConfigError extends Error {
+	readonly problems: readonly string[];
+	constructor(problems: string[]) {
+		super(`invalid configuration:\n- ${problems.join("\n- ")}`);
+		this.name = "ConfigError";
+		this.problems = problems;
+	}
+}
+
+const MIB = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Room versions 5+: "Servers MUST use the lesser of valid_until_ts and 7 days into the future", so more is useless. */
+const MAX_KEY_VALIDITY_MS = 7 * DAY_MS;
+
+/** Validates every setting. Throws one ConfigError listing each bad setting (never echoing secret values). */
+export function loadConfig(env: ConfigSource): Config {
+	const problems: string[] = [];
+	const r = new Reader(env, problems);
+
+	const serverNameText = r.text("SERVER_NAME");
+	let serverName = "";
+	if (serverNameText === undefined) problems.push("SERVER_NAME is required");
+	else if (!parseServerName(serverNameText)) problems.push(`SERVER_NAME is not a valid server name: ${JSON.stringify(serverNameText)}`);
+	else serverName = serverNameText;
+
+	const environment = r.oneOf("ENVIRONMENT", ["development", "test", "production"] as const, "development");
+	const federationInsecureLoopback = r.bool("FEDERATION_INSECURE_LOOPBACK", false);
+	if (environment === "production" && federationInsecureLoopback) {
+		problems.push("FEDERATION_INSECURE_LOOPBACK=true is refused when ENVIRONMENT=production");
+	}
+
+	const signingKey = parseSigningKey(r.text("SIGNING_KEY"), problems);
+	if (environment === "production" && r.text("SIGNING_KEY") === undefined) {
+		problems.push("SIGNING_KEY is required when ENVIRONMENT=production (wrangler secret put SIGNING_KEY)");
+	}
+
+	const wellKnownServer = r.text("WELL_KNOWN_SERVER");
+	if (wellKnownServer !== undefined && parseServerName(wellKnownServer)?.port === undefined) {
+		problems.push(`WELL_KNOWN_SERVER must be host:port, got ${JSON.stringify(wellKnownServer)}`);
+	}
+
+	const keyValidityMs = r.int("KEY_VALIDITY_MS", 7 * DAY_MS);
+	if (keyValidityMs < 1 || keyValidityMs > MAX_KEY_VALIDITY_MS) {
+		problems.push(`KEY_VALIDITY_MS must be between 1 and ${MAX_KEY_VALIDITY_MS} (7 days), got ${keyValidityMs}`);
+	}
+	const maxUploadBytes = r.int("MAX_UPLOAD_BYTES", 50 * MIB);
+	if (maxUploadBytes < 1) problems.push("MAX_UPLOAD_BYTES must be at least 1");
+
+	const config: Config = {
+		serverName,
+		environment,
+		publicBaseUrl: publicBaseUrl(r.text("PUBLIC_BASEURL"), serverName, problems),
+		enableRegistration: r.bool("ENABLE_REGISTRATION", false),
+		encryptNewRooms: r.bool("ENCRYPT_NEW_ROOMS", true),
+		defaultRoomVersion: r.oneOf("DEFAULT_ROOM_VERSION", CREATABLE_ROOM_VERSIONS, "11"),
+		maxUploadBytes,
+		federationInsecureLoopback,
+		federationCaFile: r.text("FEDERATION_CA_FILE"),
+		wellKnownServer,
+		signingKey,
+		oldVerifyKeys: parseOldVerifyKeys(r.text("OLD_VERIFY_KEYS"), problems),
+		keyValidityMs,
+		logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
+	};
+	if (problems.length > 0) throw new ConfigError(problems);
+	return config;
+}
+
+/** Reads one setting at a time, recording problems instead of throwing so all of them get reported. */
+class Reader {
+	constructor(
+		private readonly env: ConfigSource,
+		private readonly problems: string[],
+	) {}
+
+	/** The setting as a string, or undefined when unset or empty (an empty env var means "use the default"). */
+	text(name: SettingName): string | undefined {
+		const value = this.env[name];
+		if (value === undefined || value === null || value === "") return undefined;
+		// wrangler.toml [vars] may hold numbers and booleans; they mean the same as their text.
+		if (typeof value === "number" || typeof value === "boolean") return String(value);
+		if (typeof value === "string") return value.trim();
+		this.problems.push(`${name} must be a string`);
+		return undefined;
+	}
+
+	bool(name: SettingName, fallback: boolean): boolean {
+		const value = this.text(name);
+		if (value === undefined) return fallback;
+		if (value === "true" || value === "1") return true;
+		if (value === "false" || value === "0") return false;
+		this.problems.push(`${name} must be true, false, 1 or 0, got ${JSON.stringify(value)}`);
+		return fallback;
+	}
+
+	int(name: SettingName, fallback: number): number {
+		const value = this.text(name);
+		if (value === undefined) return fallback;
+		const n = Number(value);
+		if (/^\d+$/.test(value) && Number.isSafeInteger(n)) return n;
+		this.problems.push(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+		return fallback;
+	}
+
+	oneOf<const T extends string>(name: SettingName, allowed: readonly T[], fallback: T): T {
+		const value = this.text(name);
+		if (value === undefined) return fallback;
+		const found = allowed.find((a) => a === value);
+		if (found !== undefined) return found;
+		this.problems.push(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+		return fallback;
+	}
+}
+
+/** Loopback names get plain HTTP by default (local development); everything else HTTPS. */
+function isLoopbackHost(host: string): boolean {
+	const h = host.toLowerCase();
+	return h === "localhost" || h.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(h) || h === "[::1]";
+}
+
+function publicBaseUrl(value: string | undefined, serverName: string, problems: string[]): string {
+	if (value === undefined) {
+		const parts = parseServerName(serverName);
+		if (!parts) return "";
+		return `${isLoopbackHost(parts.host) ? "http" : "https"}://${serverName}`;
+	}
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		problems.push(`PUBLIC_BASEURL is not a URL: ${JSON.stringify(value)}`);
+		return "";
+	}
+	if (url.protocol !== "https:" && url.protocol !== "http:") problems.push("PUBLIC_BASEURL must be an http(s) URL");
+	if (url.search !== "" || url.hash !== "") problems.push("PUBLIC_BASEURL must not carry a query or fragment");
+	return value.replace(/\/+$/, "");
+}
+
+/** Synapse's signing key file format: `ed25519 <version> <unpadded base64 32-byte seed>`. */
+function parseSigningKey(value: string | undefined, problems: string[]): Config["signingKey"] {
+	if (value === undefined) return undefined;
+	const [algorithm, version, seedText, ...rest] = value.split(/\s+/);
+	const keyId = `${algorithm}:${version}`;
+	const seed = seedText === undefined ? undefined : decodeBase64(seedText);
+	// The message names the expected shape only: the value is a secret.
+	if (rest.length > 0 || algorithm !== "ed25519" || !isEd25519KeyId(keyId) || !seed || seed.length !== 32) {
+		problems.push("SIGNING_KEY must be `ed25519 <version [a-zA-Z0-9_]> <unpadded base64 of a 32-byte seed>`");
+		return undefined;
+	}
+	return { keyId, seed };
+}
+
+/** `{"ed25519:x": {"key": "<base64>", "expired_ts": 123}}` */
+function parseOldVerifyKeys(value: string | undefined, problems: string[]): Record<string, OldVerifyKey> {
+	if (value === undefined) return {};
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(value);
+	} catch {
+		problems.push("OLD_VERIFY_KEYS is not valid JSON");
+		return {};
+	}
+	if (!isRecord(parsed)) {
+		problems.push("OLD_VERIFY_KEYS must be a JSON object keyed by key ID");
+		return {};
+	}
+	const keys: Record<string, OldVerifyKey> = {};
+	for (const [keyId, entry] of Object.entries(parsed)) {
+		const key = isRecord(entry) ? entry.key : undefined;
+		const expiredTs = isRecord(entry) ? entry.expired_ts : undefined;
+		if (!isEd25519KeyId(keyId)) problems.push(`OLD_VERIFY_KEYS: ${JSON.stringify(keyId)} is not an ed25519 key ID`);
+		else if (typeof key !== "string" || decodeBase64(key)?.length !== 32) problems.push(`OLD_VERIFY_KEYS[${keyId}].key must be base64 of 32 bytes`);
+		else if (typeof expiredTs !== "number" || !Number.isSafeInteger(expiredTs) || expiredTs < 0) {
+			problems.push(`OLD_VERIFY_KEYS[${keyId}].expired_ts must be a timestamp in milliseconds`);
+		} else keys[keyId] = { key, expired_ts: expiredTs };
+	}
+	return keys;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const memo = new WeakMap<object, Config>();
+
+/** loadConfig, memoised per isolate for each env object (the worker's env lives as long as the isolate). */
+export function getConfig(env: ConfigSource): Config {
+	let config = memo.get(env);
+	if (!config) {
+		config = loadConfig(env);
+		memo.set(env, config);
+	}
+	return config;
 }
