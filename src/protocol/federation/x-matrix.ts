@@ -53,6 +53,33 @@ export function parseXMatrixHeader(value: string): XMatrixAuth | undefined {
 	return destination === undefined ? { origin, key, sig } : { origin, destination, key, sig };
 }
 
+/**
+ * Parses every X-Matrix credential in an Authorization field value. Fetch joins repeated headers
+ * with ", " (and a sender may list several credentials in one header), so the value is split
+ * before each `X-Matrix ` that follows a comma outside quotes. Malformed credentials are dropped.
+ */
+export function parseXMatrixHeaders(value: string): XMatrixAuth[] {
+	const starts = [0];
+	let quoted = false;
+	for (let i = 0; i < value.length; i++) {
+		const ch = value.charAt(i);
+		if (quoted && ch === "\\") i++;
+		else if (ch === '"') quoted = !quoted;
+		else if (!quoted && ch === ",") {
+			let j = i + 1;
+			while (WS.test(value.charAt(j))) j++;
+			if (value.slice(j, j + SCHEME.length).toLowerCase() === SCHEME && WS.test(value.charAt(j + SCHEME.length))) starts.push(j);
+		}
+	}
+	const found: XMatrixAuth[] = [];
+	starts.forEach((start, n) => {
+		const end = n + 1 < starts.length ? starts[n + 1]! : value.length;
+		const auth = parseXMatrixHeader(value.slice(start, end)); // the trailing ", " is an empty list element
+		if (auth) found.push(auth);
+	});
+	return found;
+}
+
 /** `name=value` pairs separated by commas; undefined on a syntax error or a repeated name. */
 function parseParams(text: string): Map<string, string> | undefined {
 	const params = new Map<string, string>();

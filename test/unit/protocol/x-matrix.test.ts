@@ -6,6 +6,7 @@ import { isValidServerName, parseServerName } from "../../../src/protocol/federa
 import {
 	formatXMatrixHeader,
 	parseXMatrixHeader,
+	parseXMatrixHeaders,
 	requestSigningPayload,
 	signRequest,
 	verifyRequest,
@@ -76,6 +77,30 @@ describe("parseXMatrixHeader", () => {
 		["an empty string", ""],
 	])("rejects %s", (_label, header) => {
 		expect(parseXMatrixHeader(header)).toBeUndefined();
+	});
+});
+
+describe("parseXMatrixHeaders", () => {
+	it("splits repeated headers that fetch joined with a comma", () => {
+		const joined = 'X-Matrix origin="o",key="ed25519:a",sig="s1", X-Matrix origin=o,key=ed25519:b,sig=s2';
+		expect(parseXMatrixHeaders(joined)).toEqual([
+			{ origin: "o", key: "ed25519:a", sig: "s1" },
+			{ origin: "o", key: "ed25519:b", sig: "s2" },
+		]);
+	});
+
+	it("does not split inside quoted values and drops malformed credentials", () => {
+		const joined = 'X-Matrix origin="a, X-Matrix b",key="ed25519:a",sig="s1",Bearer xyz, X-Matrix origin=o';
+		expect(parseXMatrixHeaders(joined)).toEqual([]);
+		expect(parseXMatrixHeaders('X-Matrix origin="a, X-Matrix b",key="ed25519:a",sig="s1"')).toEqual([
+			{ origin: "a, X-Matrix b", key: "ed25519:a", sig: "s1" },
+		]);
+		expect(parseXMatrixHeaders('X-Matrix origin=o, X-Matrix origin="p",key="ed25519:k",sig="s"')).toEqual([{ origin: "p", key: "ed25519:k", sig: "s" }]);
+	});
+
+	it("returns one credential for a single header", () => {
+		expect(parseXMatrixHeaders('X-Matrix origin="o",key="ed25519:a",sig="s"')).toHaveLength(1);
+		expect(parseXMatrixHeaders("")).toEqual([]);
 	});
 });
 
