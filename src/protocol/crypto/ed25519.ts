@@ -2,6 +2,7 @@
 // Spec: https://spec.matrix.org/latest/appendices/#signing-json (ed25519 is the only algorithm in use).
 
 import { decodeBase64, encodeBase64 } from "../json/base64";
+import { toArrayBufferView } from "./bytes";
 
 /** A Matrix signing key: `ed25519:<version>` plus the key pair. The seed never leaves this object. */
 export interface SigningKey {
@@ -32,7 +33,7 @@ export async function signingKeyFromSeed(keyId: string, seed: Uint8Array): Promi
 }
 
 export async function ed25519Sign(key: SigningKey, message: Uint8Array): Promise<Uint8Array> {
-	return new Uint8Array(await crypto.subtle.sign("Ed25519", key.privateKey, arrayBufferView(message)));
+	return new Uint8Array(await crypto.subtle.sign("Ed25519", key.privateKey, toArrayBufferView(message)));
 }
 
 /** Verifies with a raw public key given as unpadded base64. Malformed keys or signatures verify false. */
@@ -42,13 +43,8 @@ export async function ed25519Verify(publicKeyBase64: string, signatureBase64: st
 	if (!pub || pub.length !== 32 || !sig || sig.length !== 64) return false;
 	try {
 		const key = await crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]);
-		return await crypto.subtle.verify("Ed25519", key, sig, arrayBufferView(message));
+		return await crypto.subtle.verify("Ed25519", key, sig, toArrayBufferView(message));
 	} catch {
 		return false;
 	}
-}
-
-/** WebCrypto's DOM typings refuse views that might sit on a SharedArrayBuffer; copy those that might. */
-function arrayBufferView(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-	return bytes.buffer instanceof ArrayBuffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
 }

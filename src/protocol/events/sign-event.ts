@@ -5,6 +5,7 @@
 import { ed25519Verify, type SigningKey } from "../crypto/ed25519";
 import { signingBytes, signJson } from "../crypto/sign-json";
 import { MatrixError } from "../errors";
+import { serverNameOf } from "../ids/server-name-of";
 import type { RoomVersionRules } from "../room-versions/rules";
 import { checkContentHash, computeContentHash } from "./hashes";
 import type { EventJson, JsonValue, Pdu, PduDraft } from "./pdu";
@@ -38,13 +39,13 @@ export function requiredServerSignatures(event: EventJson, rules: RoomVersionRul
 	const isMember = event.type === "m.room.member";
 
 	const isThirdPartyInvite = isMember && membership === "invite" && objectOrUndefined(content?.third_party_invite) !== undefined;
-	if (!isThirdPartyInvite) servers.add(serverNameOf(event.sender, "sender"));
+	if (!isThirdPartyInvite) servers.add(requireServerName(event.sender, "sender"));
 
-	if (rules.eventIdFormat === "server-generated") servers.add(serverNameOf(event.event_id, "event_id"));
+	if (rules.eventIdFormat === "server-generated") servers.add(requireServerName(event.event_id, "event_id"));
 
 	const authoriser = content?.join_authorised_via_users_server;
 	if (rules.auth.restrictedJoinRule && isMember && membership === "join" && authoriser !== undefined) {
-		servers.add(serverNameOf(authoriser, "join_authorised_via_users_server"));
+		servers.add(requireServerName(authoriser, "join_authorised_via_users_server"));
 	}
 	return [...servers];
 }
@@ -148,13 +149,11 @@ function malformed(error: string): VerifyEventResult {
 	return { verdict: "drop", reason: "malformed", error };
 }
 
-/** The server name of a user ID or v1/v2 event ID: everything after the first colon. */
-function serverNameOf(id: JsonValue | undefined, field: string): string {
-	const colon = typeof id === "string" ? id.indexOf(":") : -1;
-	if (typeof id !== "string" || colon < 0 || colon === id.length - 1) {
-		throw new MatrixError("M_BAD_JSON", `${field} has no server name`);
-	}
-	return id.slice(colon + 1);
+/** The server name of a user ID or v1/v2 event ID, which must have a valid one. */
+function requireServerName(id: JsonValue | undefined, field: string): string {
+	const server = typeof id === "string" ? serverNameOf(id) : undefined;
+	if (server === undefined) throw new MatrixError("M_BAD_JSON", `${field} has no valid server name`);
+	return server;
 }
 
 function objectOrUndefined(value: JsonValue | undefined): { [key: string]: JsonValue } | undefined {

@@ -80,7 +80,7 @@ describe("spec appendix event signing vectors", () => {
 		// Vector 0 has no event_id, which v1/v2 events need before anyone can verify them.
 		const valid = rules.eventIdFormat !== "server-generated" || typeof signed.event_id === "string";
 		expect(await verifyEvent(signed, rules, keyLookup)).toEqual(
-			valid ? { verdict: "ok" } : { verdict: "drop", reason: "malformed", error: "event_id has no server name" },
+			valid ? { verdict: "ok" } : { verdict: "drop", reason: "malformed", error: "event_id has no valid server name" },
 		);
 	});
 
