@@ -28,8 +28,12 @@ export async function signEvent(draft: PduDraft, serverName: string, key: Signin
  * - the `sender`'s server, unless the event is an invite made from a third-party invite (the sender
  *   must match the 3pid invite, but the server sending the event may be another);
  * - in rooms whose event IDs are server-generated (v1, v2), the server that created the `event_id`;
- * - for restricted joins (v8+), the server of `join_authorised_via_users_server`, which vouched for
- *   the join (room v8 auth rule 4.3.5, checked here as Synapse and ruma do).
+ * - from v8 (`restrictedJoinRule`), for an `m.room.member` event whose content has
+ *   `join_authorised_via_users_server`, that user's server, which vouched for a restricted join.
+ *   This is the v8 auth rule "If content has a join_authorised_via_users_server property: if the event
+ *   is not validly signed by the homeserver of the user ID denoted by the key, reject", which names no
+ *   membership; ruma checks it here for the same reason. (Synapse's signature step checks it for joins
+ *   only and its auth step the signature's presence for any membership.) The auth rules can rely on it.
  * Throws M_BAD_JSON when an ID it needs is malformed.
  */
 export function requiredServerSignatures(event: EventJson, rules: RoomVersionRules): string[] {
@@ -44,7 +48,7 @@ export function requiredServerSignatures(event: EventJson, rules: RoomVersionRul
 	if (rules.eventIdFormat === "server-generated") servers.add(requireServerName(event.event_id, "event_id"));
 
 	const authoriser = content?.join_authorised_via_users_server;
-	if (rules.auth.restrictedJoinRule && isMember && membership === "join" && authoriser !== undefined) {
+	if (rules.auth.restrictedJoinRule && isMember && authoriser !== undefined) {
 		servers.add(requireServerName(authoriser, "join_authorised_via_users_server"));
 	}
 	return [...servers];

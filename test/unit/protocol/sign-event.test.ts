@@ -80,12 +80,14 @@ describe("requiredServerSignatures", () => {
 		// A join that carries third_party_invite (accepting one) still needs the sender's server.
 		expect(required(member("join", { third_party_invite: { display_name: "c" } }), ROOM_V10)).toEqual(["x.example"]);
 	});
-	it("adds the authorising server of a restricted join from v8", () => {
+	it("adds the server of join_authorised_via_users_server on member events from v8", () => {
 		const join = member("join", { join_authorised_via_users_server: "@bob:z.example" });
 		expect(required(join, ROOM_V7)).toEqual(["x.example"]);
 		expect(required(join, ROOM_V8)).toEqual(["x.example", "z.example"]);
 		expect(required(join, ROOM_V12)).toEqual(["x.example", "z.example"]);
-		expect(required(member("leave", { join_authorised_via_users_server: "@bob:z.example" }), ROOM_V10)).toEqual(["x.example"]);
+		// The v8 auth rule names no membership: any member event carrying the key needs that signature.
+		expect(required(member("leave", { join_authorised_via_users_server: "@bob:z.example" }), ROOM_V10)).toEqual(["x.example", "z.example"]);
+		expect(required(draft({ content: { join_authorised_via_users_server: "@bob:z.example" } }), ROOM_V10)).toEqual(["x.example"]);
 		expect(required(member("join", { join_authorised_via_users_server: "@bob:x.example" }), ROOM_V10)).toEqual(["x.example"]);
 	});
 	it.each([
@@ -222,6 +224,13 @@ describe("verifyEvent", () => {
 		expect(await verifyEvent(byBoth, ROOM_V9, lookup)).toEqual({ verdict: "ok" });
 		// v7 has no restricted joins, so the sender's signature is enough.
 		expect(await verifyEvent(await sign(join, "x.example", ROOM_V7), ROOM_V7, lookup)).toEqual({ verdict: "ok" });
+	});
+
+	it("signs and verifies a v12 create event, which has no room_id", async () => {
+		const { room_id: _r, ...create } = draft({ type: "m.room.create", state_key: "", content: { room_version: "12" }, prev_events: [], auth_events: [] });
+		const signed = await sign(create, "x.example", ROOM_V12);
+		expect(signed).not.toHaveProperty("room_id");
+		expect(await verifyEvent(signed, ROOM_V12, lookup)).toEqual({ verdict: "ok" });
 	});
 
 	it("does not need the sender's server for an invite from a third-party invite", async () => {
