@@ -10,6 +10,8 @@ export interface AppVariables {
 	device: string;
 	/** Set by X-Matrix server auth. */
 	origin: string;
+	/** The mounted endpoint's body limit, read by readJsonBody; unset outside mounted endpoints. */
+	maxBodyBytes?: number;
 }
 
 export interface AppEnv {

@@ -1,5 +1,5 @@
 // Endpoints are data: each declares method, path, auth and rate limit; mounting enforces them.
-// See ARCHITECTURE.md "Endpoints are data" and test/integration/router-walk.test.ts.
+// See ARCHITECTURE.md "Endpoints are data", mount-endpoints.ts and test/integration/router-walk.test.ts.
 
 import type { Handler } from "hono";
 import type { AppEnv } from "./context";
@@ -13,6 +13,8 @@ import type { AppEnv } from "./context";
  * - authority: a signed lawful-access order (issue: lawful-access export)
  */
 export type AuthKind = "none" | "user" | "server" | "operator" | "authority";
+
+export const AUTH_KINDS: readonly AuthKind[] = ["none", "user", "server", "operator", "authority"];
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -30,5 +32,7 @@ export interface Endpoint {
 	path: string;
 	auth: AuthKind;
 	rateLimit: RateLimit | null;
+	/** Largest request body readJsonBody accepts here; default DEFAULT_MAX_JSON_BYTES (1 MiB). */
+	maxBodyBytes?: number;
 	handler: Handler<AppEnv>;
 }

@@ -1,0 +1,44 @@
+// Composition root of the HTTP side: config, CORS, the endpoint table with its auth, 404/405, one error handler.
+// CORS: https://spec.matrix.org/latest/client-server-api/#web-browser-clients
+
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { authenticateServer } from "../bridge/auth/x-matrix-auth";
+import { endpoints } from "./endpoints";
+import { refuseAuthority, requireOperator } from "./http/auth-operator";
+import { authenticateUser } from "./http/auth-user";
+import { configMiddleware } from "./http/config-middleware";
+import type { AppEnv } from "./http/context";
+import type { Endpoint } from "./http/endpoint";
+import { handleError } from "./http/error-handler";
+import { type AuthMiddlewares, mountEndpoints } from "./http/mount-endpoints";
+
+/** Each AuthKind's proof, in order. Mounting applies exactly this; nothing is authorised by path. */
+export const AUTH_MIDDLEWARES: AuthMiddlewares = {
+	none: [],
+	user: [authenticateUser],
+	server: [authenticateServer],
+	operator: [authenticateUser, requireOperator],
+	authority: [refuseAuthority],
+};
+
+/** The headers the spec asks every Client-Server response (and the preflight) to carry. */
+const matrixCors = cors({
+	origin: "*",
+	allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+	allowHeaders: ["X-Requested-With", "Content-Type", "Authorization"],
+});
+
+/** Builds the app around a given endpoint table; tests mount their own small tables through this too. */
+export function buildApp(table: readonly Endpoint[], auth: AuthMiddlewares = AUTH_MIDDLEWARES): Hono<AppEnv> {
+	const app = new Hono<AppEnv>();
+	// CORS first: a preflight (OPTIONS) needs neither config nor auth, and errors keep the CORS headers.
+	app.use("/_matrix/*", matrixCors);
+	app.use("/.well-known/matrix/*", matrixCors);
+	app.use("*", configMiddleware);
+	mountEndpoints(app, table, auth);
+	app.onError(handleError);
+	return app;
+}
+
+export const app = buildApp(endpoints);

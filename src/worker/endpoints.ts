@@ -1,0 +1,16 @@
+// The endpoint table: every route the worker serves, one array per spec area. To add an area,
+// import its array and spread it here (one line each); app.ts mounts the whole list.
+
+import { version } from "../../package.json";
+import { keyServerEndpoints } from "../bridge/routes/key-server";
+import { federationVersionEndpoints } from "../bridge/routes/version";
+import { versionsEndpoints } from "./client/versions";
+import { wellKnownEndpoints } from "./client/well-known";
+import type { Endpoint } from "./http/endpoint";
+
+export const endpoints: readonly Endpoint[] = [
+	...versionsEndpoints,
+	...wellKnownEndpoints,
+	...keyServerEndpoints,
+	...federationVersionEndpoints(version),
+];
