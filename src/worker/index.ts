@@ -21,7 +21,7 @@ function kindOf(body: unknown): string | undefined {
 	return typeof body.kind === "string" ? body.kind : undefined;
 }
 
-async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+async function queue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
 	configureLogging(getConfig(env).logLevel);
 	for (const message of batch.messages) {
 		const kind = kindOf(message.body);
@@ -42,7 +42,7 @@ async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
 	}
 }
 
-async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
 	configureLogging(getConfig(env).logLevel);
 	// Housekeeping jobs (purges, key refresh) hang here as their issues land; until then the tick is only logged.
 	log.info("scheduled_tick", { cron: controller.cron, jobs: 0 });

@@ -1,13 +1,16 @@
 // The shell's own routes through the real worker: versions, both well-known documents,
-// our self-signed key response (before and after a rotation) and the federation version gate.
+// our self-signed key response (before and after a rotation), the federation version gate, and the
+// queue and cron entry points.
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { rotateServerKey } from "../../src/bridge/keys/server-key";
 import { verifyJson } from "../../src/protocol/crypto/sign-json";
 import type { MiddlewareHandler } from "hono";
 import pkg from "../../package.json";
 import { app, AUTH_MIDDLEWARES, buildApp } from "../../src/worker/app";
 import { endpoints } from "../../src/worker/endpoints";
+import worker from "../../src/worker/index";
 import type { AppEnv } from "../../src/worker/http/context";
 import { getConfig } from "../../src/worker/config";
 
@@ -125,5 +128,30 @@ describe("GET /_matrix/federation/v1/version", () => {
 		const signedIn = buildApp(endpoints, { ...AUTH_MIDDLEWARES, server: [asOrigin] });
 		const res = await signedIn.fetch(new Request("http://localhost/_matrix/federation/v1/version"), env);
 		expect(await res.json()).toEqual({ server: { name: "sealbridge", version: pkg.version } });
+	});
+});
+
+describe("queue and cron entry points", () => {
+	it("acknowledges (and logs, without the body) queue messages no consumer handles", async () => {
+		const warned = vi.spyOn(console, "warn").mockImplementation(() => {});
+		const batch = createMessageBatch<unknown>("sealbridge-federation-out", [
+			{ id: "m1", timestamp: new Date(), attempts: 1, body: { kind: "not_yet_wired", content: "secret" } },
+			{ id: "m2", timestamp: new Date(), attempts: 1, body: "no kind at all" },
+		]);
+		const ctx = createExecutionContext();
+		await worker.queue(batch, env, ctx);
+		const result = await getQueueResult(batch, ctx);
+		expect(result.explicitAcks.sort()).toEqual(["m1", "m2"]);
+		expect(result.retryMessages).toEqual([]);
+		const lines = warned.mock.calls.map((call) => String(call[0]));
+		expect(lines).toHaveLength(2);
+		expect(JSON.parse(lines[0]!)).toMatchObject({ event: "queue_message_unhandled", queue: "sealbridge-federation-out", message_id: "m1", kind: "not_yet_wired" });
+		expect(lines.join("\n")).not.toContain("secret");
+		warned.mockRestore();
+	});
+
+	it("runs the cron tick", async () => {
+		const ctx = createExecutionContext();
+		await expect(worker.scheduled(createScheduledController({ cron: "17 * * * *", scheduledTime: Date.now() }), env, ctx)).resolves.toBeUndefined();
 	});
 });
