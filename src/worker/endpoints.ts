@@ -2,6 +2,7 @@
 // import its array and spread it here (one line each); app.ts mounts the whole list.
 
 import { version } from "../../package.json";
+import { keyQueryEndpoints } from "../bridge/routes/key-query";
 import { keyServerEndpoints } from "../bridge/routes/key-server";
 import { federationVersionEndpoints } from "../bridge/routes/version";
 import { versionsEndpoints } from "./client/versions";
@@ -12,5 +13,6 @@ export const endpoints: readonly Endpoint[] = [
 	...versionsEndpoints,
 	...wellKnownEndpoints,
 	...keyServerEndpoints,
+	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),
 ];
