@@ -39,7 +39,9 @@ export const authenticateServer: MiddlewareHandler<AppEnv> = async (c, next) => 
 	const url = new URL(c.req.url);
 	const request = {
 		method: c.req.method,
-		// The request target as sent: path and query, without scheme and host.
+		// The request target as sent: path and query, without scheme and host. Workers hands us the
+		// URL already parsed, so a sender that put raw characters the URL parser percent-encodes
+		// (space, `"`, `<`, `>`, `{`, `}`) into its path would not verify; conforming senders encode them.
 		uri: url.pathname + url.search,
 		...(content === undefined ? {} : { content }),
 	};

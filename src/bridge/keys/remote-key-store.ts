@@ -31,11 +31,6 @@ export async function loadRemoteKey(db: D1Database, serverName: string, keyId: s
 	return row ? fromRow(row) : undefined;
 }
 
-export async function loadRemoteKeys(db: D1Database, serverName: string): Promise<ServerVerifyKey[]> {
-	const { results } = await db.prepare(`SELECT ${COLUMNS} FROM remote_server_keys WHERE server_name = ?1`).bind(serverName).all<KeyRow>();
-	return results.map(fromRow);
-}
-
 /**
  * Stores the keys of one verified response in one batch (a single D1 transaction).
  * A newer fetch replaces what an older one said about the same key ID, never the reverse.
