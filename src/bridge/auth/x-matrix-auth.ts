@@ -9,6 +9,9 @@ import type { AppEnv } from "../../worker/http/context";
 import { keyRingFor } from "../keys/key-ring";
 import { readRequestJson } from "./request-body";
 
+/** Each credential may cost a key fetch; a sender with one key per header never needs more. */
+const MAX_CREDENTIALS = 4;
+
 function unauthorized(message: string): MatrixError {
 	return new MatrixError("M_UNAUTHORIZED", message);
 }
@@ -30,9 +33,9 @@ export const authenticateServer: MiddlewareHandler<AppEnv> = async (c, next) => 
 
 	// "If this property is included, but the value does not match the receiving server's name, the
 	// receiving server must deny the request with an HTTP status code 401 Unauthorized."
-	const candidates = credentials.filter(
-		(auth) => (auth.destination === undefined || auth.destination === config.serverName) && isValidServerName(auth.origin) && isEd25519KeyId(auth.key),
-	);
+	const candidates = credentials
+		.filter((auth) => (auth.destination === undefined || auth.destination === config.serverName) && isValidServerName(auth.origin) && isEd25519KeyId(auth.key))
+		.slice(0, MAX_CREDENTIALS);
 	if (candidates.length === 0) throw unauthorized("No X-Matrix credential for this server");
 
 	const content = await readRequestJson(c);
