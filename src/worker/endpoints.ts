@@ -7,11 +7,13 @@ import { keyServerEndpoints } from "../bridge/routes/key-server";
 import { federationVersionEndpoints } from "../bridge/routes/version";
 import { versionsEndpoints } from "./client/versions";
 import { wellKnownEndpoints } from "./client/well-known";
+import { whoamiEndpoints } from "./client/whoami";
 import type { Endpoint } from "./http/endpoint";
 
 export const endpoints: readonly Endpoint[] = [
 	...versionsEndpoints,
 	...wellKnownEndpoints,
+	...whoamiEndpoints,
 	...keyServerEndpoints,
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),

@@ -1,8 +1,52 @@
-// Placeholder until the UserDO token work lands: refuses every request.
+// User authentication: turns an access token into `user` and `device` on the context.
+// Spec: https://spec.matrix.org/latest/client-server-api/#using-access-tokens
+// The token names its owner (access-token.ts), so this goes straight to that user's UserDO, which
+// holds only token hashes. Tokens are never logged, and a malformed one never reaches storage.
+
 import type { MiddlewareHandler } from "hono";
 import { MatrixError } from "../../protocol/errors";
+import { hashToken, parseAccessToken } from "../user/access-token";
 import type { AppEnv } from "./context";
 
-export const authenticateUser: MiddlewareHandler<AppEnv> = async () => {
-	throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
+/** Session records keep at most this much of a client-chosen header. */
+const MAX_USER_AGENT = 512;
+const MAX_IP = 64;
+
+/** Spec: an unknown or expired token is M_UNKNOWN_TOKEN; soft_logout false since we issue no refresh tokens. */
+function unknownToken(message: string): MatrixError {
+	return new MatrixError("M_UNKNOWN_TOKEN", message, { extra: { soft_logout: false } });
+}
+
+/**
+ * The token from `Authorization: Bearer` or the deprecated `access_token` query parameter (the spec
+ * still requires servers to accept it). Giving both is refused rather than guessing which one counts.
+ */
+function extractToken(authorization: string | undefined, queryToken: string | undefined): string {
+	if (authorization !== undefined) {
+		if (queryToken !== undefined) {
+			throw new MatrixError("M_MISSING_TOKEN", "Mixing Authorization header and access_token query parameter");
+		}
+		const match = /^Bearer +(\S+) *$/i.exec(authorization);
+		if (match === null) throw new MatrixError("M_MISSING_TOKEN", "Invalid Authorization header");
+		return match[1]!;
+	}
+	if (queryToken === undefined || queryToken === "") throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
+	return queryToken;
+}
+
+export const authenticateUser: MiddlewareHandler<AppEnv> = async (c, next) => {
+	const token = extractToken(c.req.header("Authorization"), c.req.query("access_token"));
+	const parsed = parseAccessToken(token);
+	if (parsed === undefined) throw unknownToken("Unknown access token");
+	const userId = `@${parsed.localpart}:${c.get("config").serverName}`;
+	const ip = (c.req.header("CF-Connecting-IP") ?? "").slice(0, MAX_IP);
+	const userAgent = (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT);
+	const result = await c.env.USER.getByName(userId).authenticate(await hashToken(token), ip, userAgent, Date.now());
+	if (!result.ok) {
+		if (result.errcode === "M_UNKNOWN_TOKEN") throw unknownToken(result.error);
+		throw new MatrixError(result.errcode, result.error, result.status === undefined ? {} : { status: result.status });
+	}
+	c.set("user", result.value.user_id);
+	c.set("device", result.value.device_id);
+	await next();
 };

@@ -1,0 +1,261 @@
+// All SQL of the RoomDO: events as exact PDU JSON, DAG edges, state groups, current state, extremities.
+// Spec: https://spec.matrix.org/latest/server-server-api/#pdus
+// Callers wrap multi-step writes in `ctx.storage.transactionSync` (one event = one transaction).
+
+export interface RoomInfo {
+	room_id: string;
+	room_version: string;
+	/** The stream_ordering of the newest timeline event (0 before the first). */
+	stream_position: number;
+}
+
+export interface StateEntry {
+	type: string;
+	state_key: string;
+	event_id: string;
+}
+
+/** (type, state_key) → event ID; a null event ID in a delta removes the key. */
+export type StateDelta = Map<string, string | null>;
+export type StateMap = Map<string, string>;
+
+/** The map key of a (type, state_key) pair. NUL cannot occur in either, so the join is unambiguous. */
+export function stateKeyOf(type: string, stateKey: string): string {
+	return `${type}\u0000${stateKey}`;
+}
+
+function splitStateKey(key: string): [string, string] {
+	const i = key.indexOf("\u0000");
+	return [key.slice(0, i), key.slice(i + 1)];
+}
+
+export interface NewEvent {
+	event_id: string;
+	type: string;
+	state_key: string | undefined;
+	sender: string;
+	origin_server_ts: number;
+	depth: number;
+	/** The exact JSON text as signed or received. */
+	pdu: string;
+	prev_events: readonly string[];
+	auth_events: readonly string[];
+	outlier: boolean;
+	/** Set when the event failed auth; it is stored (others reference it) but never served as state. */
+	rejection_reason: string | null;
+	soft_failed: boolean;
+	received_ts: number;
+}
+
+/** Longest delta chain before a group is written as a full snapshot, bounding read cost. */
+const MAX_DELTA_DEPTH = 50;
+
+export class RoomStore {
+	constructor(private readonly storage: DurableObjectStorage) {}
+
+	private get sql(): SqlStorage {
+		return this.storage.sql;
+	}
+
+	getRoomInfo(): RoomInfo | null {
+		const rows = this.sql
+			.exec<{ room_id: string; room_version: string; stream_position: number }>(
+				"SELECT room_id, room_version, stream_position FROM room_meta WHERE singleton = 1",
+			)
+			.toArray();
+		return rows[0] ?? null;
+	}
+
+	/** Binds this object to its room. Fails (PK conflict) if the room was already initialised. */
+	initRoom(roomId: string, roomVersion: string, nowTs: number): void {
+		this.sql.exec(
+			"INSERT INTO room_meta (singleton, room_id, room_version, stream_position, created_ts) VALUES (1, ?, ?, 0, ?)",
+			roomId,
+			roomVersion,
+			nowTs,
+		);
+	}
+
+	getPdu(eventId: string): string | null {
+		const rows = this.sql.exec<{ pdu: string }>("SELECT pdu FROM events WHERE event_id = ?", eventId).toArray();
+		return rows[0]?.pdu ?? null;
+	}
+
+	hasEvent(eventId: string): boolean {
+		return this.sql.exec("SELECT 1 FROM events WHERE event_id = ?", eventId).toArray().length > 0;
+	}
+
+	/**
+	 * Stores an event and its DAG edges. Timeline events get the next stream ordering (returned);
+	 * outliers get none (null). Must run inside a transaction with the state and extremity updates.
+	 */
+	insertEvent(ev: NewEvent): number | null {
+		let ordering: number | null = null;
+		if (!ev.outlier) {
+			ordering = this.sql
+				.exec<{ stream_position: number }>(
+					"UPDATE room_meta SET stream_position = stream_position + 1 WHERE singleton = 1 RETURNING stream_position",
+				)
+				.one().stream_position;
+		}
+		this.sql.exec(
+			`INSERT INTO events (event_id, stream_ordering, depth, type, state_key, sender, origin_server_ts, pdu,
+				outlier, rejected, rejection_reason, soft_failed, received_ts)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ev.event_id,
+			ordering,
+			ev.depth,
+			ev.type,
+			ev.state_key ?? null,
+			ev.sender,
+			ev.origin_server_ts,
+			ev.pdu,
+			ev.outlier ? 1 : 0,
+			ev.rejection_reason === null ? 0 : 1,
+			ev.rejection_reason,
+			ev.soft_failed ? 1 : 0,
+			ev.received_ts,
+		);
+		for (const target of ev.prev_events) {
+			this.sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) VALUES (?, 'prev', ?)", ev.event_id, target);
+		}
+		for (const target of ev.auth_events) {
+			this.sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) VALUES (?, 'auth', ?)", ev.event_id, target);
+		}
+		return ordering;
+	}
+
+	/** The prev or auth event IDs an event references. */
+	getEdges(eventId: string, kind: "prev" | "auth"): string[] {
+		return this.sql
+			.exec<{ target_id: string }>(
+				"SELECT target_id FROM event_edges WHERE event_id = ? AND kind = ? ORDER BY target_id",
+				eventId,
+				kind,
+			)
+			.toArray()
+			.map((r) => r.target_id);
+	}
+
+	/**
+	 * Writes a state group as a delta on `prevGroup` (or a snapshot when there is none, or the chain
+	 * would grow past MAX_DELTA_DEPTH). Returns the new group's ID.
+	 */
+	createStateGroup(prevGroup: number | null, delta: StateDelta): number {
+		let base = prevGroup;
+		let depth = 0;
+		let entries: Map<string, string | null> = delta;
+		if (base !== null) {
+			depth = this.sql.exec<{ d: number }>("SELECT delta_depth AS d FROM state_groups WHERE id = ?", base).one().d + 1;
+			if (depth > MAX_DELTA_DEPTH) {
+				const full = this.getStateGroup(base);
+				applyDelta(full, delta);
+				entries = full;
+				base = null;
+				depth = 0;
+			}
+		} else {
+			// A snapshot lists only present keys; a removal from nothing is no entry at all.
+			entries = new Map([...delta].filter(([, id]) => id !== null));
+		}
+		const id = this.sql
+			.exec<{ id: number }>("INSERT INTO state_groups (prev_group, delta_depth) VALUES (?, ?) RETURNING id", base, depth)
+			.one().id;
+		for (const [key, eventId] of entries) {
+			const [type, stateKey] = splitStateKey(key);
+			this.sql.exec(
+				"INSERT INTO state_group_entries (group_id, type, state_key, event_id) VALUES (?, ?, ?, ?)",
+				id,
+				type,
+				stateKey,
+				eventId,
+			);
+		}
+		return id;
+	}
+
+	/** The full state of a group, following its delta chain back to the snapshot. */
+	getStateGroup(groupId: number): StateMap {
+		const chain: number[] = [];
+		for (let g: number | null = groupId; g !== null; ) {
+			chain.push(g);
+			g = this.sql.exec<{ prev_group: number | null }>("SELECT prev_group FROM state_groups WHERE id = ?", g).one().prev_group;
+		}
+		const state: StateMap = new Map();
+		for (const g of chain.reverse()) {
+			const delta: StateDelta = new Map();
+			for (const row of this.sql.exec<{ type: string; state_key: string; event_id: string | null }>(
+				"SELECT type, state_key, event_id FROM state_group_entries WHERE group_id = ?",
+				g,
+			)) {
+				delta.set(stateKeyOf(row.type, row.state_key), row.event_id);
+			}
+			applyDelta(state, delta);
+		}
+		return state;
+	}
+
+	setEventState(eventId: string, stateBefore: number, stateAfter: number): void {
+		this.sql.exec(
+			"INSERT INTO event_state (event_id, state_before, state_after) VALUES (?, ?, ?)",
+			eventId,
+			stateBefore,
+			stateAfter,
+		);
+	}
+
+	getEventState(eventId: string): { state_before: number; state_after: number } | null {
+		const rows = this.sql
+			.exec<{ state_before: number; state_after: number }>(
+				"SELECT state_before, state_after FROM event_state WHERE event_id = ?",
+				eventId,
+			)
+			.toArray();
+		return rows[0] ?? null;
+	}
+
+	getCurrentStateIds(): StateEntry[] {
+		return this.sql
+			.exec<{ type: string; state_key: string; event_id: string }>(
+				"SELECT type, state_key, event_id FROM current_state ORDER BY type, state_key",
+			)
+			.toArray();
+	}
+
+	/** Applies a delta to current state (null removes the key). */
+	updateCurrentState(delta: StateDelta): void {
+		for (const [key, eventId] of delta) {
+			const [type, stateKey] = splitStateKey(key);
+			if (eventId === null) {
+				this.sql.exec("DELETE FROM current_state WHERE type = ? AND state_key = ?", type, stateKey);
+			} else {
+				this.sql.exec(
+					"INSERT INTO current_state (type, state_key, event_id) VALUES (?, ?, ?) ON CONFLICT (type, state_key) DO UPDATE SET event_id = excluded.event_id",
+					type,
+					stateKey,
+					eventId,
+				);
+			}
+		}
+	}
+
+	getForwardExtremities(): string[] {
+		return this.sql
+			.exec<{ event_id: string }>("SELECT event_id FROM forward_extremities ORDER BY event_id")
+			.toArray()
+			.map((r) => r.event_id);
+	}
+
+	/** A new timeline event replaces the extremities it references. */
+	replaceForwardExtremities(removed: readonly string[], added: readonly string[]): void {
+		for (const id of removed) this.sql.exec("DELETE FROM forward_extremities WHERE event_id = ?", id);
+		for (const id of added) this.sql.exec("INSERT OR IGNORE INTO forward_extremities (event_id) VALUES (?)", id);
+	}
+}
+
+function applyDelta(state: Map<string, string | null>, delta: StateDelta): void {
+	for (const [key, eventId] of delta) {
+		if (eventId === null) state.delete(key);
+		else state.set(key, eventId);
+	}
+}

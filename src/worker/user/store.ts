@@ -1,0 +1,125 @@
+// All SQL of the UserDO: the owner row, devices, access-token hashes and session records.
+// Spec: https://spec.matrix.org/latest/client-server-api/#client-authentication
+// Later issues add E2EE keys, to-device, account data and sync here (tables are in schema.ts).
+
+// Type aliases, not interfaces: SqlStorage.exec<T> needs row types with an implicit index signature.
+export type DeviceRecord = {
+	device_id: string;
+	display_name: string | null;
+	created_ts: number;
+	last_seen_ts: number | null;
+	last_seen_ip: string | null;
+	last_seen_user_agent: string | null;
+};
+
+export type TokenRecord = {
+	device_id: string;
+	expires_ts: number | null;
+};
+
+export type SessionRecord = {
+	device_id: string;
+	ip: string;
+	user_agent: string;
+	first_seen_ts: number;
+	last_seen_ts: number;
+};
+
+export class UserStore {
+	constructor(private readonly sql: SqlStorage) {}
+
+	getOwner(): string | null {
+		const rows = this.sql.exec<{ user_id: string }>("SELECT user_id FROM user_meta WHERE singleton = 1").toArray();
+		return rows[0]?.user_id ?? null;
+	}
+
+	setOwner(userId: string): void {
+		this.sql.exec("INSERT INTO user_meta (singleton, user_id) VALUES (1, ?)", userId);
+	}
+
+	getDevice(deviceId: string): DeviceRecord | null {
+		const rows = this.sql
+			.exec<DeviceRecord>("SELECT * FROM devices WHERE device_id = ?", deviceId)
+			.toArray();
+		return rows[0] ?? null;
+	}
+
+	insertDevice(deviceId: string, displayName: string | null, nowTs: number): void {
+		this.sql.exec(
+			"INSERT INTO devices (device_id, display_name, created_ts) VALUES (?, ?, ?)",
+			deviceId,
+			displayName,
+			nowTs,
+		);
+	}
+
+	listDevices(): DeviceRecord[] {
+		return this.sql
+			.exec<DeviceRecord>("SELECT * FROM devices ORDER BY device_id")
+			.toArray();
+	}
+
+	insertToken(tokenHash: string, deviceId: string, nowTs: number, expiresTs: number | null): void {
+		this.sql.exec(
+			"INSERT INTO access_tokens (token_hash, device_id, created_ts, expires_ts) VALUES (?, ?, ?, ?)",
+			tokenHash,
+			deviceId,
+			nowTs,
+			expiresTs,
+		);
+	}
+
+	getToken(tokenHash: string): TokenRecord | null {
+		const rows = this.sql
+			.exec<TokenRecord>(
+				"SELECT device_id, expires_ts FROM access_tokens WHERE token_hash = ?",
+				tokenHash,
+			)
+			.toArray();
+		return rows[0] ?? null;
+	}
+
+	/** Deletes one token hash; true if it existed. */
+	deleteToken(tokenHash: string): boolean {
+		return this.sql.exec("DELETE FROM access_tokens WHERE token_hash = ? RETURNING 1", tokenHash).toArray().length > 0;
+	}
+
+	/**
+	 * Records a use of (device, ip, user agent). The upsert writes only for a new triple or when the
+	 * last write is at least `throttleMs` old, so a busy client costs one row write a minute, not one
+	 * per request. Returns whether it wrote; the device's last-seen columns follow the same throttle.
+	 */
+	touchSession(deviceId: string, ip: string, userAgent: string, nowTs: number, throttleMs: number): boolean {
+		// RETURNING yields a row only when the insert or the update happened; rowsWritten would also count index writes.
+		const written = this.sql
+			.exec(
+				`INSERT INTO sessions (device_id, ip, user_agent, first_seen_ts, last_seen_ts) VALUES (?1, ?2, ?3, ?4, ?4)
+				ON CONFLICT (device_id, ip, user_agent) DO UPDATE SET last_seen_ts = excluded.last_seen_ts
+				WHERE excluded.last_seen_ts - sessions.last_seen_ts >= ?5
+				RETURNING 1`,
+				deviceId,
+				ip,
+				userAgent,
+				nowTs,
+				throttleMs,
+			)
+			.toArray().length;
+		if (written === 0) return false;
+		this.sql.exec(
+			"UPDATE devices SET last_seen_ts = ?, last_seen_ip = ?, last_seen_user_agent = ? WHERE device_id = ?",
+			nowTs,
+			ip,
+			userAgent,
+			deviceId,
+		);
+		return true;
+	}
+
+	listSessions(): SessionRecord[] {
+		return this.sql
+			.exec<SessionRecord>(
+				"SELECT device_id, ip, user_agent, first_seen_ts, last_seen_ts FROM sessions ORDER BY device_id, first_seen_ts",
+			)
+			.toArray();
+	}
+}

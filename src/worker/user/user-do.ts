@@ -1,0 +1,124 @@
+// UserDO: the single owner of one local user's devices, token hashes and sessions (keyed by user ID);
+// later also E2EE keys, to-device, account data and sync. See ARCHITECTURE.md "Who owns which data".
+// Spec: https://spec.matrix.org/latest/client-server-api/#client-authentication
+
+import { DurableObject } from "cloudflare:workers";
+import type { RpcResult } from "../../protocol/errors";
+import { migrateOnStart } from "../durable/migrations";
+import { hashToken, mintAccessToken } from "./access-token";
+import { USER_MIGRATIONS } from "./schema";
+import { type DeviceRecord, UserStore } from "./store";
+
+/** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
+export const SESSION_WRITE_INTERVAL_MS = 60_000;
+const DEVICE_ID_LENGTH = 10;
+const TOKEN_RANDOM_BYTES = 20;
+
+export interface AuthenticatedDevice {
+	user_id: string;
+	device_id: string;
+}
+
+function localpartOf(userId: string): string | undefined {
+	const colon = userId.indexOf(":");
+	return userId.startsWith("@") && colon > 1 ? userId.slice(1, colon) : undefined;
+}
+
+/** Ten upper-case letters, as Synapse makes them: easy to read out when verifying a device. */
+function randomDeviceId(): string {
+	let out = "";
+	while (out.length < DEVICE_ID_LENGTH) {
+		for (const b of crypto.getRandomValues(new Uint8Array(DEVICE_ID_LENGTH))) {
+			// 234 = 9 × 26: dropping larger bytes keeps every letter equally likely.
+			if (b < 234 && out.length < DEVICE_ID_LENGTH) out += String.fromCharCode(65 + (b % 26));
+		}
+	}
+	return out;
+}
+
+export class UserDO extends DurableObject<Env> {
+	private readonly store: UserStore;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.store = new UserStore(ctx.storage.sql);
+		migrateOnStart(ctx, USER_MIGRATIONS);
+	}
+
+	/**
+	 * Binds this object to `userId` on first use and refuses any other user ID afterwards: a caller that
+	 * routed to the wrong object is a bug, and answering for the wrong user would leak or corrupt data.
+	 */
+	private claimOwner(userId: string): RpcResult<string> {
+		const owner = this.store.getOwner();
+		if (owner === null) {
+			if (localpartOf(userId) === undefined) return { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid user ID" };
+			this.store.setOwner(userId);
+			return { ok: true, value: userId };
+		}
+		if (owner !== userId) return { ok: false, errcode: "M_UNKNOWN", error: "User object mismatch", status: 500 };
+		return { ok: true, value: owner };
+	}
+
+	/**
+	 * Creates a device (a random ID unless one is given). An existing device ID is reused unchanged,
+	 * as the spec asks of login with a known `device_id`.
+	 */
+	createDevice(userId: string, deviceId?: string, displayName?: string): RpcResult<{ device_id: string; created: boolean }> {
+		const owner = this.claimOwner(userId);
+		if (!owner.ok) return owner;
+		if (deviceId !== undefined && this.store.getDevice(deviceId) !== null) {
+			return { ok: true, value: { device_id: deviceId, created: false } };
+		}
+		let id = deviceId ?? randomDeviceId();
+		while (this.store.getDevice(id) !== null) id = randomDeviceId();
+		this.store.insertDevice(id, displayName ?? null, Date.now());
+		return { ok: true, value: { device_id: id, created: true } };
+	}
+
+	/** Mints a token for an existing device and stores only its hash. `expiresTs` null means no expiry. */
+	async issueAccessToken(userId: string, deviceId: string, expiresTs: number | null = null): Promise<RpcResult<string>> {
+		const localpart = localpartOf(userId);
+		if (localpart === undefined) return { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid user ID" };
+		const token = mintAccessToken(localpart, crypto.getRandomValues(new Uint8Array(TOKEN_RANDOM_BYTES)));
+		const tokenHash = await hashToken(token);
+		// Checks and insert run after the only await, so no other request can interleave between them.
+		const owner = this.claimOwner(userId);
+		if (!owner.ok) return owner;
+		if (this.store.getDevice(deviceId) === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown device" };
+		this.store.insertToken(tokenHash, deviceId, Date.now(), expiresTs);
+		return { ok: true, value: token };
+	}
+
+	/**
+	 * Resolves a token hash to its device and records where it was used (throttled). Unknown and
+	 * expired tokens both answer M_UNKNOWN_TOKEN; the HTTP layer adds `soft_logout: false`, since we
+	 * issue no refresh tokens that could revive a session.
+	 */
+	authenticate(tokenHash: string, ip: string, userAgent: string, nowTs: number): RpcResult<AuthenticatedDevice> {
+		const owner = this.store.getOwner();
+		const token = this.store.getToken(tokenHash);
+		if (owner === null || token === null) {
+			return { ok: false, errcode: "M_UNKNOWN_TOKEN", error: "Unknown access token" };
+		}
+		if (token.expires_ts !== null && token.expires_ts <= nowTs) {
+			// An expired token can never become valid again, so drop it now rather than keep a dead row.
+			this.store.deleteToken(tokenHash);
+			return { ok: false, errcode: "M_UNKNOWN_TOKEN", error: "Access token has expired" };
+		}
+		this.ctx.storage.transactionSync(() =>
+			this.store.touchSession(token.device_id, ip, userAgent, nowTs, SESSION_WRITE_INTERVAL_MS),
+		);
+		return { ok: true, value: { user_id: owner, device_id: token.device_id } };
+	}
+
+	/** Logout: the hash is deleted at once, so the next request with the token fails. True if it existed. */
+	revokeToken(tokenHash: string): boolean {
+		return this.store.deleteToken(tokenHash);
+	}
+
+	/** The user's devices, as GET /devices describes them. */
+	listDevices(): DeviceRecord[] {
+		return this.store.listDevices();
+	}
+}

@@ -1,0 +1,84 @@
+import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createAccount } from "../../src/worker/d1/accounts";
+import { hashToken, mintAccessToken } from "../../src/worker/user/access-token";
+import type { UserDO } from "../../src/worker/user/user-do";
+
+const WHOAMI = "http://localhost/_matrix/client/v3/account/whoami";
+const USER_ID = `@alice:${env.SERVER_NAME}`;
+
+let token = "";
+let deviceId = "";
+
+function whoami(init: RequestInit = {}, query = ""): Promise<Response> {
+	return exports.default.fetch(`${WHOAMI}${query}`, init);
+}
+
+beforeAll(async () => {
+	await createAccount(env.DB, { user_id: USER_ID, localpart: "alice", password_hash: null, created_ts: Date.now() });
+	const stub = env.USER.getByName(USER_ID);
+	const device = await stub.createDevice(USER_ID, undefined, "Test client");
+	if (!device.ok) throw new Error(device.error);
+	deviceId = device.value.device_id;
+	const issued = await stub.issueAccessToken(USER_ID, deviceId);
+	if (!issued.ok) throw new Error(issued.error);
+	token = issued.value;
+});
+
+describe("user authentication on GET /account/whoami", () => {
+	it("answers the token's owner and device for a Bearer token", async () => {
+		const res = await whoami({ headers: { Authorization: `Bearer ${token}`, "CF-Connecting-IP": "192.0.2.44", "User-Agent": "TestClient/2" } });
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ user_id: USER_ID, device_id: deviceId, is_guest: false });
+	});
+
+	it("records the session's IP and user agent in the UserDO", async () => {
+		await runInDurableObject(env.USER.getByName(USER_ID), (_instance: UserDO, state) => {
+			const rows = state.storage.sql.exec("SELECT device_id, ip, user_agent FROM sessions").toArray();
+			expect(rows).toContainEqual({ device_id: deviceId, ip: "192.0.2.44", user_agent: "TestClient/2" });
+		});
+	});
+
+	it("accepts the deprecated access_token query parameter", async () => {
+		const res = await whoami({}, `?access_token=${encodeURIComponent(token)}`);
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ user_id: USER_ID });
+	});
+
+	it("answers 401 M_MISSING_TOKEN without a token, with a non-Bearer header, or with both forms", async () => {
+		for (const [init, query] of [
+			[{}, ""],
+			[{ headers: { Authorization: `Basic ${btoa("alice:pw")}` } }, ""],
+			[{ headers: { Authorization: `Bearer ${token}` } }, `?access_token=${encodeURIComponent(token)}`],
+		] as const) {
+			const res = await whoami(init, query);
+			expect(res.status).toBe(401);
+			expect(await res.json()).toMatchObject({ errcode: "M_MISSING_TOKEN" });
+		}
+	});
+
+	it("answers 401 M_UNKNOWN_TOKEN for a malformed or mistyped token without waking any UserDO", async () => {
+		const before = (await listDurableObjectIds(env.USER)).length;
+		const forged = mintAccessToken("eve", new Uint8Array(20)).slice(0, -1) + "0"; // wrong CRC
+		for (const bad of ["garbage", forged]) {
+			const res = await whoami({ headers: { Authorization: `Bearer ${bad}` } });
+			expect(res.status).toBe(401);
+			expect(await res.json()).toEqual({ errcode: "M_UNKNOWN_TOKEN", error: "Unknown access token", soft_logout: false });
+		}
+		expect((await listDurableObjectIds(env.USER)).length).toBe(before);
+	});
+
+	it("answers 401 M_UNKNOWN_TOKEN for a well-formed token that was never issued", async () => {
+		const res = await whoami({ headers: { Authorization: `Bearer ${mintAccessToken("alice", new Uint8Array(20).fill(3))}` } });
+		expect(res.status).toBe(401);
+		expect(await res.json()).toMatchObject({ errcode: "M_UNKNOWN_TOKEN", soft_logout: false });
+	});
+
+	it("answers 401 M_UNKNOWN_TOKEN once the token is revoked", async () => {
+		expect(await env.USER.getByName(USER_ID).revokeToken(await hashToken(token))).toBe(true);
+		const res = await whoami({ headers: { Authorization: `Bearer ${token}` } });
+		expect(res.status).toBe(401);
+		expect(await res.json()).toMatchObject({ errcode: "M_UNKNOWN_TOKEN", soft_logout: false });
+	});
+});
