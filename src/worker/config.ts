@@ -97,8 +97,9 @@ export function loadConfig(env: ConfigSource): Config {
 		problems.push("FEDERATION_INSECURE_LOOPBACK=true is refused when ENVIRONMENT=production");
 	}
 
-	const signingKey = parseSigningKey(r.text("SIGNING_KEY"), problems);
-	if (environment === "production" && r.text("SIGNING_KEY") === undefined) {
+	const signingKeyText = r.text("SIGNING_KEY");
+	const signingKey = parseSigningKey(signingKeyText, problems);
+	if (environment === "production" && signingKeyText === undefined) {
 		problems.push("SIGNING_KEY is required when ENVIRONMENT=production (wrangler secret put SIGNING_KEY)");
 	}
 
