@@ -103,6 +103,23 @@ describe("readJsonBody", () => {
 		expect((await call("/_matrix/client/v3/echo", { method: "POST", body: big })).status).toBe(413);
 	});
 
+	it("buffers a federation body before server auth, refusing an oversized one before auth runs", async () => {
+		let authSaw: string | undefined;
+		const peekingServerAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+			authSaw = await c.req.text();
+			c.set("origin", "other.example");
+			await next();
+		};
+		const fed: Endpoint[] = [{ method: "PUT", path: "/_matrix/federation/v1/send/:txnId", auth: "server", rateLimit: null, maxBodyBytes: 32, handler: async (c) => c.json(await readJsonBody(c)) }];
+		const fedApp = buildApp(fed, { ...AUTH_MIDDLEWARES, server: [peekingServerAuth] });
+		const send = (body: string) => fedApp.fetch(new Request("http://localhost/_matrix/federation/v1/send/1", { method: "PUT", body }), env);
+		expect(await jsonOf(await send('{"pdus":[]}'))).toEqual({ pdus: [] });
+		expect(authSaw).toBe('{"pdus":[]}');
+		authSaw = undefined;
+		expect((await send(JSON.stringify({ pdus: ["x".repeat(64)] }))).status).toBe(413);
+		expect(authSaw).toBeUndefined();
+	});
+
 	it("reads a body an earlier middleware already consumed through Hono's cache (as X-Matrix auth does)", async () => {
 		const preRead = buildApp(table, { ...AUTH_MIDDLEWARES, none: [async (c, next) => { await c.req.arrayBuffer(); await next(); }] });
 		const res = await preRead.fetch(new Request("http://localhost/_matrix/client/v3/echo", { method: "POST", body: '{"b":2}' }), env);

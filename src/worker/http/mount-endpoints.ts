@@ -6,7 +6,7 @@ import type { Hono, MiddlewareHandler, NotFoundHandler } from "hono";
 import { PatternRouter } from "hono/router/pattern-router";
 import { MatrixError } from "../../protocol/errors";
 import type { AppEnv } from "./context";
-import { DEFAULT_MAX_JSON_BYTES } from "./body";
+import { DEFAULT_MAX_JSON_BYTES, readBodyBytes } from "./body";
 import type { AuthKind, Endpoint, HttpMethod } from "./endpoint";
 import { rateLimit, TokenBuckets } from "./rate-limit";
 
@@ -23,8 +23,12 @@ export function mountEndpoints(app: Hono<AppEnv>, endpoints: readonly Endpoint[]
 		if (seen.has(route)) throw new Error(`endpoint declared twice: ${route}`);
 		seen.add(route);
 		const maxBodyBytes = endpoint.maxBodyBytes ?? DEFAULT_MAX_JSON_BYTES;
+		// X-Matrix signs the body, so server auth needs it before the handler does: read it here, once and
+		// bounded, into Hono's body cache, where auth and readJsonBody both find it.
+		const buffer = endpoint.auth === "server" && (endpoint.method === "PUT" || endpoint.method === "POST");
 		const setBodyLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
 			c.set("maxBodyBytes", maxBodyBytes);
+			if (buffer) await readBodyBytes(c, maxBodyBytes);
 			await next();
 		};
 		app.on(endpoint.method, endpoint.path, setBodyLimit, ...auth[endpoint.auth], rateLimit(endpoint, buckets), endpoint.handler);
