@@ -1,15 +1,17 @@
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { DeviceId } from "../../src/protocol/ids/device-id";
+import { requireUserId } from "../../src/protocol/ids/user-id";
 import { createAccount } from "../../src/worker/d1/accounts";
 import { hashToken, mintAccessToken } from "../../src/worker/user/access-token";
 import type { UserDO } from "../../src/worker/user/user-do";
 
 const WHOAMI = "http://localhost/_matrix/client/v3/account/whoami";
-const USER_ID = `@alice:${env.SERVER_NAME}`;
+const USER_ID = requireUserId(`@alice:${env.SERVER_NAME}`);
 
 let token = "";
-let deviceId = "";
+let deviceId: DeviceId;
 
 function whoami(init: RequestInit = {}, query = ""): Promise<Response> {
 	return exports.default.fetch(`${WHOAMI}${query}`, init);
@@ -58,10 +60,12 @@ describe("user authentication on GET /account/whoami", () => {
 		}
 	});
 
-	it("answers 401 M_UNKNOWN_TOKEN for a malformed or mistyped token without waking any UserDO", async () => {
+	it("answers 401 M_UNKNOWN_TOKEN for a malformed, mistyped or impossible token without waking any UserDO", async () => {
 		const before = (await listDurableObjectIds(env.USER)).length;
-		const forged = mintAccessToken("eve", new Uint8Array(20)).slice(0, -1) + "0"; // wrong CRC
-		for (const bad of ["garbage", forged]) {
+		const good = mintAccessToken("eve", new Uint8Array(20));
+		const forged = good.slice(0, -1) + (good.endsWith("0") ? "1" : "0"); // wrong CRC
+		const colon = mintAccessToken("eve:evil.example", new Uint8Array(20)); // cannot form a user ID
+		for (const bad of ["garbage", forged, colon]) {
 			const res = await whoami({ headers: { Authorization: `Bearer ${bad}` } });
 			expect(res.status).toBe(401);
 			expect(await res.json()).toEqual({ errcode: "M_UNKNOWN_TOKEN", error: "Unknown access token", soft_logout: false });

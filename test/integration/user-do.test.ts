@@ -1,16 +1,19 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { requireDeviceId } from "../../src/protocol/ids/device-id";
+import { requireUserId, type UserId } from "../../src/protocol/ids/user-id";
 import { hashToken, parseAccessToken } from "../../src/worker/user/access-token";
 import type { UserDO } from "../../src/worker/user/user-do";
 import { SESSION_WRITE_INTERVAL_MS } from "../../src/worker/user/user-do";
 
-const ALICE = "@alice:example.org";
+const ALICE = requireUserId("@alice:example.org");
+const dev = (id: string) => requireDeviceId(id);
 const T0 = 1_800_000_000_000;
 
-async function issue(userId: string, deviceId?: string, expiresTs: number | null = null) {
+async function issue(userId: UserId, deviceId?: string, expiresTs: number | null = null) {
 	const stub = env.USER.getByName(userId);
-	const device = await stub.createDevice(userId, deviceId, "Phone");
+	const device = await stub.createDevice(userId, deviceId === undefined ? undefined : dev(deviceId), "Phone");
 	if (!device.ok) throw new Error(device.error);
 	const token = await stub.issueAccessToken(userId, device.value.device_id, expiresTs);
 	if (!token.ok) throw new Error(token.error);
@@ -22,8 +25,8 @@ describe("UserDO devices", () => {
 		const stub = env.USER.getByName(ALICE);
 		const random = await stub.createDevice(ALICE);
 		expect(random.ok && random.value.device_id).toMatch(/^[A-Z]{10}$/);
-		expect(await stub.createDevice(ALICE, "LAPTOP", "Laptop")).toEqual({ ok: true, value: { device_id: "LAPTOP", created: true } });
-		expect(await stub.createDevice(ALICE, "LAPTOP", "Other name")).toEqual({ ok: true, value: { device_id: "LAPTOP", created: false } });
+		expect(await stub.createDevice(ALICE, dev("LAPTOP"), "Laptop")).toEqual({ ok: true, value: { device_id: "LAPTOP", created: true } });
+		expect(await stub.createDevice(ALICE, dev("LAPTOP"), "Other name")).toEqual({ ok: true, value: { device_id: "LAPTOP", created: false } });
 		const devices = await stub.listDevices();
 		expect(devices.map((d) => d.device_id)).toContain("LAPTOP");
 		expect(devices.find((d) => d.device_id === "LAPTOP")?.display_name).toBe("Laptop");
@@ -31,13 +34,23 @@ describe("UserDO devices", () => {
 
 	it("refuses to act for a different user than the one it belongs to", async () => {
 		const stub = env.USER.getByName(ALICE);
-		const result = await stub.createDevice("@mallory:example.org", "X");
+		const result = await stub.createDevice(requireUserId("@mallory:example.org"), dev("X"));
 		expect(result).toMatchObject({ ok: false, errcode: "M_UNKNOWN", status: 500 });
+	});
+
+	it("refuses malformed user and device IDs (RPC arguments are not type-checked at runtime)", async () => {
+		const fresh = env.USER.getByName("not-a-user-id");
+		expect(await fresh.createDevice("not-a-user-id" as UserId)).toMatchObject({ ok: false, errcode: "M_INVALID_PARAM" });
+		expect(await fresh.issueAccessToken("not-a-user-id" as UserId, dev("X"))).toMatchObject({ ok: false, errcode: "M_INVALID_PARAM" });
+		expect(await env.USER.getByName(ALICE).createDevice(ALICE, "bad\u0001id" as ReturnType<typeof dev>)).toMatchObject({
+			ok: false,
+			errcode: "M_INVALID_PARAM",
+		});
 	});
 
 	it("refuses a token for an unknown device", async () => {
 		const stub = env.USER.getByName(ALICE);
-		expect(await stub.issueAccessToken(ALICE, "NOPE")).toMatchObject({ ok: false, errcode: "M_NOT_FOUND" });
+		expect(await stub.issueAccessToken(ALICE, dev("NOPE"))).toMatchObject({ ok: false, errcode: "M_NOT_FOUND" });
 	});
 });
 
@@ -87,7 +100,7 @@ describe("UserDO access tokens", () => {
 			ok: false,
 			errcode: "M_UNKNOWN_TOKEN",
 		});
-		expect(await env.USER.getByName("@nobody:example.org").authenticate("x", "", "", T0)).toMatchObject({
+		expect(await env.USER.getByName(requireUserId("@nobody:example.org")).authenticate("x", "", "", T0)).toMatchObject({
 			ok: false,
 			errcode: "M_UNKNOWN_TOKEN",
 		});

@@ -5,6 +5,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { MatrixError } from "../../protocol/errors";
+import { parseUserId } from "../../protocol/ids/user-id";
 import { hashToken, parseAccessToken } from "../user/access-token";
 import type { AppEnv } from "./context";
 
@@ -37,8 +38,9 @@ function extractToken(authorization: string | undefined, queryToken: string | un
 export const authenticateUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = extractToken(c.req.header("Authorization"), c.req.query("access_token"));
 	const parsed = parseAccessToken(token);
-	if (parsed === undefined) throw unknownToken("Unknown access token");
-	const userId = `@${parsed.localpart}:${c.get("config").serverName}`;
+	// A localpart that cannot form a valid user ID (a ':' in it, too long) cannot be ours either.
+	const userId = parsed && parseUserId(`@${parsed.localpart}:${c.get("config").serverName}`);
+	if (userId === undefined) throw unknownToken("Unknown access token");
 	const ip = (c.req.header("CF-Connecting-IP") ?? "").slice(0, MAX_IP);
 	const userAgent = (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT);
 	const result = await c.env.USER.getByName(userId).authenticate(await hashToken(token), ip, userAgent, Date.now());

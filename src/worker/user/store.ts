@@ -2,9 +2,12 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#client-authentication
 // Later issues add E2EE keys, to-device, account data and sync here (tables are in schema.ts).
 
+import type { DeviceId } from "../../protocol/ids/device-id";
+import type { UserId } from "../../protocol/ids/user-id";
+
 // Type aliases, not interfaces: SqlStorage.exec<T> needs row types with an implicit index signature.
 export type DeviceRecord = {
-	device_id: string;
+	device_id: DeviceId;
 	display_name: string | null;
 	created_ts: number;
 	last_seen_ts: number | null;
@@ -13,12 +16,12 @@ export type DeviceRecord = {
 };
 
 export type TokenRecord = {
-	device_id: string;
+	device_id: DeviceId;
 	expires_ts: number | null;
 };
 
 export type SessionRecord = {
-	device_id: string;
+	device_id: DeviceId;
 	ip: string;
 	user_agent: string;
 	first_seen_ts: number;
@@ -28,23 +31,24 @@ export type SessionRecord = {
 export class UserStore {
 	constructor(private readonly sql: SqlStorage) {}
 
-	getOwner(): string | null {
-		const rows = this.sql.exec<{ user_id: string }>("SELECT user_id FROM user_meta WHERE singleton = 1").toArray();
+	/** Stored only after parseUserId accepted it, so the brand holds on the way out. */
+	getOwner(): UserId | null {
+		const rows = this.sql.exec<{ user_id: UserId }>("SELECT user_id FROM user_meta WHERE singleton = 1").toArray();
 		return rows[0]?.user_id ?? null;
 	}
 
-	setOwner(userId: string): void {
+	setOwner(userId: UserId): void {
 		this.sql.exec("INSERT INTO user_meta (singleton, user_id) VALUES (1, ?)", userId);
 	}
 
-	getDevice(deviceId: string): DeviceRecord | null {
+	getDevice(deviceId: DeviceId): DeviceRecord | null {
 		const rows = this.sql
 			.exec<DeviceRecord>("SELECT * FROM devices WHERE device_id = ?", deviceId)
 			.toArray();
 		return rows[0] ?? null;
 	}
 
-	insertDevice(deviceId: string, displayName: string | null, nowTs: number): void {
+	insertDevice(deviceId: DeviceId, displayName: string | null, nowTs: number): void {
 		this.sql.exec(
 			"INSERT INTO devices (device_id, display_name, created_ts) VALUES (?, ?, ?)",
 			deviceId,
@@ -59,7 +63,7 @@ export class UserStore {
 			.toArray();
 	}
 
-	insertToken(tokenHash: string, deviceId: string, nowTs: number, expiresTs: number | null): void {
+	insertToken(tokenHash: string, deviceId: DeviceId, nowTs: number, expiresTs: number | null): void {
 		this.sql.exec(
 			"INSERT INTO access_tokens (token_hash, device_id, created_ts, expires_ts) VALUES (?, ?, ?, ?)",
 			tokenHash,
@@ -89,7 +93,7 @@ export class UserStore {
 	 * last write is at least `throttleMs` old, so a busy client costs one row write a minute, not one
 	 * per request. Returns whether it wrote; the device's last-seen columns follow the same throttle.
 	 */
-	touchSession(deviceId: string, ip: string, userAgent: string, nowTs: number, throttleMs: number): boolean {
+	touchSession(deviceId: DeviceId, ip: string, userAgent: string, nowTs: number, throttleMs: number): boolean {
 		// RETURNING yields a row only when the insert or the update happened; rowsWritten would also count index writes.
 		const written = this.sql
 			.exec(

@@ -4,6 +4,8 @@
 
 import { DurableObject } from "cloudflare:workers";
 import type { RpcResult } from "../../protocol/errors";
+import { type DeviceId, parseDeviceId, requireDeviceId } from "../../protocol/ids/device-id";
+import { localpartOf, parseUserId, type UserId } from "../../protocol/ids/user-id";
 import { migrateOnStart } from "../durable/migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
@@ -15,17 +17,14 @@ const DEVICE_ID_LENGTH = 10;
 const TOKEN_RANDOM_BYTES = 20;
 
 export interface AuthenticatedDevice {
-	user_id: string;
-	device_id: string;
+	user_id: UserId;
+	device_id: DeviceId;
 }
 
-function localpartOf(userId: string): string | undefined {
-	const colon = userId.indexOf(":");
-	return userId.startsWith("@") && colon > 1 ? userId.slice(1, colon) : undefined;
-}
+const INVALID_USER = { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid user ID" } as const;
 
 /** Ten upper-case letters, as Synapse makes them: easy to read out when verifying a device. */
-function randomDeviceId(): string {
+function randomDeviceId(): DeviceId {
 	let out = "";
 	while (out.length < DEVICE_ID_LENGTH) {
 		for (const b of crypto.getRandomValues(new Uint8Array(DEVICE_ID_LENGTH))) {
@@ -33,7 +32,7 @@ function randomDeviceId(): string {
 			if (b < 234 && out.length < DEVICE_ID_LENGTH) out += String.fromCharCode(65 + (b % 26));
 		}
 	}
-	return out;
+	return requireDeviceId(out);
 }
 
 export class UserDO extends DurableObject<Env> {
@@ -49,10 +48,11 @@ export class UserDO extends DurableObject<Env> {
 	 * Binds this object to `userId` on first use and refuses any other user ID afterwards: a caller that
 	 * routed to the wrong object is a bug, and answering for the wrong user would leak or corrupt data.
 	 */
-	private claimOwner(userId: string): RpcResult<string> {
+	private claimOwner(userId: UserId): RpcResult<UserId> {
 		const owner = this.store.getOwner();
 		if (owner === null) {
-			if (localpartOf(userId) === undefined) return { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid user ID" };
+			// RPC arguments are not type-checked at runtime, so the brand is re-proved before it is stored.
+			if (parseUserId(userId) === undefined) return INVALID_USER;
 			this.store.setOwner(userId);
 			return { ok: true, value: userId };
 		}
@@ -64,7 +64,10 @@ export class UserDO extends DurableObject<Env> {
 	 * Creates a device (a random ID unless one is given). An existing device ID is reused unchanged,
 	 * as the spec asks of login with a known `device_id`.
 	 */
-	createDevice(userId: string, deviceId?: string, displayName?: string): RpcResult<{ device_id: string; created: boolean }> {
+	createDevice(userId: UserId, deviceId?: DeviceId, displayName?: string): RpcResult<{ device_id: DeviceId; created: boolean }> {
+		if (deviceId !== undefined && parseDeviceId(deviceId) === undefined) {
+			return { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid device ID" };
+		}
 		const owner = this.claimOwner(userId);
 		if (!owner.ok) return owner;
 		if (deviceId !== undefined && this.store.getDevice(deviceId) !== null) {
@@ -77,10 +80,9 @@ export class UserDO extends DurableObject<Env> {
 	}
 
 	/** Mints a token for an existing device and stores only its hash. `expiresTs` null means no expiry. */
-	async issueAccessToken(userId: string, deviceId: string, expiresTs: number | null = null): Promise<RpcResult<string>> {
-		const localpart = localpartOf(userId);
-		if (localpart === undefined) return { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid user ID" };
-		const token = mintAccessToken(localpart, crypto.getRandomValues(new Uint8Array(TOKEN_RANDOM_BYTES)));
+	async issueAccessToken(userId: UserId, deviceId: DeviceId, expiresTs: number | null = null): Promise<RpcResult<string>> {
+		if (parseUserId(userId) === undefined) return INVALID_USER;
+		const token = mintAccessToken(localpartOf(userId), crypto.getRandomValues(new Uint8Array(TOKEN_RANDOM_BYTES)));
 		const tokenHash = await hashToken(token);
 		// Checks and insert run after the only await, so no other request can interleave between them.
 		const owner = this.claimOwner(userId);
