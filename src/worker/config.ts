@@ -6,8 +6,10 @@
 import { decodeBase64 } from "../protocol/json/base64";
 import { isEd25519KeyId, parseServerName } from "../protocol/federation/server-name";
 
+import type { LogLevel } from "../platform/log";
+
+export type { LogLevel };
 export type Environment = "development" | "test" | "production";
-export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** The room versions we create rooms in (and so may be the default): those whose rules we implement and test. */
 export const CREATABLE_ROOM_VERSIONS = ["10", "11", "12"] as const;

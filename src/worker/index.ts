@@ -3,7 +3,7 @@
 
 import { app } from "./app";
 import { getConfig } from "./config";
-import { configureLogging, log } from "./log";
+import { configureLogging, log } from "../platform/log";
 
 export { RoomDO } from "./room/room-do";
 export { UserDO } from "./user/user-do";

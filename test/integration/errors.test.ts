@@ -8,7 +8,7 @@ import { AUTH_MIDDLEWARES, buildApp } from "../../src/worker/app";
 import { readJsonBody } from "../../src/worker/http/body";
 import type { AppEnv } from "../../src/worker/http/context";
 import type { Endpoint } from "../../src/worker/http/endpoint";
-import { redact } from "../../src/worker/log";
+import { redact } from "../../src/platform/log";
 
 const isNamed = (body: Record<string, unknown>) => (typeof body.name === "string" ? { name: body.name } : undefined);
 

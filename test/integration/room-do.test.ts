@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { applyMigrations, schemaVersion } from "../../src/worker/durable/migrations";
+import { applyMigrations, schemaVersion } from "../../src/platform/sqlite-migrations";
 import type { RoomDO } from "../../src/worker/room/room-do";
 import { ROOM_MIGRATIONS } from "../../src/worker/room/schema";
 import { type NewEvent, RoomStore, stateKeyOf } from "../../src/worker/room/store";

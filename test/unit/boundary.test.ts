@@ -1,5 +1,7 @@
 // The layering rules of ARCHITECTURE.md, checked on the source text:
 // - src/protocol imports nothing of ours outside itself, no platform modules, and uses no clock or randomness;
+// - src/platform (shared Workers infrastructure: DO schema runner, logging, body reading) imports only
+//   protocol code and packages, never a shell;
 // - worker, bridge and export import each other only as types, except in the composition root.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -65,6 +67,17 @@ describe("src/protocol is pure", () => {
 	});
 });
 
+describe("src/platform depends on no shell", () => {
+	const platform = files.filter((f) => partOf(f) === "platform");
+	it.each(platform.map((f) => relative(SRC, f)))("%s", (rel) => {
+		const file = join(SRC, rel);
+		for (const { spec } of importsOf(readFileSync(file, "utf8"))) {
+			if (!spec.startsWith(".")) continue;
+			expect(["platform", "protocol"], `${rel} imports ${spec}`).toContain(partOf(resolve(dirname(file), spec)));
+		}
+	});
+});
+
 describe("worker, bridge and export import each other only as types", () => {
 	const shells = files.filter((f) => ["worker", "bridge", "export"].includes(partOf(f)));
 	it.each(shells.map((f) => relative(SRC, f)).filter((r) => !COMPOSITION_ROOT.has(r)))("%s", (rel) => {
@@ -73,7 +86,7 @@ describe("worker, bridge and export import each other only as types", () => {
 		for (const { spec, typeOnly } of importsOf(readFileSync(file, "utf8"))) {
 			if (!spec.startsWith(".")) continue;
 			const target = partOf(resolve(dirname(file), spec));
-			if (target === own || target === "protocol") continue;
+			if (target === own || target === "protocol" || target === "platform") continue;
 			expect(typeOnly, `${rel} imports a value from ${spec} (${target})`).toBe(true);
 		}
 	});

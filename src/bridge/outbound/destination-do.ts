@@ -3,7 +3,7 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#transactions
 
 import { DurableObject } from "cloudflare:workers";
-import { migrateOnStart } from "./sqlite-migrations";
+import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { DESTINATION_MIGRATIONS } from "./schema";
 import { type DestinationStatus, DestinationStore } from "./store";
 

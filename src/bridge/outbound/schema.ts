@@ -1,7 +1,7 @@
 // The DestinationDO's SQLite schema: what we owe one remote server, and how patiently we retry.
 // Spec: https://spec.matrix.org/latest/server-server-api/#transactions
 
-import type { MigrationStep } from "./sqlite-migrations";
+import type { MigrationStep } from "../../platform/sqlite-migrations";
 
 export const DESTINATION_MIGRATIONS: readonly MigrationStep[] = [
 	{

@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { JsonObject } from "../../protocol/events/pdu";
 import { canonicalJson } from "../../protocol/json/canonical";
 import type { RpcResult } from "../../protocol/errors";
-import { migrateOnStart } from "./sqlite-migrations";
+import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { checkLink, computeEntryHash, GENESIS_HASH } from "./hash-chain";
 import { AUDIT_MIGRATIONS } from "./schema";
 import { AuditStore, type ChainHead } from "./store";

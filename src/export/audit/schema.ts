@@ -1,7 +1,7 @@
 // The AuditLogDO's SQLite schema: the append-only, hash-chained lawful-access audit log and its checkpoints.
 // See LAWFUL_ACCESS.md and hash-chain.ts for the hashing rule.
 
-import type { MigrationStep } from "./sqlite-migrations";
+import type { MigrationStep } from "../../platform/sqlite-migrations";
 
 export const AUDIT_MIGRATIONS: readonly MigrationStep[] = [
 	{

@@ -4,7 +4,10 @@
 import type { Context } from "hono";
 import type { JsonObject } from "../../protocol/events/pdu";
 import { MatrixError } from "../../protocol/errors";
+import { parseJsonBytes, readBodyBytes } from "../../platform/request-body";
 import type { AppEnv } from "./context";
+
+export { readBodyBytes };
 
 /** Client JSON bodies are small; endpoints that take more (federation transactions) declare `maxBodyBytes`. */
 export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
@@ -14,50 +17,6 @@ export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
  * It may throw its own MatrixError for a sharper code, such as M_MISSING_PARAM.
  */
 export type BodyValidator<T> = (body: JsonObject) => T | undefined;
-
-function tooLarge(maxBytes: number): MatrixError {
-	return new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxBytes} bytes`);
-}
-
-/** Reads the raw body, refusing more than `maxBytes` by Content-Length up front or by counting as it streams. */
-export async function readBodyBytes(c: Context<AppEnv>, maxBytes: number): Promise<Uint8Array> {
-	const declared = c.req.header("content-length");
-	if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-
-	// Something (X-Matrix auth hashes the body it verifies) already read it through Hono's cache: reuse that.
-	if (Object.keys(c.req.bodyCache).length > 0 || c.req.raw.bodyUsed) {
-		const bytes = new Uint8Array(await c.req.arrayBuffer());
-		if (bytes.length > maxBytes) throw tooLarge(maxBytes);
-		return bytes;
-	}
-	const body = c.req.raw.body;
-	if (!body) return new Uint8Array();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	const reader = body.getReader();
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.length;
-		if (size > maxBytes) {
-			await reader.cancel();
-			throw tooLarge(maxBytes);
-		}
-		chunks.push(value);
-	}
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.length;
-	}
-	// Let later readers (c.req.json(), a second readJsonBody) see the same bytes. Hono caches promises
-	// here although its type says ArrayBuffer, hence Object.assign rather than a typed assignment.
-	Object.assign(c.req.bodyCache, { arrayBuffer: Promise.resolve(bytes.buffer) });
-	return bytes;
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * The request body as a JSON object: over the endpoint's limit → 413 M_TOO_LARGE, not JSON (or not UTF-8)
@@ -71,13 +30,7 @@ export async function readJsonBody<T>(
 	options: { maxBytes?: number } = {},
 ): Promise<T | JsonObject> {
 	const maxBytes = options.maxBytes ?? c.get("maxBodyBytes") ?? DEFAULT_MAX_JSON_BYTES;
-	const bytes = await readBodyBytes(c, maxBytes);
-	let parsed: unknown;
-	try {
-		parsed = JSON.parse(utf8.decode(bytes));
-	} catch {
-		throw new MatrixError("M_NOT_JSON", "Content not JSON.");
-	}
+	const parsed = parseJsonBytes(await readBodyBytes(c.req, maxBytes));
 	if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
 		throw new MatrixError("M_BAD_JSON", "Request body must be a JSON object");
 	}

@@ -3,7 +3,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { getConfig } from "../config";
-import { configureLogging } from "../log";
+import { configureLogging } from "../../platform/log";
 import type { AppEnv } from "./context";
 
 export const configMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { MatrixError } from "../../protocol/errors";
 import { ConfigError } from "../config";
-import { log } from "../log";
+import { log } from "../../platform/log";
 import type { AppEnv } from "./context";
 
 const INTERNAL = JSON.stringify({ errcode: "M_UNKNOWN", error: "Internal server error" });

@@ -28,7 +28,7 @@ export function mountEndpoints(app: Hono<AppEnv>, endpoints: readonly Endpoint[]
 		const buffer = endpoint.auth === "server" && (endpoint.method === "PUT" || endpoint.method === "POST");
 		const setBodyLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
 			c.set("maxBodyBytes", maxBodyBytes);
-			if (buffer) await readBodyBytes(c, maxBodyBytes);
+			if (buffer) await readBodyBytes(c.req, maxBodyBytes);
 			await next();
 		};
 		app.on(endpoint.method, endpoint.path, setBodyLimit, ...auth[endpoint.auth], rateLimit(endpoint, buckets), endpoint.handler);

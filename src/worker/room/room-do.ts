@@ -3,7 +3,7 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#pdus
 
 import { DurableObject } from "cloudflare:workers";
-import { migrateOnStart } from "../durable/migrations";
+import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { ROOM_MIGRATIONS } from "./schema";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 

@@ -2,7 +2,7 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#pdus (what is stored),
 // https://spec.matrix.org/latest/server-server-api/#room-state-resolution (why state is kept per event).
 
-import type { MigrationStep } from "../durable/migrations";
+import type { MigrationStep } from "../../platform/sqlite-migrations";
 
 export const ROOM_MIGRATIONS: readonly MigrationStep[] = [
 	{

@@ -1,7 +1,7 @@
 // The UserDO's SQLite schema: everything that belongs to one local user (keyed by user ID).
 // Spec: https://spec.matrix.org/latest/client-server-api/ (devices, E2EE keys, account data, filters, push rules, presence).
 
-import type { MigrationStep } from "../durable/migrations";
+import type { MigrationStep } from "../../platform/sqlite-migrations";
 
 export const USER_MIGRATIONS: readonly MigrationStep[] = [
 	{

@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { RpcResult } from "../../protocol/errors";
 import { type DeviceId, parseDeviceId, requireDeviceId } from "../../protocol/ids/device-id";
 import { localpartOf, parseUserId, type UserId } from "../../protocol/ids/user-id";
-import { migrateOnStart } from "../durable/migrations";
+import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
 import { type DeviceRecord, UserStore } from "./store";

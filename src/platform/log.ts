@@ -2,7 +2,7 @@
 // ARCHITECTURE.md: logs never contain content, tokens, search terms or member lists; never log request
 // bodies or Authorization headers. Workers Logs indexes JSON lines: https://developers.cloudflare.com/workers/observability/logs/
 
-import type { LogLevel } from "./config";
+export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export type LogFields = Record<string, unknown>;
 

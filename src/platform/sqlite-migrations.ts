@@ -1,5 +1,4 @@
-// The versioned SQLite schema runner of the worker's Durable Objects (RoomDO, UserDO). bridge/outbound and
-// export/audit keep identical copies (sqlite-migrations.ts), since parts may share only types.
+// The versioned SQLite schema runner of every Durable Object (RoomDO, UserDO, DestinationDO, AuditLogDO).
 // Docs: https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
 //
 // Each DO declares an ordered list of steps; step N (1-based) moves the schema from version N-1 to N.
