@@ -105,6 +105,19 @@ describe("GET /_matrix/key/v2/query/{serverName}", () => {
 		expect(await signedBy(stale!, REMOTE, remoteResponse as KeyResponse)).toBe(true);
 	});
 
+	it("keeps the exact response in D1, so a fresh isolate still answers while the server is down", async () => {
+		stubNetwork();
+		await serverKeys(await call(`/_matrix/key/v2/query/${REMOTE}`));
+		vi.restoreAllMocks();
+		clearKeyMemo(); // as after an isolate restart: only D1 remembers
+		const network = vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("network down"));
+		const [fromD1] = await serverKeys(await call(`/_matrix/key/v2/query/${REMOTE}`));
+		expect(network).not.toHaveBeenCalled();
+		expect(fromD1!.verify_keys).toEqual(remoteResponse.verify_keys);
+		expect(await signedBy(fromD1!, REMOTE, remoteResponse as KeyResponse)).toBe(true);
+		expect(await signedBy(fromD1!, ME, await ourKeys())).toBe(true);
+	});
+
 	it("returns an empty list for a server that cannot be reached and was never cached", async () => {
 		stubNetwork();
 		expect(await serverKeys(await call("/_matrix/key/v2/query/gone.example"))).toEqual([]);

@@ -4,7 +4,7 @@
 import { keyValidUntil, type ServerVerifyKey } from "../../protocol/federation/server-keys";
 import { type FetchedServerKeys, fetchServerKeys } from "./fetch-server-keys";
 import { type CachedKeyResponse, lastFetchTs, memoKey, memoResponse, rememberFetch, rememberKeys, rememberResponse } from "./key-memo";
-import { loadRemoteKey, storeRemoteKeys } from "./remote-key-store";
+import { loadKeyResponse, loadRemoteKey, storeKeyResponse, storeRemoteKeys } from "./remote-key-store";
 
 export interface KeyRingOptions {
 	db: D1Database;
@@ -55,8 +55,16 @@ export class KeyRing {
 	 * cannot be reached, any cached response is still returned, as the spec allows notaries to do.
 	 */
 	async getServerKeyResponse(serverName: string, minimumValidUntilTs: number, keyIds: string[] = []): Promise<CachedKeyResponse | undefined> {
-		const cached = memoResponse(serverName);
-		if (cached && cached.validUntilTs >= minimumValidUntilTs && keyIds.every((id) => cached.keyIds.includes(id))) return cached;
+		const satisfies = (r: CachedKeyResponse | undefined): r is CachedKeyResponse =>
+			r !== undefined && r.validUntilTs >= minimumValidUntilTs && keyIds.every((id) => r.keyIds.includes(id));
+		let cached = memoResponse(serverName);
+		if (satisfies(cached)) return cached;
+		const stored = await loadKeyResponse(this.options.db, serverName);
+		if (stored && (!cached || stored.fetchedTs > cached.fetchedTs)) {
+			rememberResponse(serverName, stored);
+			cached = stored;
+		}
+		if (satisfies(cached)) return cached;
 		const fetched = await this.refresh(serverName);
 		if (fetched.ok) return memoResponse(serverName);
 		return cached;
@@ -78,12 +86,14 @@ export class KeyRing {
 		if (!fetched.ok) return fetched;
 		await storeRemoteKeys(this.options.db, fetched.keys, fetched.fetchedTs);
 		rememberKeys(fetched.keys);
-		rememberResponse(serverName, {
+		const response: CachedKeyResponse = {
 			response: fetched.response,
 			validUntilTs: fetched.validUntilTs,
 			fetchedTs: fetched.fetchedTs,
 			keyIds: fetched.keys.map((k) => k.keyId),
-		});
+		};
+		await storeKeyResponse(this.options.db, serverName, response);
+		rememberResponse(serverName, response);
 		return fetched;
 	}
 }

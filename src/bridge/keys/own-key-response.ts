@@ -1,6 +1,6 @@
 // Our own self-signed key response, as `/_matrix/key/v2/server` publishes it, for the notary to
 // return when asked about ourselves. Spec: https://spec.matrix.org/latest/server-server-api/#publishing-keys
-// routes/key-server.ts builds the same object; it can switch to this builder.
+// Used by routes/key-server.ts and by the notary (routes/key-query.ts).
 
 import { signJson } from "../../protocol/crypto/sign-json";
 import type { Config } from "../../worker/config";
@@ -10,6 +10,7 @@ export async function buildOwnKeyResponse(db: D1Database, config: Config, now: n
 	const keys = await getServerKeys(db, config, now);
 	const response = {
 		server_name: config.serverName,
+		// The spec asks for a short lifetime so rotations spread quickly; KEY_VALIDITY_MS (≤ 7 days) sets it.
 		valid_until_ts: now + config.keyValidityMs,
 		verify_keys: { [keys.current.keyId]: { key: keys.current.publicKeyBase64 } },
 		old_verify_keys: keys.oldVerifyKeys,

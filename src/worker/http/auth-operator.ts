@@ -3,16 +3,8 @@
 
 import type { MiddlewareHandler } from "hono";
 import { MatrixError } from "../../protocol/errors";
+import { isOperator } from "../d1/accounts";
 import type { AppEnv } from "./context";
-
-/** True when the account exists, is an operator and is not deactivated. */
-export async function isOperator(db: D1Database, userId: string): Promise<boolean> {
-	const row = await db
-		.prepare("SELECT is_operator, deactivated FROM accounts WHERE user_id = ?1")
-		.bind(userId)
-		.first<{ is_operator: number | null; deactivated: number | null }>();
-	return row !== null && row.is_operator === 1 && row.deactivated !== 1;
-}
 
 export const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
 	if (!(await isOperator(c.env.DB, c.get("user")))) throw new MatrixError("M_FORBIDDEN", "Operator access required");
