@@ -2,7 +2,7 @@
 // Runtime API: https://developers.cloudflare.com/workers/runtime-apis/handlers/
 
 import { app } from "./app";
-import { getConfig } from "./config";
+import { getConfig } from "../platform/config";
 import { configureLogging, log } from "../platform/log";
 
 export { RoomDO } from "./room/room-do";

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { clearKeyMemo } from "../../src/bridge/keys/key-memo";
 import { type SigningKey, signingKeyFromSeed } from "../../src/protocol/crypto/ed25519";
 import { signJson, verifyJson } from "../../src/protocol/crypto/sign-json";
-import { getConfig } from "../../src/worker/config";
+import { getConfig } from "../../src/platform/config";
 
 const REMOTE = "remote.example";
 const ME = getConfig(env).serverName;

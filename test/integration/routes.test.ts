@@ -4,7 +4,7 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { rotateServerKey } from "../../src/bridge/keys/server-key";
+import { rotateServerKey } from "../../src/platform/signing-key/server-key";
 import { verifyJson } from "../../src/protocol/crypto/sign-json";
 import type { MiddlewareHandler } from "hono";
 import pkg from "../../package.json";
@@ -12,7 +12,7 @@ import { app, AUTH_MIDDLEWARES, buildApp } from "../../src/worker/app";
 import { endpoints } from "../../src/worker/endpoints";
 import worker from "../../src/worker/index";
 import type { AppEnv } from "../../src/worker/http/context";
-import { getConfig } from "../../src/worker/config";
+import { getConfig } from "../../src/platform/config";
 
 interface KeyResponse extends Record<string, unknown> {
 	server_name: string;

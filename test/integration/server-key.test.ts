@@ -2,12 +2,12 @@
 // old_verify_keys, or taken from SIGNING_KEY (which rotation then refuses).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { generateKeyId } from "../../src/bridge/keys/key-id";
-import { insertCurrentKeyIfNone, selectKeys } from "../../src/bridge/keys/own-key-store";
-import { getServerKeys, rotateServerKey } from "../../src/bridge/keys/server-key";
+import { generateKeyId } from "../../src/platform/signing-key/key-id";
+import { insertCurrentKeyIfNone, selectKeys } from "../../src/platform/signing-key/own-key-store";
+import { getServerKeys, rotateServerKey } from "../../src/platform/signing-key/server-key";
 import { signingKeyFromSeed } from "../../src/protocol/crypto/ed25519";
 import { encodeBase64 } from "../../src/protocol/json/base64";
-import { type ConfigSource, loadConfig } from "../../src/worker/config";
+import { type ConfigSource, loadConfig } from "../../src/platform/config";
 
 const testConfig = (extra: ConfigSource = {}) => loadConfig({ SERVER_NAME: "keys.test", ENVIRONMENT: "test", ...extra });
 

@@ -6,7 +6,7 @@ import { clearKeyMemo } from "../../src/bridge/keys/key-memo";
 import { type SigningKey, signingKeyFromSeed } from "../../src/protocol/crypto/ed25519";
 import { formatXMatrixHeader, parseXMatrixHeader, signRequest } from "../../src/protocol/federation/x-matrix";
 import { buildApp } from "../../src/worker/app";
-import { getConfig } from "../../src/worker/config";
+import { getConfig } from "../../src/platform/config";
 import type { Endpoint } from "../../src/worker/http/endpoint";
 
 const REMOTE = "remote.example";

@@ -1,6 +1,6 @@
 // loadConfig: defaults, every accepted form, each rejected setting, and all problems reported together.
 import { describe, expect, it } from "vitest";
-import { ConfigError, type ConfigSource, loadConfig, SETTING_NAMES } from "../../src/worker/config";
+import { ConfigError, type ConfigSource, loadConfig, SETTING_NAMES } from "../../src/platform/config";
 import { encodeBase64 } from "../../src/protocol/json/base64";
 
 const SEED = encodeBase64(new Uint8Array(32).fill(7));

@@ -55,7 +55,7 @@ export class KeyRing {
 	 * cannot be reached, any cached response is still returned, as the spec allows notaries to do.
 	 */
 	async getServerKeyResponse(serverName: string, minimumValidUntilTs: number, keyIds: string[] = []): Promise<CachedKeyResponse | undefined> {
-		const satisfies = (r: CachedKeyResponse | undefined): r is CachedKeyResponse =>
+		const satisfies = (r: CachedKeyResponse | undefined): boolean =>
 			r !== undefined && r.validUntilTs >= minimumValidUntilTs && keyIds.every((id) => r.keyIds.includes(id));
 		let cached = memoResponse(serverName);
 		if (satisfies(cached)) return cached;

@@ -3,8 +3,8 @@
 // Used by routes/key-server.ts and by the notary (routes/key-query.ts).
 
 import { signJson } from "../../protocol/crypto/sign-json";
-import type { Config } from "../../worker/config";
-import { getServerKeys } from "./server-key";
+import type { Config } from "../../platform/config";
+import { getServerKeys } from "../../platform/signing-key/server-key";
 
 export async function buildOwnKeyResponse(db: D1Database, config: Config, now: number): Promise<Record<string, unknown>> {
 	const keys = await getServerKeys(db, config, now);

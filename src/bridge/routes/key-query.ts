@@ -11,7 +11,7 @@ import type { Endpoint } from "../../worker/http/endpoint";
 import { readRequestJson } from "../auth/request-body";
 import { keyRingFor } from "../keys/key-ring";
 import { buildOwnKeyResponse } from "../keys/own-key-response";
-import { getServerKeys } from "../keys/server-key";
+import { getServerKeys } from "../../platform/signing-key/server-key";
 
 /** One POST may name this many servers: each may cost an outbound fetch. */
 export const MAX_QUERY_SERVERS = 50;

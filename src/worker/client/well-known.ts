@@ -2,7 +2,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#well-known-uris
 // and https://spec.matrix.org/latest/server-server-api/#getwell-knownmatrixserver
 
-import type { Config } from "../config";
+import type { Config } from "../../platform/config";
 import type { Endpoint } from "../http/endpoint";
 import { parseServerName } from "../../protocol/federation/server-name";
 

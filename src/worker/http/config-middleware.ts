@@ -2,7 +2,7 @@
 // An invalid configuration fails each request with a logged ConfigError (500 to the caller, details in the log).
 
 import type { MiddlewareHandler } from "hono";
-import { getConfig } from "../config";
+import { getConfig } from "../../platform/config";
 import { configureLogging } from "../../platform/log";
 import type { AppEnv } from "./context";
 

@@ -1,7 +1,7 @@
 // What the request context carries: bindings, validated config, and what auth middleware proved.
 // Middleware declares its variables here (STYLE.md: never `c.get('x' as any)`).
 
-import type { Config } from "../config";
+import type { Config } from "../../platform/config";
 
 export interface AppVariables {
 	config: Config;

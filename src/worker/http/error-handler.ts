@@ -4,7 +4,7 @@
 
 import type { Context } from "hono";
 import { MatrixError } from "../../protocol/errors";
-import { ConfigError } from "../config";
+import { ConfigError } from "../../platform/config";
 import { log } from "../../platform/log";
 import type { AppEnv } from "./context";
 

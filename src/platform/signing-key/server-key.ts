@@ -4,7 +4,7 @@
 
 import { type SigningKey, signingKeyFromSeed } from "../../protocol/crypto/ed25519";
 import { decodeBase64 } from "../../protocol/json/base64";
-import type { Config, OldVerifyKey } from "../../worker/config";
+import type { Config, OldVerifyKey } from "../config";
 import { generateKeyId, generateSeed } from "./key-id";
 import { insertCurrentKeyIfNone, replaceCurrentKey, selectKeys, type StoredKey } from "./own-key-store";
 

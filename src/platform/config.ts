@@ -6,7 +6,7 @@
 import { decodeBase64 } from "../protocol/json/base64";
 import { isEd25519KeyId, parseServerName } from "../protocol/federation/server-name";
 
-import type { LogLevel } from "../platform/log";
+import type { LogLevel } from "./log";
 
 export type { LogLevel };
 export type Environment = "development" | "test" | "production";
