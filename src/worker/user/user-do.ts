@@ -9,6 +9,7 @@ import { localpartOf, parseUserId, type UserId } from "../../protocol/ids/user-i
 import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
+import { Notifier } from "./sync/notifier";
 import { type DeviceRecord, UserStore } from "./store";
 
 /** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
@@ -37,6 +38,8 @@ function randomDeviceId(): DeviceId {
 
 export class UserDO extends DurableObject<Env> {
 	private readonly store: UserStore;
+	/** Wakes waiting /sync long-polls; every area calls `notifier.notify()` after a write sync may show. */
+	readonly notifier = new Notifier();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
