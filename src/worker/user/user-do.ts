@@ -38,8 +38,8 @@ function randomDeviceId(): DeviceId {
 
 export class UserDO extends DurableObject<Env> {
 	private readonly store: UserStore;
-	/** Wakes waiting /sync long-polls; every area calls `notifier.notify()` after a write sync may show. */
-	readonly notifier = new Notifier();
+	/** Wakes waiting /sync long-polls; every area passes it on and calls `notify()` after a write sync may show. */
+	private readonly notifier = new Notifier();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
