@@ -165,4 +165,19 @@ CREATE TABLE presence (
 );
 `,
 	},
+	{
+		name: "e2ee: to-device txn dedupe and per-recipient message IDs",
+		sql: `
+-- Spec: https://spec.matrix.org/latest/client-server-api/#put_matrixclientv3sendtodeviceeventtypetxnid
+-- A sender's completed (device, txnId): a retried PUT is answered without delivering again.
+CREATE TABLE to_device_txns (
+	device_id TEXT NOT NULL REFERENCES devices (device_id) ON DELETE CASCADE,
+	txn_id TEXT NOT NULL,
+	created_ts INTEGER NOT NULL,
+	PRIMARY KEY (device_id, txn_id)
+) WITHOUT ROWID;
+-- A retry after a partial failure must not queue a message twice for a recipient that already has it.
+CREATE UNIQUE INDEX to_device_by_message ON to_device_inbox (device_id, message_id) WHERE message_id IS NOT NULL;
+`,
+	},
 ];
