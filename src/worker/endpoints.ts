@@ -9,12 +9,13 @@ import { versionsEndpoints } from "./client/versions";
 import { wellKnownEndpoints } from "./client/well-known";
 import { whoamiEndpoints } from "./client/whoami";
 import type { Endpoint } from "./http/endpoint";
+import { withR0Aliases } from "./http/r0-aliases";
 
-export const endpoints: readonly Endpoint[] = [
+export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...versionsEndpoints,
 	...wellKnownEndpoints,
 	...whoamiEndpoints,
 	...keyServerEndpoints,
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),
-];
+]);

@@ -155,3 +155,24 @@ describe("queue and cron entry points", () => {
 		await expect(worker.scheduled(createScheduledController({ cron: "17 * * * *", scheduledTime: Date.now() }), env, ctx)).resolves.toBeUndefined();
 	});
 });
+
+describe("r0 aliases for older clients", () => {
+	it("serves a v3 client endpoint under /_matrix/client/r0 with the same auth", async () => {
+		const v3 = await exports.default.fetch("http://localhost/_matrix/client/v3/account/whoami");
+		const r0 = await exports.default.fetch("http://localhost/_matrix/client/r0/account/whoami");
+		expect(v3.status).toBe(401);
+		expect(r0.status).toBe(401);
+		expect(await r0.json()).toEqual(await v3.json());
+	});
+
+	it("makes no r0 alias for endpoints added after r0.6.1, nor for unknown paths", async () => {
+		const { withR0Aliases } = await import("../../src/worker/http/r0-aliases");
+		const handler = () => new Response("x");
+		const table = withR0Aliases([
+			{ method: "POST", path: "/_matrix/client/v3/refresh", auth: "none", rateLimit: null, handler },
+			{ method: "GET", path: "/_matrix/client/v3/sync", auth: "user", rateLimit: null, handler },
+		]);
+		expect(table.map((e) => e.path)).toEqual(["/_matrix/client/v3/refresh", "/_matrix/client/v3/sync", "/_matrix/client/r0/sync"]);
+		expect((await exports.default.fetch("http://localhost/_matrix/client/r0/nonsense")).status).toBe(404);
+	});
+});
