@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput and latency of sealbridge next to a hello-world worker on the same workerd,
+// so every figure also reads as a ratio to the platform's own floor. Not a test: it prints figures.
+// Loops are bounded in count and time; everything runs on 127.0.0.1 inside one wrangler test harness.
+import { createTestHarness } from "wrangler";
+
+const HELP = `Usage: npm run bench [-- --quick]
+
+Starts sealbridge and a hello-world worker in one workerd (wrangler's test harness, 127.0.0.1) and prints
+medians for: requests/s of hello-world and of cheap sealbridge routes; sequential sends/s to one room;
+sends/s with 8 in flight to one room and across 8 rooms; send -> other user's long-poll /sync latency
+p50/p95; initial /sync for a user in 50 rooms; empty incremental /sync; lost/duplicated events.
+Each rate is also given as a ratio to hello-world's rate in the same run.
+  --quick   fewer iterations (a smoke run)`;
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+	console.log(HELP);
+	process.exit(0);
+}
+const QUICK = process.argv.includes("--quick");
+const N = QUICK ? 50 : 400;
+const ROUNDS = QUICK ? 1 : 3;
+
+process.env.WRANGLER_SEND_METRICS ??= "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+process.env.WRANGLER_HIDE_BANNER ??= "true";
+
+const server = createTestHarness({
+	workers: [
+		{ configPath: "./wrangler.toml", vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test" } },
+		{ configPath: "./bench/hello-world/wrangler.toml" },
+	],
+});
+await server.listen();
+await server.getWorker().applyD1Migrations("DB");
+const HS = "http://localhost";
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const fmt = (x, d = 0) => (x === undefined || Number.isNaN(x) ? "n/a" : x.toFixed(d));
+
+async function req(method, path, body, token) {
+	const headers = { "content-type": "application/json" };
+	if (token) headers.authorization = `Bearer ${token}`;
+	const res = await server.fetch(path.startsWith("http") ? path : HS + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	const text = await res.text();
+	let json;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		json = text;
+	}
+	return { status: res.status, json };
+}
+
+/** Rate (ops/s) of `op` run `n` times sequentially; the median of ROUNDS rounds. */
+async function seqRate(n, op) {
+	const rates = [];
+	for (let r = 0; r < ROUNDS; r++) {
+		const t0 = performance.now();
+		for (let i = 0; i < n; i++) await op(i);
+		rates.push(n / ((performance.now() - t0) / 1000));
+	}
+	return median(rates);
+}
+
+/** Rate with `inflight` operations in flight at once. */
+async function parallelRate(n, inflight, op) {
+	const rates = [];
+	for (let r = 0; r < ROUNDS; r++) {
+		let next = 0;
+		const t0 = performance.now();
+		await Promise.all(Array.from({ length: inflight }, async () => {
+			for (let i = next++; i < n; i = next++) await op(i);
+		}));
+		rates.push(n / ((performance.now() - t0) / 1000));
+	}
+	return median(rates);
+}
+
+const rows = [];
+function row(name, value, unit, ratioTo) {
+	rows.push({ name, value, unit, ratio: ratioTo ? value / ratioTo : undefined });
+}
+
+// Warm up both workers.
+for (let i = 0; i < 20; i++) {
+	await server.fetch("http://hello.bench/");
+	await req("GET", "/_matrix/client/versions");
+}
+const hello = await seqRate(N, () => server.fetch("http://hello.bench/").then((r) => r.text()));
+row("hello-world GET, sequential", hello, "req/s");
+const hello8 = await parallelRate(N, 8, () => server.fetch("http://hello.bench/").then((r) => r.text()));
+row("hello-world GET, 8 in flight", hello8, "req/s");
+row("GET /_matrix/client/versions", await seqRate(N, () => req("GET", "/_matrix/client/versions")), "req/s", hello);
+row("GET /_matrix/key/v2/server (signs)", await seqRate(N, () => req("GET", "/_matrix/key/v2/server")), "req/s", hello);
+
+// The Client-Server figures need registration, rooms, send and sync.
+async function register(name) {
+	const first = await req("POST", "/_matrix/client/v3/register", { username: name, password: `pw-${name}-0123456789` });
+	if (first.status !== 401) return undefined;
+	const done = await req("POST", "/_matrix/client/v3/register", { username: name, password: `pw-${name}-0123456789`, auth: { type: "m.login.dummy", session: first.json.session } });
+	return done.status === 200 ? done.json : undefined;
+}
+const notes = [];
+const alice = await register("alice");
+const bob = alice && (await register("bob"));
+if (!alice || !bob) notes.push("registration not available: Client-Server figures skipped");
+else {
+	row("GET /account/whoami (token auth)", await seqRate(N, () => req("GET", "/_matrix/client/v3/account/whoami", undefined, alice.access_token)), "req/s", hello);
+	const createRoom = async (owner, invite) => (await req("POST", "/_matrix/client/v3/createRoom", { preset: "private_chat", invite }, owner.access_token)).json.room_id;
+	const room = await createRoom(alice, [bob.user_id]);
+	if (!room) notes.push("createRoom not available: room figures skipped");
+	else {
+		await req("POST", `/_matrix/client/v3/join/${encodeURIComponent(room)}`, {}, bob.access_token);
+		let txn = 0;
+		const send = (roomId, token = alice.access_token) =>
+			req("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.encrypted/t${txn++}`, { algorithm: "m.megolm.v1.aes-sha2", ciphertext: `c${txn}`, device_id: "BENCH", sender_key: "k", session_id: "s" }, token);
+		const sentIds = [];
+		const recordSend = async (roomId) => {
+			const r = await send(roomId);
+			if (r.status === 200) sentIds.push(r.json.event_id);
+		};
+		row("send, sequential, one room", await seqRate(N, () => recordSend(room)), "sends/s", hello);
+		row("send, 8 in flight, one room", await parallelRate(N, 8, () => recordSend(room)), "sends/s", hello8);
+		const rooms = [];
+		for (let i = 0; i < 8; i++) rooms.push(await createRoom(alice, []));
+		row("send, 8 in flight, across 8 rooms", await parallelRate(N, 8, (i) => send(rooms[i % 8])), "sends/s", hello8);
+
+		// Lost or duplicated: page /messages backwards over the whole room and compare with what was acknowledged.
+		const seen = new Map();
+		let from;
+		for (let page = 0; page < 10_000; page++) {
+			const q = new URLSearchParams({ dir: "b", limit: "1000", ...(from ? { from } : {}) });
+			const r = await req("GET", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/messages?${q}`, undefined, alice.access_token);
+			if (r.status !== 200) {
+				notes.push(`/messages answered ${r.status}: loss check skipped`);
+				break;
+			}
+			for (const e of r.json.chunk) seen.set(e.event_id, (seen.get(e.event_id) ?? 0) + 1);
+			if (!r.json.end || r.json.chunk.length === 0) break;
+			from = r.json.end;
+		}
+		if (seen.size > 0) {
+			const lost = sentIds.filter((id) => !seen.has(id)).length;
+			const dup = [...seen.values()].filter((c) => c > 1).length;
+			row("acknowledged sends lost", lost, "events");
+			row("events duplicated in /messages", dup, "events");
+		}
+
+		// send -> other user's long-poll /sync latency.
+		const initial = await req("GET", "/_matrix/client/v3/sync?timeout=0", undefined, bob.access_token);
+		if (initial.status === 200) {
+			let since = initial.json.next_batch;
+			const lat = [];
+			for (let i = 0; i < (QUICK ? 10 : 50); i++) {
+				const poll = req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
+				await new Promise((r) => setTimeout(r, 20)); // let the long-poll park first
+				const t0 = performance.now();
+				await send(room);
+				const r = await poll;
+				lat.push(performance.now() - t0);
+				since = r.json.next_batch;
+			}
+			row("send -> long-poll /sync, p50", median(lat), "ms");
+			row("send -> long-poll /sync, p95", pct(lat, 95), "ms");
+			const empties = [];
+			for (let i = 0; i < (QUICK ? 10 : 50); i++) {
+				const t0 = performance.now();
+				const r = await req("GET", `/_matrix/client/v3/sync?timeout=0&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
+				empties.push(performance.now() - t0);
+				since = r.json.next_batch ?? since;
+			}
+			row("empty incremental /sync", median(empties), "ms");
+			// Initial sync of a user in 50 rooms.
+			const carol = await register("carol");
+			for (let i = 0; i < 50; i++) await createRoom(carol, []);
+			const inits = [];
+			for (let i = 0; i < (QUICK ? 3 : 10); i++) {
+				const t0 = performance.now();
+				await req("GET", "/_matrix/client/v3/sync?timeout=0", undefined, carol.access_token);
+				inits.push(performance.now() - t0);
+			}
+			row("initial /sync, 50 rooms", median(inits), "ms");
+		} else notes.push("/sync not available: sync figures skipped");
+	}
+}
+await server.close();
+
+console.log(`\nsealbridge bench (${QUICK ? "quick" : `${ROUNDS} rounds, n=${N}`}), ${new Date().toISOString()}, node ${process.version}`);
+console.log("| measure | value | unit | ratio to hello-world |\n|---|---:|---|---:|");
+for (const r of rows) console.log(`| ${r.name} | ${fmt(r.value, r.unit === "ms" ? 1 : 0)} | ${r.unit} | ${r.ratio === undefined ? "" : `${(r.ratio * 100).toFixed(1)}%`} |`);
+for (const n of notes) console.log(`note: ${n}`);
