@@ -180,4 +180,12 @@ CREATE TABLE to_device_txns (
 CREATE UNIQUE INDEX to_device_by_message ON to_device_inbox (device_id, message_id) WHERE message_id IS NOT NULL;
 `,
 	},
+	{
+		name: "e2ee: one-time keys remember their upload order",
+		sql: `
+-- Spec (MSC4225): claims should hand out one-time keys in the order they were uploaded, oldest first.
+ALTER TABLE one_time_keys ADD COLUMN upload_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX one_time_keys_by_age ON one_time_keys (device_id, algorithm, upload_seq);
+`,
+	},
 ];
