@@ -23,6 +23,8 @@ export interface RedactionRules {
 
 /** Flags for the authorization rules (spec "Authorization rules" of each version). */
 export interface AuthRules {
+	/** v1–v2: `m.room.redaction` has its own rule (redact level, or same event ID domain). */
+	specialCaseRoomRedaction: boolean;
 	/** v1–v5: `m.room.aliases` has its own rule (sender domain must match state key). */
 	specialCaseRoomAliases: boolean;
 	/** v6+: the `notifications` key of power levels is checked like the other keys. */
@@ -89,6 +91,7 @@ const REDACTION_V11: RedactionRules = {
 };
 
 const AUTH_V1: AuthRules = {
+	specialCaseRoomRedaction: true,
 	specialCaseRoomAliases: true,
 	limitNotificationsPowerLevels: false,
 	knocking: false,
@@ -113,7 +116,13 @@ export const ROOM_V1: RoomVersionRules = {
 	auth: AUTH_V1,
 };
 export const ROOM_V2: RoomVersionRules = { ...ROOM_V1, id: "2", stateRes: "v2" };
-export const ROOM_V3: RoomVersionRules = { ...ROOM_V2, id: "3", eventFormat: 2, eventIdFormat: "reference-hash-base64" };
+export const ROOM_V3: RoomVersionRules = {
+	...ROOM_V2,
+	id: "3",
+	eventFormat: 2,
+	eventIdFormat: "reference-hash-base64",
+	auth: { ...ROOM_V2.auth, specialCaseRoomRedaction: false },
+};
 export const ROOM_V4: RoomVersionRules = { ...ROOM_V3, id: "4", eventIdFormat: "reference-hash-base64url" };
 export const ROOM_V5: RoomVersionRules = { ...ROOM_V4, id: "5", enforceKeyValidity: true };
 export const ROOM_V6: RoomVersionRules = {
