@@ -5,6 +5,7 @@ import { version } from "../../package.json";
 import { keyQueryEndpoints } from "../bridge/routes/key-query";
 import { keyServerEndpoints } from "../bridge/routes/key-server";
 import { federationVersionEndpoints } from "../bridge/routes/version";
+import { pushRulesEndpoints } from "./client/push-rules";
 import { versionsEndpoints } from "./client/versions";
 import { wellKnownEndpoints } from "./client/well-known";
 import { whoamiEndpoints } from "./client/whoami";
@@ -18,4 +19,5 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...keyServerEndpoints,
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),
+	...pushRulesEndpoints,
 ]);

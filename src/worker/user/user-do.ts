@@ -10,6 +10,10 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
 import { Notifier } from "./sync/notifier";
+import { PushRules } from "./push/push-rules";
+import { Pushers } from "./push/pushers";
+import type { PushAction, RuleKind, UserRuleBody } from "../../protocol/push";
+import type { Pusher } from "../../protocol/push/pusher";
 import { type DeviceRecord, UserStore } from "./store";
 
 /** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
@@ -40,6 +44,12 @@ export class UserDO extends DurableObject<Env> {
 	private readonly store: UserStore;
 	/** Wakes waiting /sync long-polls; every area passes it on and calls `notify()` after a write sync may show. */
 	private readonly notifier = new Notifier();
+	/** Push rules and pushers (user/push/); a rule change wakes /sync, which carries m.push_rules. */
+	private readonly pushRules = new PushRules(
+		{ sql: this.ctx.storage.sql, transaction: (fn) => this.ctx.storage.transactionSync(fn), changed: () => this.notifier.notify() },
+		() => this.store.getOwner(),
+	);
+	private readonly pushers = new Pushers(this.ctx.storage.sql);
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -125,5 +135,45 @@ export class UserDO extends DurableObject<Env> {
 	/** The user's devices, as GET /devices describes them. */
 	listDevices(): DeviceRecord[] {
 		return this.store.listDevices();
+	}
+
+	// Push rules and pushers: thin delegates to user/push/ (routes validate with src/protocol/push first).
+	// Rules and pushers cross RPC as JSON text: their recursive JSON types are too deep for RPC's type mapping.
+	getPushRulesJson(): string | null {
+		const ruleset = this.pushRules.ruleset();
+		return ruleset === null ? null : JSON.stringify(ruleset);
+	}
+
+	getPushRuleJson(kind: RuleKind, ruleId: string): RpcResult<string> {
+		const rule = this.pushRules.getRule(kind, ruleId);
+		return rule.ok ? { ok: true, value: JSON.stringify(rule.value) } : rule;
+	}
+
+	putPushRule(kind: RuleKind, ruleId: string, body: UserRuleBody, position: { before?: string; after?: string }): RpcResult<null> {
+		return this.pushRules.putRule(kind, ruleId, body, position);
+	}
+
+	deletePushRule(kind: RuleKind, ruleId: string): RpcResult<null> {
+		return this.pushRules.deleteRule(kind, ruleId);
+	}
+
+	setPushRuleEnabled(kind: RuleKind, ruleId: string, enabled: boolean): RpcResult<null> {
+		return this.pushRules.setEnabled(kind, ruleId, enabled);
+	}
+
+	setPushRuleActions(kind: RuleKind, ruleId: string, actions: PushAction[]): RpcResult<null> {
+		return this.pushRules.setActions(kind, ruleId, actions);
+	}
+
+	listPushersJson(): string {
+		return JSON.stringify(this.pushers.list());
+	}
+
+	setPusher(pusher: Pusher, deviceId: string): void {
+		this.pushers.set(pusher, deviceId, Date.now());
+	}
+
+	deletePusher(appId: string, pushkey: string): boolean {
+		return this.pushers.delete(appId, pushkey);
 	}
 }
