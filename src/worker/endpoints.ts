@@ -9,6 +9,9 @@ import { pushRulesEndpoints } from "./client/push-rules";
 import { versionsEndpoints } from "./client/versions";
 import { wellKnownEndpoints } from "./client/well-known";
 import { whoamiEndpoints } from "./client/whoami";
+import { loginEndpoints } from "./client/login";
+import { logoutEndpoints } from "./client/logout";
+import { registerEndpoints } from "./client/register";
 import type { Endpoint } from "./http/endpoint";
 import { withR0Aliases } from "./http/r0-aliases";
 
@@ -16,6 +19,9 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...versionsEndpoints,
 	...wellKnownEndpoints,
 	...whoamiEndpoints,
+	...registerEndpoints,
+	...loginEndpoints,
+	...logoutEndpoints,
 	...keyServerEndpoints,
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),

@@ -87,3 +87,32 @@ export async function isOperator(db: D1Database, userId: string): Promise<boolea
 		.first<{ ok: number }>();
 	return row !== null;
 }
+
+/** Replaces the password hash (password change, admin reset). False if the account does not exist. */
+export async function setPasswordHash(db: D1Database, userId: string, passwordHash: string): Promise<boolean> {
+	const result = await db.prepare("UPDATE accounts SET password_hash = ?1 WHERE user_id = ?2").bind(passwordHash, userId).run();
+	return result.meta.changes > 0;
+}
+
+/**
+ * Marks an account deactivated. The row stays so the user ID is never reissued; the password hash stays
+ * too, so login can check the password before it answers M_USER_DEACTIVATED (no account enumeration).
+ * Returns false if it was unknown or already deactivated.
+ */
+export async function deactivateAccount(db: D1Database, userId: string): Promise<boolean> {
+	const result = await db.prepare("UPDATE accounts SET deactivated = 1 WHERE user_id = ?1 AND deactivated = 0").bind(userId).run();
+	return result.meta.changes > 0;
+}
+
+/** Whether a localpart is taken (deactivated accounts included: IDs are never reissued). */
+export async function isLocalpartTaken(db: D1Database, localpart: string): Promise<boolean> {
+	return (await db.prepare("SELECT 1 AS ok FROM accounts WHERE localpart = ?1").bind(localpart).first<{ ok: number }>()) !== null;
+}
+
+/** Every local account, oldest first (the admin CLI's list-users). */
+export async function listAccounts(db: D1Database): Promise<Account[]> {
+	const { results } = await db
+		.prepare("SELECT user_id, localpart, password_hash, is_admin, is_operator, is_guest, deactivated, created_ts FROM accounts ORDER BY created_ts, user_id")
+		.all<AccountRow>();
+	return results.map(fromRow);
+}

@@ -188,4 +188,22 @@ ALTER TABLE one_time_keys ADD COLUMN upload_seq INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX one_time_keys_by_age ON one_time_keys (device_id, algorithm, upload_seq);
 `,
 	},
+	{
+		name: "accounts: refresh tokens",
+		sql: `
+-- Spec: https://spec.matrix.org/latest/client-server-api/#refreshing-access-tokens
+-- Only hashes, like access tokens. access_token_hash is the access token issued with this refresh token
+-- (revoked when it is refreshed); previous_hash is the refresh token this one replaced, which stays usable
+-- until this one is used ("The old refresh token remains valid until the new ... refresh token is used").
+CREATE TABLE refresh_tokens (
+	token_hash TEXT PRIMARY KEY,
+	device_id TEXT NOT NULL REFERENCES devices (device_id) ON DELETE CASCADE,
+	access_token_hash TEXT NOT NULL,
+	previous_hash TEXT,
+	created_ts INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX refresh_tokens_by_device ON refresh_tokens (device_id);
+CREATE INDEX refresh_tokens_by_previous ON refresh_tokens (previous_hash);
+`,
+	},
 ];

@@ -10,6 +10,7 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
 import { Notifier } from "./sync/notifier";
+import { AccountSessions, type IssuedSession } from "./account/sessions";
 import { PushRules } from "./push/push-rules";
 import { Pushers } from "./push/pushers";
 import type { PushAction, RuleKind, UserRuleBody } from "../../protocol/push";
@@ -44,6 +45,8 @@ export class UserDO extends DurableObject<Env> {
 	private readonly store: UserStore;
 	/** Wakes waiting /sync long-polls; every area passes it on and calls `notify()` after a write sync may show. */
 	private readonly notifier = new Notifier();
+	/** Login sessions, refresh, logout and device removal (user/account/). A removed device wakes /sync. */
+	private readonly account = new AccountSessions(this.ctx.storage, () => this.notifier.notify());
 	/** Push rules and pushers (user/push/); a rule change wakes /sync, which carries m.push_rules. */
 	private readonly pushRules = new PushRules(
 		{ sql: this.ctx.storage.sql, transaction: (fn) => this.ctx.storage.transactionSync(fn), changed: () => this.notifier.notify() },
@@ -135,6 +138,52 @@ export class UserDO extends DurableObject<Env> {
 	/** The user's devices, as GET /devices describes them. */
 	listDevices(): DeviceRecord[] {
 		return this.store.listDevices();
+	}
+
+	// Accounts and sessions: thin delegates to user/account/sessions.ts.
+
+	/** A login (or registration): creates or reuses a device and issues tokens (with a refresh token if asked). */
+	async login(userId: UserId, deviceId: string | null, displayName: string | null, refreshToken: boolean): Promise<RpcResult<IssuedSession>> {
+		const device = deviceId === null ? undefined : parseDeviceId(deviceId);
+		if (device === undefined && deviceId !== null) return { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid device ID" };
+		const owner = this.claimOwner(userId);
+		if (!owner.ok) return owner;
+		const options = { refreshToken, ...(device === undefined ? {} : { deviceId: device }), ...(displayName === null ? {} : { displayName }) };
+		return { ok: true, value: await this.account.login(localpartOf(owner.value), options, randomDeviceId, Date.now()) };
+	}
+
+	/** POST /refresh with the refresh token's hash. */
+	async refreshSession(userId: UserId, refreshHash: string): Promise<RpcResult<IssuedSession>> {
+		const owner = this.store.getOwner();
+		if (owner === null || owner !== userId) return { ok: false, errcode: "M_UNKNOWN_TOKEN", error: "Unknown refresh token", status: 401 };
+		return this.account.refresh(localpartOf(owner), refreshHash, Date.now());
+	}
+
+	/** POST /logout: deletes the token's device (and with it every token and key of that device). */
+	logout(tokenHash: string): boolean {
+		return this.account.logout(tokenHash, Date.now());
+	}
+
+	/** Deletes the listed devices; returns those that existed. */
+	deleteDevices(deviceIds: string[]): DeviceId[] {
+		const ids = deviceIds.map((d) => parseDeviceId(d)).filter((d): d is DeviceId => d !== undefined);
+		return this.account.deleteDevices(ids, Date.now());
+	}
+
+	/** Deletes every device except `keep` (null: all), for /logout/all and password changes. */
+	deleteAllDevicesExcept(keep: string | null): DeviceId[] {
+		return this.account.deleteAllDevicesExcept(keep === null ? null : (parseDeviceId(keep) ?? null), Date.now());
+	}
+
+	getDevice(deviceId: string): DeviceRecord | null {
+		const id = parseDeviceId(deviceId);
+		return id === undefined ? null : this.store.getDevice(id);
+	}
+
+	/** PUT /devices/{deviceId}: false if the device is unknown. */
+	setDeviceDisplayName(deviceId: string, displayName: string | null): boolean {
+		const id = parseDeviceId(deviceId);
+		return id !== undefined && this.account.updateDisplayName(id, displayName);
 	}
 
 	// Push rules and pushers: thin delegates to user/push/ (routes validate with src/protocol/push first).
