@@ -5,7 +5,12 @@ import { version } from "../../package.json";
 import { keyQueryEndpoints } from "../bridge/routes/key-query";
 import { keyServerEndpoints } from "../bridge/routes/key-server";
 import { federationVersionEndpoints } from "../bridge/routes/version";
+import { capabilitiesEndpoints } from "./client/capabilities";
+import { createRoomEndpoints } from "./client/create-room";
+import { joinedRoomsEndpoints } from "./client/joined-rooms";
+import { membershipEndpoints } from "./client/membership";
 import { pushRulesEndpoints } from "./client/push-rules";
+import { sendEndpoints } from "./client/send";
 import { versionsEndpoints } from "./client/versions";
 import { wellKnownEndpoints } from "./client/well-known";
 import { whoamiEndpoints } from "./client/whoami";
@@ -26,4 +31,9 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),
 	...pushRulesEndpoints,
+	...createRoomEndpoints,
+	...membershipEndpoints,
+	...sendEndpoints,
+	...capabilitiesEndpoints,
+	...joinedRoomsEndpoints,
 ]);

@@ -75,9 +75,29 @@ export interface SyncSlice {
 	summary?: JsonObject;
 }
 
+/** A new room's first events: the create event already signed (a v12 room ID derives from it), then templates. */
+export interface CreateRoomInput {
+	room_version: string;
+	/** The signed create event's JSON text, exactly as it will be stored. */
+	create_pdu: string;
+	/** The events after the create event, in order (createRoom's "Creation" steps). */
+	events: { type: string; state_key?: string; sender: string; content: JsonObject }[];
+	origin_server_ts: number;
+}
+
+export interface CreatedRoom {
+	room_id: string;
+	/** Every event created, the create event first. */
+	event_ids: string[];
+}
+
 /** What Client-Server routes ask of a room. */
 export interface ClientRoomApi {
 	sendLocalEvent(input: LocalEventInput): Promise<RpcResult<SentEvent>>;
+	/** Stores a new room's first events in one transaction; M_ROOM_IN_USE if this object already holds a room. */
+	createRoom(input: CreateRoomInput): Promise<RpcResult<CreatedRoom>>;
+	/** A user's membership in current state, or null if they have none. */
+	getMembership(userId: string): Membership | null;
 }
 
 /** What /sync (on the UserDO) asks of a room. */

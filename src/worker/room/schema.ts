@@ -121,4 +121,26 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_ts);
 `,
 	},
+	{
+		name: "members and redactions",
+		sql: `
+-- Every user's membership in current state, kept in the same transaction as current_state: who to poke,
+-- who is joined, without parsing member PDUs. Spec: https://spec.matrix.org/latest/client-server-api/#mroommember
+CREATE TABLE room_members (
+	user_id TEXT PRIMARY KEY,
+	membership TEXT NOT NULL CHECK (membership IN ('invite', 'join', 'knock', 'leave', 'ban')),
+	event_id TEXT NOT NULL REFERENCES events (event_id),
+	stream_ordering INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX room_members_by_membership ON room_members (membership);
+
+-- Which events a redaction event redacts; readers redact what they serve (the stored PDU stays as signed).
+-- Spec: https://spec.matrix.org/latest/client-server-api/#redactions
+CREATE TABLE redactions (
+	redacts TEXT NOT NULL,
+	event_id TEXT NOT NULL REFERENCES events (event_id),
+	PRIMARY KEY (redacts, event_id)
+) WITHOUT ROWID;
+`,
+	},
 ];

@@ -1,0 +1,106 @@
+// POST /createRoom: checks the request, signs the create event here (a v12 room ID is its hash, so the
+// RoomDO to address is known only then), reserves the alias, and has the RoomDO store the rest.
+// Spec: https://spec.matrix.org/latest/client-server-api/#post_matrixclientv3createroom
+
+import type { Context } from "hono";
+import { buildSignedEvent } from "../../protocol/events/build-event";
+import { MatrixError, unwrapRpc } from "../../protocol/errors";
+import { parseRoomAlias } from "../../protocol/ids/room-alias";
+import { serverNameOf } from "../../protocol/ids/server-name-of";
+import { createRoomEvents } from "../../protocol/rooms/create-room-events";
+import { parseCreateRoomRequest } from "../../protocol/rooms/create-room-request";
+import { roomVersionRules } from "../../protocol/room-versions/rules";
+import { CREATABLE_ROOM_VERSIONS } from "../../platform/config";
+import { getServerKeys } from "../../platform/signing-key/server-key";
+import { getAccount } from "../d1/accounts";
+import { deleteAlias, insertAliasIfFree, publishRoom } from "../d1/memberships";
+import { readJsonBody } from "../http/body";
+import type { AppEnv } from "../http/context";
+import type { Endpoint } from "../http/endpoint";
+
+const ROOM_ID_LENGTH = 18;
+const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** `!<18 random letters>:<server>` for room versions that name a server in the room ID (v1–v11). */
+function randomRoomId(serverName: string): string {
+	let out = "";
+	while (out.length < ROOM_ID_LENGTH) {
+		for (const b of crypto.getRandomValues(new Uint8Array(ROOM_ID_LENGTH))) {
+			// 208 = 4 × 52: dropping larger bytes keeps every letter equally likely.
+			if (b < 208 && out.length < ROOM_ID_LENGTH) out += LETTERS[b % 52];
+		}
+	}
+	return `!${out}:${serverName}`;
+}
+
+async function createRoom(c: Context<AppEnv>): Promise<Response> {
+	const config = c.get("config");
+	const creator = c.get("user");
+	const request = parseCreateRoomRequest(await readJsonBody(c));
+	const version = request.room_version ?? config.defaultRoomVersion;
+	const rules = (CREATABLE_ROOM_VERSIONS as readonly string[]).includes(version) ? roomVersionRules(version) : undefined;
+	if (!rules) throw new MatrixError("M_UNSUPPORTED_ROOM_VERSION", `This server cannot create rooms of version ${JSON.stringify(version)}`);
+	if (request.invite_3pid_count > 0) throw new MatrixError("M_UNRECOGNIZED", "Third-party invites are not supported", { status: 400 });
+	for (const invitee of request.invite) {
+		if (serverNameOf(invitee) !== config.serverName) {
+			throw new MatrixError("M_FORBIDDEN", "Inviting users on other servers needs federation, which this server does not offer yet");
+		}
+		const account = await getAccount(c.env.DB, invitee);
+		if (account === null || account.deactivated) throw new MatrixError("M_NOT_FOUND", `Unknown user ${invitee}`);
+	}
+	let alias: string | undefined;
+	if (request.room_alias_name !== undefined) {
+		alias = parseRoomAlias(`#${request.room_alias_name}:${config.serverName}`);
+		if (alias === undefined) throw new MatrixError("M_INVALID_PARAM", "room_alias_name does not make a valid alias");
+	}
+
+	const plan = createRoomEvents({
+		rules,
+		creator,
+		request,
+		encrypt: config.encryptNewRooms,
+		...(alias === undefined ? {} : { canonical_alias: alias }),
+	});
+	const now = Date.now();
+	const keys = await getServerKeys(c.env.DB, config, now);
+	const create = await buildSignedEvent(
+		rules,
+		{
+			...plan.create,
+			room_id: rules.auth.roomIdIsCreateEventId ? undefined : randomRoomId(config.serverName),
+			origin_server_ts: now,
+			prev_events: [],
+			auth_events: [],
+			depth: 1,
+		},
+		config.serverName,
+		keys.current,
+	);
+	const roomId = create.event.room_id;
+
+	// The alias is reserved before the room exists, so two creators cannot both get it.
+	if (alias !== undefined && !(await insertAliasIfFree(c.env.DB, alias, roomId, creator, now))) {
+		throw new MatrixError("M_ROOM_IN_USE", "Room alias already taken");
+	}
+	const result = await c.env.ROOM.getByName(roomId).createRoom({
+		room_version: rules.id,
+		create_pdu: create.pdu_json,
+		events: plan.rest,
+		origin_server_ts: now,
+	});
+	if (!result.ok && alias !== undefined) await deleteAlias(c.env.DB, alias);
+	unwrapRpc(result);
+	if (request.visibility === "public") await publishRoom(c.env.DB, roomId, "public");
+	return c.json({ room_id: roomId });
+}
+
+export const createRoomEndpoints: Endpoint[] = [
+	{
+		method: "POST",
+		path: "/_matrix/client/v3/createRoom",
+		auth: "user",
+		// Each room is a new Durable Object and a burst of signed events; a person creates few.
+		rateLimit: { perSecond: 1, burst: 20 },
+		handler: createRoom,
+	},
+];

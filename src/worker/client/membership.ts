@@ -1,0 +1,142 @@
+// Room membership: join (by ID or local alias), invite, leave, forget, kick, ban, unban, knock.
+// Each is an m.room.member event the room builds and authorises (the protocol core's auth rules).
+// Spec: https://spec.matrix.org/latest/client-server-api/#room-membership
+
+import type { Context } from "hono";
+import type { JsonObject } from "../../protocol/events/pdu";
+import { MatrixError } from "../../protocol/errors";
+import { parseRoomAlias } from "../../protocol/ids/room-alias";
+import { parseRoomId, type RoomId } from "../../protocol/ids/room-id";
+import { serverNameOf } from "../../protocol/ids/server-name-of";
+import { parseUserId } from "../../protocol/ids/user-id";
+import { getAccount } from "../d1/accounts";
+import { getMembership as indexedMembership, markForgotten, resolveLocalAlias } from "../d1/memberships";
+import { readJsonBody } from "../http/body";
+import type { AppEnv } from "../http/context";
+import type { Endpoint, RateLimit } from "../http/endpoint";
+import type { Membership } from "../room/api";
+import { roomIdParam, sendToRoom } from "../room/client-send";
+
+const ROOM = "/_matrix/client/v3/rooms/:roomId";
+const LIMIT: RateLimit = { perSecond: 5, burst: 50 };
+
+/** `reason` must be a string when present; it goes into the member event's content. */
+function withReason(body: JsonObject, content: JsonObject): JsonObject {
+	if (body.reason === undefined) return content;
+	if (typeof body.reason !== "string") throw new MatrixError("M_BAD_JSON", "reason must be a string");
+	return { ...content, reason: body.reason };
+}
+
+/** The `user_id` a kick, ban, unban or invite names. */
+function targetUser(body: JsonObject): string {
+	if (body.user_id === undefined) throw new MatrixError("M_MISSING_PARAM", "Missing user_id");
+	const userId = parseUserId(body.user_id);
+	if (userId === undefined) throw new MatrixError("M_INVALID_PARAM", "Invalid user_id");
+	return userId;
+}
+
+async function setMembership(c: Context<AppEnv>, roomId: RoomId, target: string, content: JsonObject, unknownRoom: "M_FORBIDDEN" | "M_NOT_FOUND") {
+	return sendToRoom(
+		c.env,
+		roomId,
+		{ sender: c.get("user"), type: "m.room.member", state_key: target, content, origin_server_ts: Date.now() },
+		unknownRoom,
+	);
+}
+
+async function currentMembership(c: Context<AppEnv>, roomId: RoomId, userId: string): Promise<Membership | null> {
+	return c.env.ROOM.getByName(roomId).getMembership(userId);
+}
+
+/** A room ID, or a local alias resolved through D1. Remote aliases need federation, which comes later. */
+async function resolveRoom(c: Context<AppEnv>, idOrAlias: string | undefined): Promise<RoomId> {
+	const roomId = parseRoomId(idOrAlias);
+	if (roomId !== undefined) return roomId;
+	const alias = parseRoomAlias(idOrAlias);
+	if (alias === undefined) throw new MatrixError("M_INVALID_PARAM", "Invalid room ID or alias");
+	if (serverNameOf(alias) !== c.get("config").serverName) throw new MatrixError("M_NOT_FOUND", "Room alias not found (no federation)");
+	const resolved = parseRoomId(await resolveLocalAlias(c.env.DB, alias));
+	if (resolved === undefined) throw new MatrixError("M_NOT_FOUND", "Room alias not found");
+	return resolved;
+}
+
+async function join(c: Context<AppEnv>, roomId: RoomId): Promise<Response> {
+	const body = await readJsonBody(c);
+	await setMembership(c, roomId, c.get("user"), withReason(body, { membership: "join" }), "M_NOT_FOUND");
+	return c.json({ room_id: roomId });
+}
+
+async function knock(c: Context<AppEnv>): Promise<Response> {
+	const roomId = await resolveRoom(c, c.req.param("roomIdOrAlias"));
+	const body = await readJsonBody(c);
+	await setMembership(c, roomId, c.get("user"), withReason(body, { membership: "knock" }), "M_NOT_FOUND");
+	return c.json({ room_id: roomId });
+}
+
+async function invite(c: Context<AppEnv>): Promise<Response> {
+	const roomId = roomIdParam(c.req.param("roomId"));
+	const body = await readJsonBody(c);
+	if (body.user_id === undefined && (body.medium !== undefined || body.address !== undefined)) {
+		throw new MatrixError("M_UNRECOGNIZED", "Third-party invites are not supported", { status: 400 });
+	}
+	const target = targetUser(body);
+	if (serverNameOf(target) !== c.get("config").serverName) {
+		throw new MatrixError("M_FORBIDDEN", "Inviting users on other servers needs federation, which this server does not offer yet");
+	}
+	const account = await getAccount(c.env.DB, target);
+	if (account === null || account.deactivated) throw new MatrixError("M_NOT_FOUND", "Unknown user");
+	await setMembership(c, roomId, target, withReason(body, { membership: "invite" }), "M_FORBIDDEN");
+	return c.json({});
+}
+
+async function leave(c: Context<AppEnv>): Promise<Response> {
+	const roomId = roomIdParam(c.req.param("roomId"));
+	const body = await readJsonBody(c);
+	await setMembership(c, roomId, c.get("user"), withReason(body, { membership: "leave" }), "M_FORBIDDEN");
+	return c.json({});
+}
+
+/** Kick, ban and unban: `expect` lists the target memberships the action applies to (null: any). */
+async function moderate(
+	c: Context<AppEnv>,
+	membership: "leave" | "ban",
+	expect: { memberships: readonly Membership[]; refusal: string } | null,
+): Promise<Response> {
+	const roomId = roomIdParam(c.req.param("roomId"));
+	const body = await readJsonBody(c);
+	const target = targetUser(body);
+	if (expect !== null) {
+		const current = await currentMembership(c, roomId, target);
+		if (current === null || !expect.memberships.includes(current)) throw new MatrixError("M_FORBIDDEN", expect.refusal);
+	}
+	await setMembership(c, roomId, target, withReason(body, { membership }), "M_FORBIDDEN");
+	return c.json({});
+}
+
+async function forget(c: Context<AppEnv>): Promise<Response> {
+	const roomId = roomIdParam(c.req.param("roomId"));
+	await readJsonBody(c).catch(() => ({}));
+	const user = c.get("user");
+	const current = await currentMembership(c, roomId, user);
+	// "The user must have left the room (or been kicked/banned) first."
+	if (current === "join" || current === "invite" || current === "knock") {
+		throw new MatrixError("M_UNKNOWN", "You must leave the room before forgetting it");
+	}
+	if (current === null && (await indexedMembership(c.env.DB, user, roomId)) === null) {
+		throw new MatrixError("M_NOT_FOUND", "You have never been in this room");
+	}
+	await markForgotten(c.env.DB, user, roomId);
+	return c.json({});
+}
+
+export const membershipEndpoints: Endpoint[] = [
+	{ method: "POST", path: `${ROOM}/join`, auth: "user", rateLimit: LIMIT, handler: (c) => join(c, roomIdParam(c.req.param("roomId"))) },
+	{ method: "POST", path: "/_matrix/client/v3/join/:roomIdOrAlias", auth: "user", rateLimit: LIMIT, handler: async (c) => join(c, await resolveRoom(c, c.req.param("roomIdOrAlias"))) },
+	{ method: "POST", path: "/_matrix/client/v3/knock/:roomIdOrAlias", auth: "user", rateLimit: LIMIT, handler: knock },
+	{ method: "POST", path: `${ROOM}/invite`, auth: "user", rateLimit: LIMIT, handler: invite },
+	{ method: "POST", path: `${ROOM}/leave`, auth: "user", rateLimit: LIMIT, handler: leave },
+	{ method: "POST", path: `${ROOM}/forget`, auth: "user", rateLimit: LIMIT, handler: forget },
+	{ method: "POST", path: `${ROOM}/kick`, auth: "user", rateLimit: LIMIT, handler: (c) => moderate(c, "leave", { memberships: ["join", "invite", "knock"], refusal: "The user is not in the room" }) },
+	{ method: "POST", path: `${ROOM}/ban`, auth: "user", rateLimit: LIMIT, handler: (c) => moderate(c, "ban", null) },
+	{ method: "POST", path: `${ROOM}/unban`, auth: "user", rateLimit: LIMIT, handler: (c) => moderate(c, "leave", { memberships: ["ban"], refusal: "The user is not banned" }) },
+];

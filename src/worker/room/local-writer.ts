@@ -1,0 +1,177 @@
+// The RoomDO's local write path: sendLocalEvent and createRoom as one serialised step per room
+// (txn dedupe → state → build + sign → auth → one transaction). docs/client-server.md "Events".
+// Spec: https://spec.matrix.org/latest/client-server-api/#transaction-identifiers,
+// https://spec.matrix.org/latest/client-server-api/#creation
+
+import { checkStateIndependentAuthRules, namedLevel, roomPower, userPowerLevel } from "../../protocol/auth";
+import type { EventTemplate } from "../../protocol/events/build-event";
+import { toRoomEvent } from "../../protocol/events/event-id";
+import type { JsonObject, Pdu } from "../../protocol/events/pdu";
+import type { RpcResult } from "../../protocol/errors";
+import { parseUserId } from "../../protocol/ids/user-id";
+import { canonicalJson } from "../../protocol/json/canonical";
+import { roomVersionRules } from "../../protocol/room-versions/rules";
+import { getConfig } from "../../platform/config";
+import { getServerKeys } from "../../platform/signing-key/server-key";
+import type { CreatedRoom, CreateRoomInput, LocalEventInput, SentEvent } from "./api";
+import { commitLocalEvent } from "./commit-event";
+import type { OutboxStore } from "./outbox-store";
+import { placeLocalEvent } from "./place-event";
+import { SerialQueue } from "./serial-queue";
+import { EventCache, loadStateView, stateKeysFor, StateView } from "./state-view";
+import type { RoomStore } from "./store";
+import type { WriteStore } from "./write-store";
+
+export interface WriterDeps {
+	storage: DurableObjectStorage;
+	env: Env;
+	store: RoomStore;
+	writes: WriteStore;
+	outbox: OutboxStore;
+	/** Called after a commit that wrote outbox rows: the DO schedules its drain. */
+	scheduleDrain: () => Promise<void>;
+}
+
+function isJsonObject(v: unknown): v is JsonObject {
+	return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export class LocalWriter {
+	private readonly queue = new SerialQueue();
+	private readonly cache = new EventCache();
+
+	constructor(private readonly deps: WriterDeps) {}
+
+	sendLocalEvent(input: LocalEventInput): Promise<RpcResult<SentEvent>> {
+		// RPC arguments are not type-checked at runtime.
+		if (parseUserId(input.sender) === undefined || typeof input.type !== "string" || !isJsonObject(input.content)) {
+			return Promise.resolve({ ok: false, errcode: "M_BAD_JSON", error: "malformed event input" });
+		}
+		return this.queue.run(() => this.send(input));
+	}
+
+	createRoom(input: CreateRoomInput): Promise<RpcResult<CreatedRoom>> {
+		return this.queue.run(() => this.create(input));
+	}
+
+	private async send(input: LocalEventInput): Promise<RpcResult<SentEvent>> {
+		const { store, writes } = this.deps;
+		const info = store.getRoomInfo();
+		if (info === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown room" };
+		const rules = roomVersionRules(info.room_version);
+		if (!rules) return { ok: false, errcode: "M_UNSUPPORTED_ROOM_VERSION", error: "Unsupported room version" };
+		if (input.txn) {
+			const done = writes.getTxn(input.sender, input.txn.device_id, input.txn.txn_id);
+			if (done) return { ok: true, value: { event_id: done.event_id, stream_position: done.stream_ordering } };
+		}
+		const template: EventTemplate = { type: input.type, sender: input.sender, content: input.content };
+		if (input.state_key !== undefined) template.state_key = input.state_key;
+		if (input.redacts !== undefined) template.redacts = input.redacts;
+
+		const state = await loadStateView(
+			rules,
+			stateKeysFor(rules, template),
+			(t, k) => writes.getCurrentStateEventId(t, k),
+			(id) => store.getPdu(id),
+			this.cache,
+		);
+		const now = input.origin_server_ts;
+		// Setting state to what it already is (same sender, same content) creates no event, as Synapse does:
+		// clients re-send joins and state on retry without a txn ID.
+		if (template.state_key !== undefined) {
+			const current = state.get(template.type, template.state_key);
+			if (current && current.sender === template.sender && canonicalJson(current.content) === canonicalJson(template.content)) {
+				const meta = writes.getEventMeta(current.event_id);
+				if (input.txn) {
+					const txn = input.txn;
+					this.deps.storage.transactionSync(() => writes.insertTxn(input.sender, txn.device_id, txn.txn_id, current.event_id, now));
+				}
+				return { ok: true, value: { event_id: current.event_id, stream_position: meta?.stream_ordering ?? info.stream_position } };
+			}
+		}
+		if (template.type === "m.room.redaction") {
+			const refused = this.checkRedaction(template, state, rules.auth);
+			if (refused) return refused;
+		}
+
+		const config = getConfig(this.deps.env);
+		const keys = await getServerKeys(this.deps.env.DB, config, now);
+		const prev = store.getForwardExtremities();
+		const placed = await placeLocalEvent(template, state, {
+			rules,
+			room_id: info.room_id,
+			prev_events: prev,
+			max_prev_depth: writes.maxDepth(prev),
+			origin_server_ts: now,
+			server_name: config.serverName,
+			key: keys.current,
+		});
+		if (!placed.ok) return placed;
+		const txn = input.txn && { user_id: input.sender, device_id: input.txn.device_id, txn_id: input.txn.txn_id };
+		const position = this.deps.storage.transactionSync(() =>
+			commitLocalEvent(placed.value, { store, writes, outbox: this.deps.outbox, server_name: config.serverName, now, ...(txn ? { txn } : {}) }),
+		);
+		this.cache.put(placed.value.event);
+		await this.deps.scheduleDrain();
+		return { ok: true, value: { event_id: placed.value.event.event_id, stream_position: position } };
+	}
+
+	/**
+	 * Redacting someone else's event needs the redact level (spec "Redactions": "the sender ... has the
+	 * power to redact"; the v3+ auth rules leave this check to the server applying the redaction).
+	 */
+	private checkRedaction(template: EventTemplate, state: StateView, flags: Parameters<typeof roomPower>[0]): RpcResult<never> | null {
+		if (template.redacts === undefined) return { ok: false, errcode: "M_BAD_JSON", error: "redaction without redacts" };
+		const target = this.deps.writes.getEventMeta(template.redacts);
+		if (target === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown event to redact" };
+		if (target.sender === template.sender) return null;
+		const power = roomPower(flags, state.lookup);
+		if (userPowerLevel(power, template.sender) < namedLevel(power, "redact")) {
+			return { ok: false, errcode: "M_FORBIDDEN", error: "You may not redact other users' events" };
+		}
+		return null;
+	}
+
+	private async create(input: CreateRoomInput): Promise<RpcResult<CreatedRoom>> {
+		const { store, writes, outbox } = this.deps;
+		if (store.getRoomInfo() !== null) return { ok: false, errcode: "M_ROOM_IN_USE", error: "Room already exists" };
+		const rules = roomVersionRules(input.room_version);
+		if (!rules) return { ok: false, errcode: "M_UNSUPPORTED_ROOM_VERSION", error: "Unsupported room version" };
+		const create = await toRoomEvent(JSON.parse(input.create_pdu) as Pdu, rules);
+		const createAuth = checkStateIndependentAuthRules(rules, create, () => undefined);
+		if (!createAuth.ok) return { ok: false, errcode: "M_INVALID_ROOM_STATE", error: createAuth.reason };
+
+		const config = getConfig(this.deps.env);
+		const keys = await getServerKeys(this.deps.env.DB, config, input.origin_server_ts);
+		const state = new StateView();
+		state.set(create);
+		const built = [{ event: create, pdu_json: input.create_pdu }];
+		for (const template of input.events) {
+			const last = built[built.length - 1]!.event;
+			const placed = await placeLocalEvent(template, state, {
+				rules,
+				room_id: create.room_id,
+				prev_events: [last.event_id],
+				max_prev_depth: last.depth,
+				origin_server_ts: input.origin_server_ts,
+				server_name: config.serverName,
+				key: keys.current,
+			});
+			if (!placed.ok) {
+				// createRoom: "The initial state implied by the parameter to the request is invalid" → M_INVALID_ROOM_STATE.
+				const errcode = placed.errcode === "M_FORBIDDEN" ? "M_INVALID_ROOM_STATE" : placed.errcode;
+				return { ok: false, errcode, error: `${template.type}: ${placed.error}` };
+			}
+			state.set(placed.value.event);
+			built.push(placed.value);
+		}
+		const now = input.origin_server_ts;
+		this.deps.storage.transactionSync(() => {
+			store.initRoom(create.room_id, rules.id, now);
+			for (const b of built) commitLocalEvent(b, { store, writes, outbox, server_name: config.serverName, now });
+		});
+		for (const b of built) this.cache.put(b.event);
+		await this.deps.scheduleDrain();
+		return { ok: true, value: { room_id: create.room_id, event_ids: built.map((b) => b.event.event_id) } };
+	}
+}

@@ -1,0 +1,17 @@
+// Where the room outbox hands off to: the D1 membership index, then the user's UserDO poke.
+// docs/client-server.md "Pokes and sync": pokes carry positions, are idempotent, and a larger position wins.
+
+import { upsertMembership } from "../d1/memberships";
+import type { PokeDelivery } from "./outbox-drain";
+
+/**
+ * The index is written before the poke, so a /sync woken by the poke already finds the room in
+ * /joined_rooms. Either failing throws, and the drain retries both (both are idempotent).
+ */
+export function pokeDelivery(env: Env, roomId: string, now: () => number): PokeDelivery {
+	return async (target, position, change) => {
+		if (change !== null) await upsertMembership(env.DB, target, roomId, change.membership, change.event_id, now());
+		// UserDO.poke implements RoomPokeApi (user/api.ts).
+		await env.USER.getByName(target).poke(roomId, position);
+	};
+}
