@@ -10,6 +10,7 @@ import { createRoomEndpoints } from "./client/create-room";
 import { joinedRoomsEndpoints } from "./client/joined-rooms";
 import { membershipEndpoints } from "./client/membership";
 import { pushRulesEndpoints } from "./client/push-rules";
+import { roomReadEndpoints } from "./client/room-reads";
 import { sendEndpoints } from "./client/send";
 import { versionsEndpoints } from "./client/versions";
 import { wellKnownEndpoints } from "./client/well-known";
@@ -36,4 +37,5 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...sendEndpoints,
 	...capabilitiesEndpoints,
 	...joinedRoomsEndpoints,
+	...roomReadEndpoints,
 ]);

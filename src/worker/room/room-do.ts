@@ -10,6 +10,8 @@ import { LocalWriter } from "./local-writer";
 import { drainOutbox } from "./outbox-drain";
 import { OutboxStore } from "./outbox-store";
 import { pokeDelivery } from "./poke-delivery";
+import type { ContextRequest, MembersRequest, MessagesRequest, Reader, RelationsRequest, SyncSliceReadRequest, ThreadsRequest } from "./read-api";
+import { asJson, RoomReads } from "./read-rpc";
 import { ROOM_MIGRATIONS } from "./schema";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { WriteStore } from "./write-store";
@@ -60,6 +62,57 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 	/** The room's ID, version and stream position, or null if this object holds no room yet. */
 	getRoomInfo(): RoomInfo | null {
 		return this.store.getRoomInfo();
+	}
+
+	// Client reads (room/read-rpc.ts): each names the reader, so the room enforces history visibility.
+	// Results cross RPC as JSON text: RPC's mapping of recursive JSON types is too deep to type-check.
+	private get reads(): RoomReads {
+		return new RoomReads(this.ctx.storage, this.store, Date.now);
+	}
+
+	/** getSyncSlice as JSON text, for the UserDO: RPC's type mapping of recursive JSON is too deep to check. */
+	getSyncSliceJson(request: SyncSliceReadRequest): RpcResult<string> {
+		return asJson(this.reads.getSyncSlice(request));
+	}
+
+	readEventJson(reader: Reader, eventId: string): RpcResult<string> {
+		return asJson(this.reads.readEvent(reader, eventId));
+	}
+
+	readContextJson(request: ContextRequest): RpcResult<string> {
+		return asJson(this.reads.readContext(request));
+	}
+
+	readMessagesJson(request: MessagesRequest): RpcResult<string> {
+		return asJson(this.reads.readMessages(request));
+	}
+
+	readStateJson(reader: Reader): RpcResult<string> {
+		return asJson(this.reads.readState(reader));
+	}
+
+	readStateEventJson(reader: Reader, type: string, stateKey: string): RpcResult<string> {
+		return asJson(this.reads.readStateEvent(reader, type, stateKey));
+	}
+
+	readMembersJson(request: MembersRequest): RpcResult<string> {
+		return asJson(this.reads.readMembers(request));
+	}
+
+	readJoinedMembersJson(reader: Reader): RpcResult<string> {
+		return asJson(this.reads.readJoinedMembers(reader));
+	}
+
+	readRelationsJson(request: RelationsRequest): RpcResult<string> {
+		return asJson(this.reads.readRelations(request));
+	}
+
+	readThreadsJson(request: ThreadsRequest): RpcResult<string> {
+		return asJson(this.reads.readThreads(request));
+	}
+
+	readTimestampToEventJson(reader: Reader, ts: number, dir: "b" | "f"): RpcResult<string> {
+		return asJson(this.reads.readTimestampToEvent(reader, ts, dir));
 	}
 
 	/** The exact JSON text of a PDU as signed or received, or null if unknown. */

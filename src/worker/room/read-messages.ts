@@ -1,0 +1,68 @@
+// GET /rooms/{roomId}/messages: one page of the timeline in either direction, visible events only.
+// Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3roomsroomidmessages
+
+import type { RpcResult } from "../../protocol/errors";
+import type { JsonValue } from "../../protocol/events/pdu";
+import type { ClientEvent } from "./api";
+import type { MessagesRequest, MessagesResponse, RoomEventFilterSpec } from "./read-api";
+import { membersFor } from "./read-members";
+import { scanVisible } from "./read-scan";
+import type { ReadSession } from "./read-session";
+import type { EventRow } from "./read-store";
+import { formatRoomToken, parseRoomToken } from "./read-token";
+
+/** Spec: "A '*' can be used as a wildcard to match any sequence of characters." */
+function matchesPattern(pattern: string, value: string): boolean {
+	if (!pattern.includes("*")) return pattern === value;
+	const parts = pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+	return new RegExp(`^${parts.join(".*")}$`, "s").test(value);
+}
+
+/** Types and senders lists; the `not_` lists win over the others. */
+function eventMatches(filter: RoomEventFilterSpec, event: { type: string; sender: string }): boolean {
+	if (filter.not_types?.some((p) => matchesPattern(p, event.type))) return false;
+	if (filter.types !== undefined && !filter.types.some((p) => matchesPattern(p, event.type))) return false;
+	if (filter.not_senders?.includes(event.sender)) return false;
+	return filter.senders === undefined || filter.senders.includes(event.sender);
+}
+
+/** An accept function for a RoomEventFilter: types/senders (with `*`), and contains_url. */
+export function filterAccepts(filter: RoomEventFilterSpec | undefined): ((row: EventRow) => boolean) | undefined {
+	if (filter === undefined) return undefined;
+	return (row) => {
+		if (!eventMatches(filter, { type: row.type, sender: row.sender })) return false;
+		if (filter.contains_url !== undefined) {
+			const content = (JSON.parse(row.pdu) as { content?: { url?: JsonValue } }).content;
+			const hasUrl = typeof content?.url === "string";
+			if (hasUrl !== filter.contains_url) return false;
+		}
+		return true;
+	};
+}
+
+function badToken(which: string): RpcResult<never> {
+	return { ok: false, errcode: "M_INVALID_PARAM", error: `Invalid ${which} token` };
+}
+
+export function readMessages(session: ReadSession, req: MessagesRequest): RpcResult<MessagesResponse> {
+	const position = session.info.stream_position;
+	const from = req.from === undefined ? (req.dir === "b" ? position : 0) : parseRoomToken(req.from);
+	if (from === undefined) return badToken("from");
+	const to = req.to === undefined ? undefined : parseRoomToken(req.to);
+	if (req.to !== undefined && to === undefined) return badToken("to");
+	// Forward pages stop at the live end; a token from the future reads as the live end.
+	const start = Math.min(from, position);
+	const bound = req.dir === "b" ? (to ?? 0) : Math.min(to ?? position, position);
+	const accept = filterAccepts(req.filter);
+	const scan = scanVisible(session, { from: start, dir: req.dir, bound, limit: req.limit, ...(accept === undefined ? {} : { accept }) });
+	const chunk: ClientEvent[] = scan.rows.map((row) => session.formatter.format(row, true));
+	const out: MessagesResponse = { chunk, start: formatRoomToken(start) };
+	// Spec: `end` is omitted when no further events are available. Forward paging at the live end keeps a
+	// token when it returned events, so a client can poll on from there.
+	const more = req.dir === "b" ? !scan.exhausted : !scan.exhausted || chunk.length > 0;
+	if (more) out.end = formatRoomToken(scan.next);
+	if (req.filter?.lazy_load_members === true && scan.rows.length > 0) {
+		out.state = membersFor(session, scan.rows, new Set(scan.rows.map((r) => r.sender)));
+	}
+	return { ok: true, value: out };
+}

@@ -1,0 +1,96 @@
+// The RoomDO's read RPCs (ClientRoomReadApi, SyncRoomApi): each opens a read for the named user, which
+// refuses readers the room's history visibility shuts out, then runs one read module.
+// Spec: https://spec.matrix.org/latest/client-server-api/#history-visibility
+
+import type { RpcResult } from "../../protocol/errors";
+import { roomVersionRules } from "../../protocol/room-versions/rules";
+import type { JsonObject } from "../../protocol/events/pdu";
+import type { ClientEvent, SyncSlice } from "./api";
+import type {
+	ContextRequest,
+	ContextResponse,
+	MembersRequest,
+	MessagesRequest,
+	MessagesResponse,
+	Reader,
+	RelationsRequest,
+	RelationsResponse,
+	SyncSliceReadRequest,
+	ThreadsRequest,
+	ThreadsResponse,
+} from "./read-api";
+import { readContext, readEvent } from "./read-event";
+import { readMessages } from "./read-messages";
+import { readRelations, readThreads, readTimestampToEvent } from "./read-relations";
+import { openRead, ReadSession } from "./read-session";
+import { readJoinedMembers, readMembers, readState, readStateEvent } from "./read-state";
+import type { RoomStore } from "./store";
+import { emptySlice, getSyncSlice } from "./sync-slice";
+
+/** A read's result as JSON text, the form it crosses RPC in. */
+export function asJson<T>(result: RpcResult<T>): RpcResult<string> {
+	return result.ok ? { ok: true, value: JSON.stringify(result.value) } : result;
+}
+
+export class RoomReads {
+	constructor(
+		private readonly storage: DurableObjectStorage,
+		private readonly store: RoomStore,
+		private readonly now: () => number,
+	) {}
+
+	private with<T>(reader: Reader, run: (session: ReadSession) => RpcResult<T>): RpcResult<T> {
+		const opened = openRead(this.storage, { user_id: reader.user_id, ...(reader.device_id === undefined ? {} : { device_id: reader.device_id }) }, this.now(), this.store.getRoomInfo());
+		return opened.ok ? run(opened.value) : opened;
+	}
+
+	readEvent(reader: Reader, eventId: string): RpcResult<ClientEvent> {
+		return this.with(reader, (s) => readEvent(s, eventId));
+	}
+
+	readContext(req: ContextRequest): RpcResult<ContextResponse> {
+		return this.with(req, (s) => readContext(s, req));
+	}
+
+	readMessages(req: MessagesRequest): RpcResult<MessagesResponse> {
+		return this.with(req, (s) => readMessages(s, req));
+	}
+
+	readState(reader: Reader): RpcResult<ClientEvent[]> {
+		return this.with(reader, (s) => readState(s));
+	}
+
+	readStateEvent(reader: Reader, type: string, stateKey: string): RpcResult<ClientEvent> {
+		return this.with(reader, (s) => readStateEvent(s, type, stateKey));
+	}
+
+	readMembers(req: MembersRequest): RpcResult<ClientEvent[]> {
+		return this.with(req, (s) => readMembers(s, req));
+	}
+
+	readJoinedMembers(reader: Reader): RpcResult<Record<string, JsonObject>> {
+		return this.with(reader, (s) => readJoinedMembers(s));
+	}
+
+	readRelations(req: RelationsRequest): RpcResult<RelationsResponse> {
+		return this.with(req, (s) => readRelations(s, req));
+	}
+
+	readThreads(req: ThreadsRequest): RpcResult<ThreadsResponse> {
+		return this.with(req, (s) => readThreads(s, req));
+	}
+
+	readTimestampToEvent(reader: Reader, ts: number, dir: "b" | "f"): RpcResult<{ event_id: string; origin_server_ts: number }> {
+		return this.with(reader, (s) => readTimestampToEvent(s, ts, dir));
+	}
+
+	/** Never refuses: a room the user has no membership in answers `membership: null`. */
+	getSyncSlice(req: SyncSliceReadRequest): RpcResult<SyncSlice> {
+		const info = this.store.getRoomInfo();
+		if (info === null) return { ok: true, value: emptySlice(0) };
+		const rules = roomVersionRules(info.room_version);
+		if (rules === undefined) return { ok: false, errcode: "M_UNKNOWN", error: "Room version not supported" };
+		const reader = { user_id: req.user_id, ...(req.device_id === undefined ? {} : { device_id: req.device_id }) };
+		return { ok: true, value: getSyncSlice(new ReadSession(this.storage, info, rules, reader, this.now()), req) };
+	}
+}

@@ -1,0 +1,196 @@
+// The RoomDO's read-only SQL for what clients may read: timeline ranges, state lookups at an event,
+// a user's membership history, redactions, txn IDs, relations. Writes live in store.ts / write-store.ts.
+// Spec: https://spec.matrix.org/latest/client-server-api/#room-events
+
+/** One timeline event as the read path needs it. */
+export type EventRow = {
+	event_id: string;
+	stream_ordering: number;
+	type: string;
+	state_key: string | null;
+	sender: string;
+	origin_server_ts: number;
+	pdu: string;
+};
+
+const EVENT_COLUMNS = "event_id, stream_ordering, type, state_key, sender, origin_server_ts, pdu";
+/** Rejected and soft-failed events are never served to clients; outliers are not in the timeline. */
+const SERVABLE = "stream_ordering IS NOT NULL AND rejected = 0 AND soft_failed = 0";
+
+export type Direction = "b" | "f";
+
+export class ReadStore {
+	constructor(private readonly sql: SqlStorage) {}
+
+	/** A servable timeline event by ID, or null. */
+	event(eventId: string): EventRow | null {
+		return this.sql.exec<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ? AND ${SERVABLE}`, eventId).toArray()[0] ?? null;
+	}
+
+	/** Any stored event (even rejected or an outlier): state may point at events outside the timeline. */
+	anyEvent(eventId: string): { event_id: string; type: string; state_key: string | null; sender: string; pdu: string } | null {
+		return (
+			this.sql
+				.exec<{ event_id: string; type: string; state_key: string | null; sender: string; pdu: string }>(
+					"SELECT event_id, type, state_key, sender, pdu FROM events WHERE event_id = ?",
+					eventId,
+				)
+				.toArray()[0] ?? null
+		);
+	}
+
+	/** The event at one stream position (servable or not), to find the state at that position. */
+	eventIdAt(position: number): string | null {
+		return this.sql.exec<{ event_id: string }>("SELECT event_id FROM events WHERE stream_ordering = ?", position).toArray()[0]?.event_id ?? null;
+	}
+
+	/**
+	 * Timeline events with `low < stream_ordering <= high`, oldest first for "f", newest first for "b",
+	 * at most `limit` of them.
+	 */
+	range(low: number, high: number, dir: Direction, limit: number): EventRow[] {
+		const order = dir === "f" ? "ASC" : "DESC";
+		return this.sql
+			.exec<EventRow>(
+				`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_ordering > ? AND stream_ordering <= ? AND rejected = 0 AND soft_failed = 0
+				ORDER BY stream_ordering ${order} LIMIT ?`,
+				low,
+				high,
+				limit,
+			)
+			.toArray();
+	}
+
+	/**
+	 * The event ID for (type, state_key) in a state group, following the delta chain to the nearest entry,
+	 * together with one JSON field of its content. Null when the key is absent from the state.
+	 */
+	stateAt(groupId: number, type: string, stateKey: string, contentField = "$.content"): { event_id: string; value: string | null } | null {
+		const row = this.sql
+			.exec<{ event_id: string | null; value: string | null }>(
+				`WITH RECURSIVE chain(id, prev, n) AS (
+					SELECT id, prev_group, 0 FROM state_groups WHERE id = ?
+					UNION ALL SELECT g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev
+				)
+				SELECT e.event_id AS event_id, json_extract(ev.pdu, ?) AS value
+				FROM chain c JOIN state_group_entries e ON e.group_id = c.id LEFT JOIN events ev ON ev.event_id = e.event_id
+				WHERE e.type = ? AND e.state_key = ? ORDER BY c.n LIMIT 1`,
+				groupId,
+				contentField,
+				type,
+				stateKey,
+			)
+			.toArray()[0];
+		if (row === undefined || row.event_id === null) return null;
+		return { event_id: row.event_id, value: typeof row.value === "string" ? row.value : row.value === null ? null : String(row.value) };
+	}
+
+	/** The user's member events in the timeline, oldest first, with the membership each set. */
+	membershipChanges(userId: string): { position: number; membership: string | null; event_id: string }[] {
+		return this.sql
+			.exec<{ position: number; membership: string | null; event_id: string }>(
+				`SELECT stream_ordering AS position, json_extract(pdu, '$.content.membership') AS membership, event_id FROM events
+				WHERE type = 'm.room.member' AND state_key = ? AND stream_ordering IS NOT NULL AND rejected = 0
+				ORDER BY stream_ordering`,
+				userId,
+			)
+			.toArray();
+	}
+
+	/** The user's membership row in current state (written with current_state by the write path). */
+	currentMember(userId: string): { membership: string; event_id: string; stream_ordering: number } | null {
+		return (
+			this.sql
+				.exec<{ membership: string; event_id: string; stream_ordering: number }>(
+					"SELECT membership, event_id, stream_ordering FROM room_members WHERE user_id = ?",
+					userId,
+				)
+				.toArray()[0] ?? null
+		);
+	}
+
+	/** Members in current state with their membership, ordered by when it was set. */
+	currentMembers(): { user_id: string; membership: string; event_id: string; stream_ordering: number }[] {
+		return this.sql
+			.exec<{ user_id: string; membership: string; event_id: string; stream_ordering: number }>(
+				"SELECT user_id, membership, event_id, stream_ordering FROM room_members ORDER BY stream_ordering, user_id",
+			)
+			.toArray();
+	}
+
+	/** The first valid redaction of an event, or null. */
+	redactionOf(eventId: string): EventRow | null {
+		return (
+			this.sql
+				.exec<EventRow>(
+					`SELECT ${EVENT_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")} FROM redactions r JOIN events e ON e.event_id = r.event_id
+					WHERE r.redacts = ? AND e.rejected = 0 AND e.soft_failed = 0 ORDER BY e.stream_ordering LIMIT 1`,
+					eventId,
+				)
+				.toArray()[0] ?? null
+		);
+	}
+
+	/** The txn ID a user's device sent an event with, if any. */
+	txnOf(eventId: string, userId: string, deviceId: string): string | null {
+		return (
+			this.sql
+				.exec<{ txn_id: string }>(
+					"SELECT txn_id FROM local_txns WHERE user_id = ? AND device_id = ? AND event_id = ? LIMIT 1",
+					userId,
+					deviceId,
+					eventId,
+				)
+				.toArray()[0]?.txn_id ?? null
+		);
+	}
+
+	/**
+	 * Events relating to `parent` (content `m.relates_to.event_id`), optionally of one rel_type and event
+	 * type, with `low < stream_ordering <= high` in the given direction.
+	 */
+	relations(parent: string, relType: string | null, eventType: string | null, low: number, high: number, dir: Direction, limit: number): EventRow[] {
+		const order = dir === "f" ? "ASC" : "DESC";
+		return this.sql
+			.exec<EventRow>(
+				`SELECT ${EVENT_COLUMNS} FROM events
+				WHERE json_extract(pdu, '$.content."m.relates_to".event_id') = ?
+					AND (? IS NULL OR json_extract(pdu, '$.content."m.relates_to".rel_type') = ?)
+					AND (? IS NULL OR type = ?)
+					AND stream_ordering > ? AND stream_ordering <= ? AND rejected = 0 AND soft_failed = 0
+				ORDER BY stream_ordering ${order} LIMIT ?`,
+				parent,
+				relType,
+				relType,
+				eventType,
+				eventType,
+				low,
+				high,
+				limit,
+			)
+			.toArray();
+	}
+
+	/** Thread roots (events some m.thread relation points at) by latest reply, newest first, below `high`. */
+	threadRoots(high: number, limit: number): { root: string; latest: number }[] {
+		return this.sql
+			.exec<{ root: string; latest: number }>(
+				`SELECT json_extract(pdu, '$.content."m.relates_to".event_id') AS root, MAX(stream_ordering) AS latest FROM events
+				WHERE json_extract(pdu, '$.content."m.relates_to".rel_type') = 'm.thread' AND stream_ordering IS NOT NULL
+					AND rejected = 0 AND soft_failed = 0
+				GROUP BY root HAVING latest <= ? ORDER BY latest DESC LIMIT ?`,
+				high,
+				limit,
+			)
+			.toArray();
+	}
+
+	/** The event closest to `ts` in one direction (at or after for "f", at or before for "b"), by server time. */
+	closestByTs(ts: number, dir: Direction, skip: number, limit: number): EventRow[] {
+		const sql =
+			dir === "f"
+				? `SELECT ${EVENT_COLUMNS} FROM events WHERE origin_server_ts >= ? AND ${SERVABLE} ORDER BY origin_server_ts ASC, stream_ordering ASC LIMIT ? OFFSET ?`
+				: `SELECT ${EVENT_COLUMNS} FROM events WHERE origin_server_ts <= ? AND ${SERVABLE} ORDER BY origin_server_ts DESC, stream_ordering DESC LIMIT ? OFFSET ?`;
+		return this.sql.exec<EventRow>(sql, ts, limit, skip).toArray();
+	}
+}

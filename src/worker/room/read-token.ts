@@ -1,0 +1,18 @@
+// Room pagination tokens: `/messages` from/to, `prev_batch`, `/context` start/end, relations batches.
+// Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3roomsroomidmessages (tokens are opaque)
+//
+// A token names a gap in the room's stream: `t<N>` sits just after stream position N. Paging backwards
+// from `t<N>` returns events at N and below; paging forwards returns events above N. So the `end` of one
+// page is exactly where the next starts, and no event is served twice or skipped.
+
+const TOKEN = /^t(\d{1,15})$/;
+
+export function formatRoomToken(position: number): string {
+	return `t${Math.max(0, position)}`;
+}
+
+/** The position a token names, or undefined for anything we did not issue. */
+export function parseRoomToken(token: string): number | undefined {
+	const m = TOKEN.exec(token);
+	return m === null ? undefined : Number(m[1]);
+}

@@ -1,0 +1,112 @@
+// SyncRoomApi.getSyncSlice: what /sync shows of one room to one user since a room position.
+// Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3sync (rooms.join/invite/leave),
+// https://spec.matrix.org/latest/client-server-api/#lazy-loading-room-members, and matrix-js-sdk's
+// org.matrix.msc4222.use_state_after (state after the timeline instead of before it).
+
+import { toStrippedState } from "../../protocol/events/client-event";
+import type { JsonObject } from "../../protocol/events/pdu";
+import type { ClientEvent, StrippedStateEvent, SyncSlice } from "./api";
+import type { SyncSliceReadRequest } from "./read-api";
+import { scanVisible } from "./read-scan";
+import type { ReadSession } from "./read-session";
+import { formatState, stateAtPosition } from "./read-state";
+import { formatRoomToken } from "./read-token";
+import type { StateMap } from "./store";
+
+/** Spec "Stripped state": what an invitee or knocker may see of the room before joining. */
+const STRIPPED_TYPES = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.topic", "m.room.canonical_alias", "m.room.encryption"];
+/** Spec: heroes are "the users which can be used to generate a room name"; Synapse and the spec's example use 5. */
+const MAX_HEROES = 5;
+/** Events looked at when asking "is there anything older?" before answering `limited: true` anyway. */
+const LIMITED_PROBE_BUDGET = 500;
+
+export function emptySlice(position: number): SyncSlice {
+	return { membership: null, position, timeline: [], limited: false, prev_batch: formatRoomToken(position), state: [] };
+}
+
+export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): SyncSlice {
+	const position = session.info.stream_position;
+	const membership = session.membership;
+	if (membership === null) return emptySlice(position);
+	if (membership === "invite" || membership === "knock") {
+		return { ...emptySlice(position), membership, stripped_state: strippedState(session) };
+	}
+	// A former member's timeline ends with their departure.
+	const upper = membership === "join" || session.membershipPosition === null ? position : Math.min(session.membershipPosition, position);
+	const lower = req.since ?? 0;
+	if (req.since !== null && req.since >= upper && !req.full_state) {
+		return { membership, position, timeline: [], limited: false, prev_batch: formatRoomToken(upper), state: [], ...summaryFor(session, membership) };
+	}
+	const limit = Math.max(0, req.timeline_limit);
+	const scan = limit > 0 ? scanVisible(session, { from: upper, dir: "b", bound: lower, limit }) : { rows: [], next: upper, exhausted: false };
+	const rows = scan.rows.reverse();
+	let limited = false;
+	if (!scan.exhausted) {
+		const probe = scanVisible(session, { from: scan.next, dir: "b", bound: lower, limit: 1, budget: LIMITED_PROBE_BUDGET });
+		limited = probe.rows.length > 0 || !probe.exhausted;
+	}
+	const first = rows[0];
+	const timeline: ClientEvent[] = rows.map((r) => session.formatter.format(r, false));
+
+	// `state` is the state at the start of the timeline (or, with use_state_after, at its end).
+	const startState = first === undefined ? null : session.store.getEventState(first.event_id);
+	const target: StateMap =
+		req.use_state_after || startState === null ? stateAtPosition(session, upper) : session.store.getStateGroup(startState.state_before);
+	const base: StateMap = req.since === null || req.full_state ? new Map() : stateAtPosition(session, req.since);
+	const inTimeline = new Set(rows.map((r) => r.event_id));
+	const senders = new Set(rows.map((r) => r.sender));
+	senders.add(req.user_id);
+	const summary = summaryFor(session, membership);
+	if (req.since === null) for (const hero of heroesOf(session)) senders.add(hero);
+	const state = formatState(session, target, (type, stateKey) => {
+		const id = target.get(`${type}\u0000${stateKey}`);
+		if (id === undefined || (!req.use_state_after && inTimeline.has(id))) return false;
+		if (req.lazy_load_members && type === "m.room.member") {
+			// Lazy loading: only the members the timeline shows (and the reader), whether or not they changed.
+			return senders.has(stateKey) && !inTimeline.has(id);
+		}
+		return base.get(`${type}\u0000${stateKey}`) !== id;
+	});
+	return {
+		membership,
+		position,
+		timeline,
+		limited,
+		prev_batch: formatRoomToken(first === undefined ? upper : first.stream_ordering - 1),
+		state,
+		...summary,
+	};
+}
+
+/** The invitee's (or knocker's) view: a few stripped state events plus their own member event. */
+function strippedState(session: ReadSession): StrippedStateEvent[] {
+	const out: StrippedStateEvent[] = [];
+	for (const entry of session.store.getCurrentStateIds()) {
+		const wanted = STRIPPED_TYPES.includes(entry.type) || (entry.type === "m.room.member" && entry.state_key === session.reader.user_id);
+		if (!wanted) continue;
+		const row = session.read.anyEvent(entry.event_id);
+		if (row === null) continue;
+		const pdu = JSON.parse(row.pdu) as JsonObject;
+		out.push(toStrippedState({ ...pdu, content: session.formatter.servedContent(row.event_id, row.pdu) }));
+	}
+	return out;
+}
+
+/** Other joined or invited users in the order they became members; if none, those who left. */
+function heroesOf(session: ReadSession): string[] {
+	const members = session.read.currentMembers().filter((m) => m.user_id !== session.reader.user_id);
+	const active = members.filter((m) => m.membership === "join" || m.membership === "invite");
+	return (active.length > 0 ? active : members).slice(0, MAX_HEROES).map((m) => m.user_id);
+}
+
+function summaryFor(session: ReadSession, membership: string): { summary?: JsonObject } {
+	if (membership !== "join") return {};
+	const members = session.read.currentMembers();
+	return {
+		summary: {
+			"m.heroes": heroesOf(session),
+			"m.joined_member_count": members.filter((m) => m.membership === "join").length,
+			"m.invited_member_count": members.filter((m) => m.membership === "invite").length,
+		},
+	};
+}
