@@ -16,6 +16,8 @@ import { Pushers } from "./push/pushers";
 import type { PushAction, RuleKind, UserRuleBody } from "../../protocol/push";
 import type { Pusher } from "../../protocol/push/pusher";
 import { type DeviceRecord, UserStore } from "./store";
+import type * as E2eeTypes from "./e2ee/e2ee";
+import { E2ee } from "./e2ee/e2ee";
 
 /** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
 export const SESSION_WRITE_INTERVAL_MS = 60_000;
@@ -53,6 +55,13 @@ export class UserDO extends DurableObject<Env> {
 		() => this.store.getOwner(),
 	);
 	private readonly pushers = new Pushers(this.ctx.storage.sql);
+	/** Device keys, one-time keys, to-device, device lists, cross-signing, key backup (user/e2ee/). */
+	private readonly e2ee = new E2ee({
+		sql: this.ctx.storage.sql,
+		transaction: (fn) => this.ctx.storage.transactionSync(fn),
+		changed: () => this.notifier.notify(),
+		owner: () => this.store.getOwner(),
+	});
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -224,5 +233,72 @@ export class UserDO extends DurableObject<Env> {
 
 	deletePusher(appId: string, pushkey: string): boolean {
 		return this.pushers.delete(appId, pushkey);
+	}
+
+	// End-to-end encryption: thin delegates to user/e2ee/ (routes check shapes with src/protocol/e2ee first).
+	uploadKeys(userId: string, deviceId: string, upload: E2eeTypes.KeysUpload): RpcResult<E2eeTypes.KeysUploadResult> {
+		return this.e2ee.keys.upload(userId, deviceId, upload, Date.now());
+	}
+	// Results holding client JSON travel as text: RPC types over recursive JSON are too deep for tsc.
+	claimKeysJson(userId: string, requests: Record<string, string>): string {
+		return JSON.stringify(this.e2ee.keys.claim(userId, requests));
+	}
+	queryKeysJson(userId: string, deviceIds: string[], requester: string): string {
+		return JSON.stringify(this.e2ee.query.query(userId, deviceIds, requester));
+	}
+	signaturesOver(targets: Record<string, string>): Record<string, E2eeTypes.StoredSignature[]> {
+		return this.e2ee.query.signaturesOver(targets);
+	}
+	receiveToDevice(userId: string, delivery: E2eeTypes.ToDeviceDelivery): number {
+		return this.e2ee.toDevice.receive(userId, delivery, Date.now());
+	}
+	toDeviceTxnDone(userId: string, deviceId: string, txnId: string): boolean {
+		return this.e2ee.toDevice.txnDone(userId, deviceId, txnId);
+	}
+	recordToDeviceTxn(userId: string, deviceId: string, txnId: string): void {
+		this.e2ee.toDevice.recordTxn(userId, deviceId, txnId, Date.now());
+	}
+	/** Called on every local user sharing a room with `subject` when subject's devices change (e2ee/device-list-fan-out.ts). */
+	noteDeviceListChange(userId: string, subject: string, change: E2eeTypes.DeviceListChange): void {
+		this.e2ee.deviceLists.note(userId, subject, change, Date.now());
+	}
+	deviceListChanges(userId: string, from: number, to: number): E2eeTypes.DeviceListSection {
+		return this.e2ee.deviceLists.between(userId, from, to);
+	}
+	crossSigningUploadNeedsAuth(userId: string, upload: E2eeTypes.CrossSigningUpload): boolean {
+		return this.e2ee.crossSigning.uploadNeedsAuth(userId, upload);
+	}
+	uploadCrossSigningKeys(userId: string, upload: E2eeTypes.CrossSigningUpload): Promise<RpcResult<null>> {
+		return this.e2ee.crossSigning.upload(userId, upload, Date.now());
+	}
+	uploadKeySignatures(
+		userId: string,
+		items: E2eeTypes.SignatureItem[],
+		othersMasterKeys: Record<string, E2eeTypes.JsonObject>,
+	): Promise<RpcResult<E2eeTypes.SignaturesResult>> {
+		return this.e2ee.crossSigning.uploadSignatures(userId, items, othersMasterKeys, Date.now());
+	}
+	createKeyBackup(userId: string, algorithm: string, authData: E2eeTypes.JsonObject): RpcResult<string> {
+		return this.e2ee.backup.createVersion(userId, algorithm, authData);
+	}
+	getKeyBackupJson(userId: string, version?: string): RpcResult<string> {
+		const r = this.e2ee.backup.getVersion(userId, version);
+		return r.ok ? { ok: true, value: JSON.stringify(r.value) } : r;
+	}
+	updateKeyBackup(userId: string, version: string, algorithm: string, authData: E2eeTypes.JsonObject): RpcResult<null> {
+		return this.e2ee.backup.updateVersion(userId, version, algorithm, authData);
+	}
+	deleteKeyBackup(userId: string, version: string): RpcResult<null> {
+		return this.e2ee.backup.deleteVersion(userId, version);
+	}
+	putBackupKeys(userId: string, version: string, keys: E2eeTypes.BackupKeys): RpcResult<E2eeTypes.RoomKeysUpdate> | E2eeTypes.WrongVersion {
+		return this.e2ee.backup.putKeys(userId, version, keys);
+	}
+	getBackupKeysJson(userId: string, version: string, scope: E2eeTypes.KeyScope): RpcResult<string> {
+		const r = this.e2ee.backup.getKeys(userId, version, scope);
+		return r.ok ? { ok: true, value: JSON.stringify(r.value) } : r;
+	}
+	deleteBackupKeys(userId: string, version: string, scope: E2eeTypes.KeyScope): RpcResult<E2eeTypes.RoomKeysUpdate> {
+		return this.e2ee.backup.deleteKeys(userId, version, scope);
 	}
 }

@@ -1,0 +1,20 @@
+// Who shares a room with a user, from the D1 membership index (room_memberships, kept by the RoomDOs).
+// Spec: https://spec.matrix.org/latest/client-server-api/#tracking-the-device-list-for-a-user
+// Device-list changes go to every user who shares a room; invited users count too, since clients
+// encrypt for invitees once history visibility lets them read.
+
+const SHARING = "('join', 'invite')";
+
+/** Local users (the user included, if in any room) who are joined or invited to a room the user is joined or invited to. */
+export async function usersSharingRoomWith(db: D1Database, userId: string): Promise<string[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT DISTINCT other.user_id FROM room_memberships AS mine
+			JOIN room_memberships AS other ON other.room_id = mine.room_id
+			WHERE mine.user_id = ?1 AND mine.membership IN ${SHARING} AND other.membership IN ${SHARING}
+			ORDER BY other.user_id`,
+		)
+		.bind(userId)
+		.all<{ user_id: string }>();
+	return results.map((r) => r.user_id);
+}
