@@ -18,6 +18,8 @@ import { whoamiEndpoints } from "./client/whoami";
 import { loginEndpoints } from "./client/login";
 import { logoutEndpoints } from "./client/logout";
 import { registerEndpoints } from "./client/register";
+import { accountEndpoints } from "./client/account";
+import { devicesEndpoints } from "./client/devices";
 import type { Endpoint } from "./http/endpoint";
 import { withR0Aliases } from "./http/r0-aliases";
 
@@ -28,6 +30,8 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...registerEndpoints,
 	...loginEndpoints,
 	...logoutEndpoints,
+	...accountEndpoints,
+	...devicesEndpoints,
 	...keyServerEndpoints,
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),

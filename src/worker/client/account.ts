@@ -1,0 +1,104 @@
+// Account management: password change and deactivation (both behind UIA m.login.password), and the
+// third-party identifier endpoints, which answer as the spec allows a server that keeps no 3PIDs.
+// Spec: https://spec.matrix.org/latest/client-server-api/#account-management
+// Spec: https://spec.matrix.org/latest/client-server-api/#adding-account-administrative-contact-information
+
+import type { Context } from "hono";
+import { MatrixError } from "../../protocol/errors";
+import { requireUserId, type UserId } from "../../protocol/ids/user-id";
+import { parseAuthDict } from "../../protocol/uia/auth-dict";
+import { hashPassword, MAX_PASSWORD_LENGTH } from "../../protocol/uia/password-hash";
+import { log } from "../../platform/log";
+import { deactivateAccount, setPasswordHash } from "../d1/accounts";
+import { roomsWithMembership } from "../d1/memberships";
+import { readJsonBody } from "../http/body";
+import type { AppEnv } from "../http/context";
+import type { Endpoint } from "../http/endpoint";
+import { requireUserInteractiveAuth, type UiaFlow } from "./uia";
+
+const PASSWORD_FLOWS: readonly UiaFlow[] = [["m.login.password"]];
+
+async function changePassword(c: Context<AppEnv>): Promise<Response> {
+	const body = await readJsonBody(c);
+	const { new_password: newPassword, logout_devices: logoutDevices } = body;
+	if (newPassword !== undefined && typeof newPassword !== "string") throw new MatrixError("M_BAD_JSON", "new_password must be a string");
+	if (logoutDevices !== undefined && typeof logoutDevices !== "boolean") throw new MatrixError("M_BAD_JSON", "logout_devices must be a boolean");
+	// A client may probe for flows without it; one that attempts a stage must say what the new password is.
+	if (newPassword === undefined && parseAuthDict(body.auth) !== undefined) throw new MatrixError("M_MISSING_PARAM", "Missing new_password");
+	if (typeof newPassword === "string" && newPassword.length > MAX_PASSWORD_LENGTH) throw new MatrixError("M_INVALID_PARAM", "Password is too long");
+	if (newPassword === "") throw new MatrixError("M_WEAK_PASSWORD", "The password must not be empty");
+	const userId = requireUserId(c.get("user"));
+	await requireUserInteractiveAuth(c, { userId, flows: PASSWORD_FLOWS, action: "POST /account/password", body });
+	if (typeof newPassword !== "string") throw new MatrixError("M_MISSING_PARAM", "Missing new_password");
+	await setPasswordHash(c.env.DB, userId, await hashPassword(newPassword, crypto.getRandomValues(new Uint8Array(16))));
+	// "logout_devices: ... other access tokens, and their associated devices, should be revoked" (default true).
+	if (logoutDevices !== false) await c.env.USER.getByName(userId).deleteAllDevicesExcept(c.get("device"));
+	return c.json({});
+}
+
+/** Leaves (or rejects invites to / rescinds knocks on) every room the membership index lists; best effort per room. */
+async function leaveAllRooms(c: Context<AppEnv>, userId: UserId): Promise<void> {
+	for (const membership of ["join", "invite", "knock"] as const) {
+		for (const roomId of await roomsWithMembership(c.env.DB, userId, membership)) {
+			const result = await c.env.ROOM.getByName(roomId).sendLocalEvent({
+				sender: userId,
+				type: "m.room.member",
+				state_key: userId,
+				content: { membership: "leave" },
+				origin_server_ts: Date.now(),
+			});
+			if (!result.ok) log.warn("deactivate_leave_failed", { errcode: result.errcode });
+		}
+	}
+}
+
+async function deactivate(c: Context<AppEnv>): Promise<Response> {
+	const body = await readJsonBody(c);
+	if (body.erase !== undefined && typeof body.erase !== "boolean") throw new MatrixError("M_BAD_JSON", "erase must be a boolean");
+	if (body.id_server !== undefined && typeof body.id_server !== "string") throw new MatrixError("M_BAD_JSON", "id_server must be a string");
+	const userId = requireUserId(c.get("user"));
+	await requireUserInteractiveAuth(c, { userId, flows: PASSWORD_FLOWS, action: "POST /account/deactivate", body });
+	// The D1 flag first: from here on no login succeeds, even if a later step fails and is retried.
+	await deactivateAccount(c.env.DB, userId);
+	await c.env.USER.getByName(userId).deleteAllDevicesExcept(null);
+	await leaveAllRooms(c, userId);
+	// We bound no 3PIDs to any identity server, so there was nothing to unbind: that counts as success.
+	return c.json({ id_server_unbind_result: "success" });
+}
+
+const NO_3PIDS = "This server does not support third-party identifiers";
+
+/** requestToken endpoints: the spec's answer for a server that permits no 3PID as a contact. */
+const threepidDenied = (): never => {
+	throw new MatrixError("M_THREEPID_DENIED", NO_3PIDS);
+};
+
+const LIMIT = { perSecond: 2, burst: 20 };
+
+export const accountEndpoints: Endpoint[] = [
+	{ method: "POST", path: "/_matrix/client/v3/account/password", auth: "user", rateLimit: LIMIT, handler: changePassword },
+	{ method: "POST", path: "/_matrix/client/v3/account/deactivate", auth: "user", rateLimit: LIMIT, handler: deactivate },
+	{ method: "GET", path: "/_matrix/client/v3/account/3pid", auth: "user", rateLimit: null, handler: (c) => c.json({ threepids: [] }) },
+	{ method: "POST", path: "/_matrix/client/v3/account/3pid", auth: "user", rateLimit: LIMIT, handler: threepidDenied },
+	{ method: "POST", path: "/_matrix/client/v3/account/3pid/add", auth: "user", rateLimit: LIMIT, handler: threepidDenied },
+	{ method: "POST", path: "/_matrix/client/v3/account/3pid/bind", auth: "user", rateLimit: LIMIT, handler: threepidDenied },
+	// Deleting or unbinding a 3PID the user does not have: nothing to do, and no identity server was told.
+	{ method: "POST", path: "/_matrix/client/v3/account/3pid/delete", auth: "user", rateLimit: LIMIT, handler: (c) => c.json({ id_server_unbind_result: "no-support" }) },
+	{ method: "POST", path: "/_matrix/client/v3/account/3pid/unbind", auth: "user", rateLimit: LIMIT, handler: (c) => c.json({ id_server_unbind_result: "no-support" }) },
+	{ method: "POST", path: "/_matrix/client/v3/account/3pid/email/requestToken", auth: "none", rateLimit: LIMIT, handler: threepidDenied },
+	{ method: "POST", path: "/_matrix/client/v3/account/3pid/msisdn/requestToken", auth: "none", rateLimit: LIMIT, handler: threepidDenied },
+	{ method: "POST", path: "/_matrix/client/v3/register/email/requestToken", auth: "none", rateLimit: LIMIT, handler: threepidDenied },
+	{ method: "POST", path: "/_matrix/client/v3/register/msisdn/requestToken", auth: "none", rateLimit: LIMIT, handler: threepidDenied },
+	// Password reset by email/phone: "M_THREEPID_NOT_FOUND: the referenced third-party identifier is not recognised".
+	...(["email", "msisdn"] as const).map(
+		(medium): Endpoint => ({
+			method: "POST",
+			path: `/_matrix/client/v3/account/password/${medium}/requestToken`,
+			auth: "none",
+			rateLimit: LIMIT,
+			handler: () => {
+				throw new MatrixError("M_THREEPID_NOT_FOUND", "No account has this third-party identifier");
+			},
+		}),
+	),
+];
