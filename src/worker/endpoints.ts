@@ -9,6 +9,7 @@ import { capabilitiesEndpoints } from "./client/capabilities";
 import { createRoomEndpoints } from "./client/create-room";
 import { joinedRoomsEndpoints } from "./client/joined-rooms";
 import { membershipEndpoints } from "./client/membership";
+import { mediaEndpoints } from "./client/media";
 import { pushRulesEndpoints } from "./client/push-rules";
 import { roomReadEndpoints } from "./client/room-reads";
 import { sendEndpoints } from "./client/send";
@@ -36,6 +37,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),
 	...pushRulesEndpoints,
+	...mediaEndpoints,
 	...createRoomEndpoints,
 	...membershipEndpoints,
 	...sendEndpoints,
