@@ -57,7 +57,9 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 	const senders = new Set(rows.map((r) => r.sender));
 	senders.add(req.user_id);
 	const summary = summaryFor(session, membership);
-	if (req.since === null) for (const hero of heroesOf(session)) senders.add(hero);
+	// Clients name an unnamed room after its heroes, so a lazy initial sync includes their member events.
+	const unnamed = session.currentStateId("m.room.name", "") === null && session.currentStateId("m.room.canonical_alias", "") === null;
+	if (req.since === null && unnamed) for (const hero of heroesOf(session)) senders.add(hero);
 	const state = formatState(session, target, (type, stateKey) => {
 		const id = target.get(`${type}\u0000${stateKey}`);
 		if (id === undefined || (!req.use_state_after && inTimeline.has(id))) return false;
