@@ -21,6 +21,12 @@ import { logoutEndpoints } from "./client/logout";
 import { registerEndpoints } from "./client/register";
 import { accountEndpoints } from "./client/account";
 import { devicesEndpoints } from "./client/devices";
+import { accountDataEndpoints } from "./client/account-data";
+import { filterEndpoints } from "./client/filter";
+import { presenceEndpoints } from "./client/presence";
+import { receiptEndpoints } from "./client/receipts";
+import { syncEndpoints } from "./client/sync";
+import { typingEndpoints } from "./client/typing";
 import type { Endpoint } from "./http/endpoint";
 import { withR0Aliases } from "./http/r0-aliases";
 
@@ -44,4 +50,10 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...capabilitiesEndpoints,
 	...joinedRoomsEndpoints,
 	...roomReadEndpoints,
+	...syncEndpoints,
+	...filterEndpoints,
+	...accountDataEndpoints,
+	...typingEndpoints,
+	...receiptEndpoints,
+	...presenceEndpoints,
 ]);

@@ -4,6 +4,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import type { RpcResult } from "../../protocol/errors";
+import { getConfig } from "../../platform/config";
 import { migrateOnStart } from "../../platform/sqlite-migrations";
 import type { ClientRoomApi, CreatedRoom, CreateRoomInput, LocalEventInput, Membership, SentEvent } from "./api";
 import { LocalWriter } from "./local-writer";
@@ -12,8 +13,10 @@ import { OutboxStore } from "./outbox-store";
 import { pokeDelivery } from "./poke-delivery";
 import type { ContextRequest, MembersRequest, MessagesRequest, Reader, RelationsRequest, SyncSliceReadRequest, ThreadsRequest } from "./read-api";
 import { asJson, RoomReads } from "./read-rpc";
+import { type EphemeralHost, ephemeralSlice, RoomReceipts, type ReceiptType } from "./receipts";
 import { ROOM_MIGRATIONS } from "./schema";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
+import { RoomTyping } from "./typing";
 import { WriteStore } from "./write-store";
 
 export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
@@ -22,6 +25,10 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 	private readonly outbox: OutboxStore;
 	/** The local write path (room/local-writer.ts): one serialised step per event. */
 	private readonly writer: LocalWriter;
+	/** Receipts and typing (room/receipts.ts, room/typing.ts); they wake local members' /sync. */
+	private readonly receipts: RoomReceipts;
+	private readonly typing: RoomTyping;
+	private readonly ephemeralHost: EphemeralHost;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -37,6 +44,32 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 			outbox: this.outbox,
 			scheduleDrain: () => ctx.storage.setAlarm(Date.now()),
 		});
+		this.ephemeralHost = {
+			sql: ctx.storage.sql,
+			transaction: (fn) => ctx.storage.transactionSync(fn),
+			roomId: () => this.store.getRoomInfo()?.room_id ?? null,
+			serverName: () => getConfig(env).serverName,
+			membership: (userId) => this.writes.getMember(userId)?.membership ?? null,
+			joinedMembers: () => this.writes.membersWith(["join"]),
+			hasTimelineEvent: (eventId) => (this.writes.getEventMeta(eventId)?.stream_ordering ?? null) !== null,
+			user: (userId) => env.USER.getByName(userId),
+		};
+		this.receipts = new RoomReceipts(this.ephemeralHost);
+		this.typing = new RoomTyping(this.ephemeralHost);
+	}
+
+	setReceipt(userId: string, receiptType: ReceiptType, eventId: string, threadId: string | null, ts: number): Promise<RpcResult<null>> {
+		return this.receipts.setReceipt(userId, receiptType, eventId, threadId, ts);
+	}
+
+	setTyping(userId: string, typing: boolean, timeoutMs: number | null): Promise<RpcResult<null>> {
+		return this.typing.setTyping(userId, typing, timeoutMs);
+	}
+
+	/** /sync's ephemeral events for a joined member (typing now, receipts past `since`), as JSON text. */
+	getEphemeralJson(userId: string, since: number | null): RpcResult<string> {
+		const slice = ephemeralSlice(this.ephemeralHost, this.receipts, this.typing.current(), userId, since);
+		return slice.ok ? { ok: true, value: JSON.stringify(slice.value) } : slice;
 	}
 
 	sendLocalEvent(input: LocalEventInput): Promise<RpcResult<SentEvent>> {

@@ -143,4 +143,17 @@ CREATE TABLE redactions (
 ) WITHOUT ROWID;
 `,
 	},
+	{
+		name: "ephemeral stream",
+		sql: `
+-- The room's ephemeral position: every receipt and every typing change takes the next one, so a UserDO
+-- knows which typing/receipt updates its client has seen. Spec: https://spec.matrix.org/latest/client-server-api/#receipts
+CREATE TABLE ephemeral_stream (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	position INTEGER NOT NULL
+);
+INSERT INTO ephemeral_stream (singleton, position) VALUES (1, 0);
+CREATE INDEX receipts_by_position ON receipts (stream_position);
+`,
+	},
 ];

@@ -189,6 +189,36 @@ CREATE INDEX one_time_keys_by_age ON one_time_keys (device_id, algorithm, upload
 `,
 	},
 	{
+		name: "sync: the user stream, room pokes and observed memberships",
+		sql: `
+-- Spec: https://spec.matrix.org/latest/client-server-api/#syncing
+-- The last position handed out on this user's stream: pokes, account data, receipt/typing wake-ups, presence.
+CREATE TABLE user_stream (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	seq INTEGER NOT NULL
+);
+INSERT INTO user_stream (singleton, seq) VALUES (1, 0);
+
+-- "Room X is at position N" (kind 'timeline': room stream; 'ephemeral': the room's receipt stream, typing).
+-- A token at seq S has seen each room up to the largest position logged at or before S.
+CREATE TABLE room_stream (
+	seq INTEGER PRIMARY KEY,
+	room_id TEXT NOT NULL,
+	kind TEXT NOT NULL CHECK (kind IN ('timeline', 'ephemeral')),
+	position INTEGER NOT NULL
+);
+CREATE INDEX room_stream_by_room ON room_stream (room_id, kind, seq);
+
+-- The user's membership in each room as sync last saw it, and the room position where it first saw it:
+-- an invite already delivered must not wake a long-poll again.
+CREATE TABLE sync_memberships (
+	room_id TEXT PRIMARY KEY,
+	membership TEXT NOT NULL,
+	observed_position INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+	},
+	{
 		name: "accounts: refresh tokens",
 		sql: `
 -- Spec: https://spec.matrix.org/latest/client-server-api/#refreshing-access-tokens

@@ -1,0 +1,53 @@
+// GET/PUT /presence/{userId}/status. Presence is kept for local users by their UserDO; setting is own user only.
+// Spec: https://spec.matrix.org/latest/client-server-api/#presence
+
+import { MatrixError } from "../../protocol/errors";
+import type { JsonObject } from "../../protocol/events/pdu";
+import { serverNameOf } from "../../protocol/ids/server-name-of";
+import { parseUserId } from "../../protocol/ids/user-id";
+import { getAccount } from "../d1/accounts";
+import { readJsonBody } from "../http/body";
+import type { Endpoint } from "../http/endpoint";
+import { isPresenceState } from "../user/sync/presence";
+import type { PresenceState } from "../user/sync/types";
+import { ownUserParam } from "./own-user-param";
+
+const PATH = "/_matrix/client/v3/presence/:userId/status";
+
+function validPresence(body: JsonObject): { presence: PresenceState; status_msg: string | null | undefined } | undefined {
+	if (body.presence === undefined) throw new MatrixError("M_MISSING_PARAM", "Missing presence");
+	if (!isPresenceState(body.presence)) return undefined;
+	const msg = body.status_msg;
+	if (msg !== undefined && msg !== null && typeof msg !== "string") return undefined;
+	return { presence: body.presence, status_msg: msg };
+}
+
+export const presenceEndpoints: Endpoint[] = [
+	{
+		method: "PUT",
+		path: PATH,
+		auth: "user",
+		rateLimit: { perSecond: 1, burst: 10 },
+		handler: async (c) => {
+			const userId = ownUserParam(c, "set presence");
+			const body = await readJsonBody(c, validPresence);
+			await c.env.USER.getByName(userId).setPresence(body.presence, body.status_msg);
+			return c.json({});
+		},
+	},
+	{
+		method: "GET",
+		path: PATH,
+		auth: "user",
+		rateLimit: null,
+		handler: async (c) => {
+			const userId = parseUserId(c.req.param("userId"));
+			if (userId === undefined) throw new MatrixError("M_INVALID_PARAM", "Invalid user ID");
+			// Spec 404: "There is no presence state for this user." Remote presence needs federation (later).
+			if (serverNameOf(userId) !== c.get("config").serverName || (await getAccount(c.env.DB, userId)) === null) {
+				throw new MatrixError("M_NOT_FOUND", "No presence for this user");
+			}
+			return c.json(await c.env.USER.getByName(userId).getPresence());
+		},
+	},
+];

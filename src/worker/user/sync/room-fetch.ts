@@ -1,0 +1,141 @@
+// Pulls the rooms a /sync must show: a timeline slice from each updated room's RoomDO and the ephemeral
+// events (typing, receipts) of joined rooms, then logs the positions it reached so the next token starts
+// exactly there. Pokes that land while slices are fetched are picked up in the same response, so the
+// returned `mark` covers every poke at or below it (nothing is skipped, nothing shown twice).
+// Spec: https://spec.matrix.org/latest/client-server-api/#syncing
+
+import { log } from "../../../platform/log";
+import type { SyncSlice, SyncSliceRequest } from "../../room/api";
+import type { RpcResult } from "../../../protocol/errors";
+import type { SyncStore } from "./stream-store";
+import type { EphemeralSlice } from "./types";
+
+/**
+ * A room as /sync talks to it: SyncRoomApi's slice (plus the reading device, for `transaction_id`) and the
+ * ephemeral events, both as JSON text (RPC's mapping of recursive JSON types is too deep to type-check).
+ */
+export interface SyncRoomStub {
+	getSyncSliceJson(request: SyncSliceRequest & { device_id?: string }): Promise<RpcResult<string>>;
+	getEphemeralJson(userId: string, since: number | null): Promise<RpcResult<string>>;
+}
+
+export interface FetchPlan {
+	/** The user-stream position of the `since` token; null for an initial sync. */
+	sinceSeq: number | null;
+	/** Refresh every known room (initial sync or full_state). */
+	everything: boolean;
+	fullState: boolean;
+	roomAllowed(roomId: string): boolean;
+	sliceRequest(roomId: string, since: number | null): SyncSliceRequest & { device_id: string };
+}
+
+export interface Fetched<T> {
+	/** The room position the client had (null: the room is new to it). */
+	since: number | null;
+	slice: T;
+}
+
+export interface FetchedRooms {
+	slices: Map<string, Fetched<SyncSlice>>;
+	ephemeral: Map<string, Fetched<EphemeralSlice>>;
+	/** The user-stream position this response covers: the next token's `user` part. */
+	mark: number;
+}
+
+/** Rounds of "fetch, then look for pokes that arrived meanwhile" before we settle. */
+const MAX_ROUNDS = 5;
+
+async function fetchAll<T>(rooms: Iterable<[string, number | null]>, get: (roomId: string, since: number | null) => Promise<T | null>) {
+	const entries = [...rooms];
+	const results = await Promise.all(entries.map(([roomId, since]) => get(roomId, since)));
+	const out = new Map<string, Fetched<T>>();
+	entries.forEach(([roomId, since], i) => {
+		const slice = results[i];
+		if (slice !== null && slice !== undefined) out.set(roomId, { since, slice });
+	});
+	return out;
+}
+
+export async function fetchRooms(store: SyncStore, room: (roomId: string) => SyncRoomStub, userId: string, plan: FetchPlan): Promise<FetchedRooms> {
+	const slices = new Map<string, Fetched<SyncSlice>>();
+	const ephemeral = new Map<string, Fetched<EphemeralSlice>>();
+	let mark = store.currentSeq();
+	const sinceOf = (roomId: string, kind: "timeline" | "ephemeral"): number | null =>
+		plan.sinceSeq === null || (plan.everything && kind === "timeline" && !plan.fullState)
+			? null
+			: store.positionAt(roomId, kind, plan.sinceSeq);
+
+	let pendingTimeline = new Set<string>();
+	let pendingEphemeral = new Set<string>();
+	if (plan.everything) {
+		for (const r of store.allRooms()) pendingTimeline.add(r);
+	} else if (plan.sinceSeq !== null) {
+		for (const row of store.rowsBetween(plan.sinceSeq, mark)) {
+			(row.kind === "timeline" ? pendingTimeline : pendingEphemeral).add(row.room_id);
+		}
+	}
+
+	const getSlice = async (roomId: string, since: number | null): Promise<SyncSlice | null> => {
+		try {
+			const result = await room(roomId).getSyncSliceJson(plan.sliceRequest(roomId, since));
+			if (result.ok) return JSON.parse(result.value) as SyncSlice;
+			log.warn("sync_slice_refused", { room_id: roomId, errcode: result.errcode });
+		} catch (err) {
+			log.error("sync_slice_failed", { room_id: roomId, error: err });
+		}
+		return null;
+	};
+	const getEphemeral = async (roomId: string, since: number | null): Promise<EphemeralSlice | null> => {
+		try {
+			const result = await room(roomId).getEphemeralJson(userId, since);
+			if (result.ok) return JSON.parse(result.value) as EphemeralSlice;
+		} catch (err) {
+			log.error("sync_ephemeral_failed", { room_id: roomId, error: err });
+		}
+		return null;
+	};
+
+	for (let round = 0; round < MAX_ROUNDS; round++) {
+		const timeline = await fetchAll(
+			[...pendingTimeline].filter(plan.roomAllowed).map((r): [string, number | null] => [r, sinceOf(r, "timeline")]),
+			getSlice,
+		);
+		for (const [roomId, f] of timeline) {
+			slices.set(roomId, f);
+			// A room new to this client (or a full refresh) shows its typing and receipts from scratch.
+			if (f.slice.membership === "join" && (f.since === null || plan.everything)) pendingEphemeral.add(roomId);
+		}
+		const joined = (roomId: string) =>
+			(slices.get(roomId)?.slice.membership ?? store.getMembership(roomId)?.membership) === "join";
+		const eph = await fetchAll(
+			[...pendingEphemeral]
+				.filter((r) => plan.roomAllowed(r) && joined(r))
+				.map((r): [string, number | null] => [r, slices.get(r)?.since === null || plan.everything ? null : sinceOf(r, "ephemeral")]),
+			getEphemeral,
+		);
+		for (const [roomId, f] of eph) ephemeral.set(roomId, f);
+
+		// From here to the end of the round nothing awaits: the log and `mark` move together.
+		for (const [roomId, f] of timeline) store.logPosition(roomId, "timeline", f.slice.position);
+		for (const [roomId, f] of eph) store.logPosition(roomId, "ephemeral", f.slice.position);
+		const end = store.currentSeq();
+		pendingTimeline = new Set();
+		pendingEphemeral = new Set();
+		let firstUncovered: number | null = null;
+		for (const row of store.rowsBetween(mark, end)) {
+			if (!plan.roomAllowed(row.room_id)) continue;
+			const have = row.kind === "timeline" ? slices.get(row.room_id) : ephemeral.get(row.room_id);
+			if (have !== undefined && have.slice.position >= row.position) continue;
+			if (row.kind === "ephemeral" && !joined(row.room_id)) continue;
+			(row.kind === "timeline" ? pendingTimeline : pendingEphemeral).add(row.room_id);
+			firstUncovered ??= row.seq;
+		}
+		if (firstUncovered === null) {
+			mark = end;
+			break;
+		}
+		// Out of rounds: stop just before the first poke we did not cover; it is shown next time.
+		mark = round === MAX_ROUNDS - 1 ? firstUncovered - 1 : end;
+	}
+	return { slices, ephemeral, mark };
+}

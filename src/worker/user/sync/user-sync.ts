@@ -1,0 +1,122 @@
+// The UserDO's sync area: room pokes, the /sync handler, account data and tags, filters and presence.
+// The UserDO class only delegates here (docs/client-server.md "Layers").
+// Spec: https://spec.matrix.org/latest/client-server-api/#syncing
+
+import type { RpcResult } from "../../../protocol/errors";
+import type { JsonObject } from "../../../protocol/events/pdu";
+import { deleteTag, getAccountData, getTags, putAccountData, putServerAccountData, putTag } from "./account-data";
+import { createFilter, getFilter } from "./filters";
+import type { Notifier } from "./notifier";
+import { type PresenceStatus, presenceStatus, setPresence } from "./presence";
+import type { SyncRoomStub } from "./room-fetch";
+import { handleSync } from "./sync-engine";
+import { SyncStore } from "./stream-store";
+import type { PresenceState, SyncRequest, SyncResponse } from "./types";
+
+export interface UserSyncHost {
+	sql: SqlStorage;
+	transaction<T>(fn: () => T): T;
+	notifier: Notifier;
+	owner(): string | null;
+	room(roomId: string): SyncRoomStub;
+	/** The user's push ruleset as account data content (`{global: ...}`), for m.push_rules. */
+	pushRules(): JsonObject | null;
+}
+
+const NO_OWNER = { ok: false, errcode: "M_UNKNOWN", error: "User object has no owner", status: 500 } as const;
+
+export class UserSync {
+	readonly store: SyncStore;
+
+	constructor(private readonly host: UserSyncHost) {
+		this.store = new SyncStore(host.sql);
+	}
+
+	/** A write that sync will show: wake every waiting long-poll. */
+	private changed<T>(value: T): T {
+		this.host.notifier.notify();
+		return value;
+	}
+
+	/**
+	 * "Room X is at position N" (timeline) or "its typing/receipts are at N" (ephemeral). Positions only
+	 * grow, so a stale or repeated poke changes nothing and wakes nobody.
+	 */
+	poke(roomId: string, kind: "timeline" | "ephemeral", position: number): void {
+		if (typeof roomId !== "string" || !Number.isSafeInteger(position) || position < 0) return;
+		if (this.host.transaction(() => this.store.logPosition(roomId, kind, position))) this.host.notifier.notify();
+	}
+
+	async sync(req: SyncRequest): Promise<RpcResult<SyncResponse>> {
+		const userId = this.host.owner();
+		if (userId === null) return NO_OWNER;
+		return handleSync(
+			{
+				sql: this.host.sql,
+				store: this.store,
+				notifier: this.host.notifier,
+				userId,
+				room: this.host.room,
+				now: Date.now,
+				transaction: this.host.transaction,
+				pushRules: this.host.pushRules,
+			},
+			req,
+		);
+	}
+
+	/** After a push rule change: m.push_rules is account data to clients, so it takes a stream position. */
+	pushRulesChanged(): void {
+		const rules = this.host.pushRules();
+		if (rules !== null) this.host.transaction(() => putServerAccountData(this.store, "", "m.push_rules", rules));
+		this.host.notifier.notify();
+	}
+
+	putAccountData(roomId: string, type: string, content: JsonObject): RpcResult<null> {
+		const result = this.host.transaction(() => putAccountData(this.store, roomId, type, content));
+		return result.ok ? this.changed(result) : result;
+	}
+
+	/** m.fully_read and other server-set account data (read markers). */
+	putServerAccountData(roomId: string, type: string, content: JsonObject): void {
+		this.host.transaction(() => putServerAccountData(this.store, roomId, type, content));
+		this.host.notifier.notify();
+	}
+
+	getAccountData(roomId: string, type: string): RpcResult<JsonObject> {
+		if (roomId === "" && type === "m.push_rules" && this.store.getAccountData("", type) === null) {
+			const rules = this.host.pushRules();
+			if (rules !== null) return { ok: true, value: rules };
+		}
+		return getAccountData(this.store, roomId, type);
+	}
+
+	getTags(roomId: string): JsonObject {
+		return getTags(this.store, roomId);
+	}
+
+	putTag(roomId: string, tag: string, body: JsonObject): void {
+		this.host.transaction(() => putTag(this.store, roomId, tag, body));
+		this.host.notifier.notify();
+	}
+
+	deleteTag(roomId: string, tag: string): void {
+		if (this.host.transaction(() => deleteTag(this.store, roomId, tag))) this.host.notifier.notify();
+	}
+
+	createFilter(json: JsonObject): RpcResult<string> {
+		return this.host.transaction(() => createFilter(this.store, json));
+	}
+
+	getFilter(filterId: string): RpcResult<JsonObject> {
+		return getFilter(this.store, filterId);
+	}
+
+	setPresence(state: PresenceState, statusMsg: string | null | undefined): void {
+		if (this.host.transaction(() => setPresence(this.store, state, statusMsg, Date.now()))) this.host.notifier.notify();
+	}
+
+	getPresence(): PresenceStatus {
+		return presenceStatus(this.store.getPresence(), Date.now());
+	}
+}
