@@ -16,7 +16,9 @@ import { UserSync } from "./sync/user-sync";
 import type { JsonObject } from "../../protocol/events/pdu";
 import { AccountSessions, type IssuedSession } from "./account/sessions";
 import { PushRules } from "./push/push-rules";
+import { Pushers } from "./push/pushers";
 import type { PushAction, RuleKind, UserRuleBody } from "../../protocol/push";
+import type { Pusher } from "../../protocol/push/pusher";
 import { type DeviceRecord, UserStore } from "./store";
 import type * as E2eeTypes from "./e2ee/e2ee";
 import { E2ee } from "./e2ee/e2ee";
@@ -51,11 +53,12 @@ export class UserDO extends DurableObject<Env> {
 	private readonly notifier = new Notifier();
 	/** Login sessions, refresh, logout and device removal (user/account/). A removed device wakes /sync. */
 	private readonly account = new AccountSessions(this.ctx.storage, () => this.notifier.notify());
-	/** Push rules (user/push/); a rule change wakes /sync, which carries m.push_rules. */
+	/** Push rules and pushers (user/push/); a rule change wakes /sync, which carries m.push_rules. */
 	private readonly pushRules = new PushRules(
 		{ sql: this.ctx.storage.sql, transaction: (fn) => this.ctx.storage.transactionSync(fn), changed: () => this.sync.pushRulesChanged() },
 		() => this.store.getOwner(),
 	);
+	private readonly pushers = new Pushers(this.ctx.storage.sql);
 	/** Device keys, one-time keys, to-device, device lists, cross-signing, key backup (user/e2ee/). */
 	private readonly e2ee = new E2ee({
 		sql: this.ctx.storage.sql,
@@ -209,8 +212,8 @@ export class UserDO extends DurableObject<Env> {
 		return id !== undefined && this.account.updateDisplayName(id, displayName);
 	}
 
-	// Push rules: thin delegates to user/push/ (routes validate with src/protocol/push first).
-	// Rules cross RPC as JSON text: their recursive JSON types are too deep for RPC's type mapping.
+	// Push rules and pushers: thin delegates to user/push/ (routes validate with src/protocol/push first).
+	// Rules and pushers cross RPC as JSON text: their recursive JSON types are too deep for RPC's type mapping.
 	getPushRulesJson(): string | null {
 		const ruleset = this.pushRules.ruleset();
 		return ruleset === null ? null : JSON.stringify(ruleset);
@@ -235,6 +238,18 @@ export class UserDO extends DurableObject<Env> {
 
 	setPushRuleActions(kind: RuleKind, ruleId: string, actions: PushAction[]): RpcResult<null> {
 		return this.pushRules.setActions(kind, ruleId, actions);
+	}
+
+	listPushersJson(): string {
+		return JSON.stringify(this.pushers.list());
+	}
+
+	setPusher(pusher: Pusher, deviceId: string): void {
+		this.pushers.set(pusher, deviceId, Date.now());
+	}
+
+	deletePusher(appId: string, pushkey: string): boolean {
+		return this.pushers.delete(appId, pushkey);
 	}
 
 	// End-to-end encryption: thin delegates to user/e2ee/ (routes check shapes with src/protocol/e2ee first).
