@@ -10,6 +10,7 @@ import { createRoomEndpoints } from "./client/create-room";
 import { joinedRoomsEndpoints } from "./client/joined-rooms";
 import { membershipEndpoints } from "./client/membership";
 import { mediaEndpoints } from "./client/media";
+import { pushersEndpoints } from "./client/pushers";
 import { pushRulesEndpoints } from "./client/push-rules";
 import { roomReadEndpoints } from "./client/room-reads";
 import { sendEndpoints } from "./client/send";
@@ -44,6 +45,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...federationVersionEndpoints(version),
 	...pushRulesEndpoints,
 	...mediaEndpoints,
+	...pushersEndpoints,
 	...createRoomEndpoints,
 	...membershipEndpoints,
 	...sendEndpoints,

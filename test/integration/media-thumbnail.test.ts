@@ -74,7 +74,7 @@ const BLUE: Rgb = [0, 0, 255];
 describe("thumbnails made with a WASM image library", () => {
 	let png = "";
 	let jpeg = "";
-	let pngBytes = new Uint8Array();
+	let pngBytes: Uint8Array = new Uint8Array();
 
 	beforeAll(async () => {
 		pngBytes = image(400, 300, [RED, GREEN, BLUE], "png");
