@@ -8,9 +8,12 @@ import { federationVersionEndpoints } from "../bridge/routes/version";
 import { capabilitiesEndpoints } from "./client/capabilities";
 import { createRoomEndpoints } from "./client/create-room";
 import { joinedRoomsEndpoints } from "./client/joined-rooms";
+import { keysEndpoints } from "./client/keys";
+import { toDeviceEndpoints } from "./client/to-device";
+import { crossSigningEndpoints } from "./client/cross-signing";
+import { roomKeysEndpoints } from "./client/room-keys";
 import { membershipEndpoints } from "./client/membership";
 import { mediaEndpoints } from "./client/media";
-import { pushersEndpoints } from "./client/pushers";
 import { pushRulesEndpoints } from "./client/push-rules";
 import { roomReadEndpoints } from "./client/room-reads";
 import { sendEndpoints } from "./client/send";
@@ -45,13 +48,16 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...federationVersionEndpoints(version),
 	...pushRulesEndpoints,
 	...mediaEndpoints,
-	...pushersEndpoints,
 	...createRoomEndpoints,
 	...membershipEndpoints,
 	...sendEndpoints,
 	...capabilitiesEndpoints,
 	...joinedRoomsEndpoints,
 	...roomReadEndpoints,
+	...keysEndpoints,
+	...toDeviceEndpoints,
+	...crossSigningEndpoints,
+	...roomKeysEndpoints,
 	...syncEndpoints,
 	...filterEndpoints,
 	...accountDataEndpoints,
