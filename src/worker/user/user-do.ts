@@ -10,6 +10,10 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
 import { Notifier } from "./sync/notifier";
+import type { PresenceStatus } from "./sync/presence";
+import type { PresenceState, SyncRequest } from "./sync/types";
+import { UserSync } from "./sync/user-sync";
+import type { JsonObject } from "../../protocol/events/pdu";
 import { AccountSessions, type IssuedSession } from "./account/sessions";
 import { PushRules } from "./push/push-rules";
 import type { PushAction, RuleKind, UserRuleBody } from "../../protocol/push";
@@ -49,7 +53,7 @@ export class UserDO extends DurableObject<Env> {
 	private readonly account = new AccountSessions(this.ctx.storage, () => this.notifier.notify());
 	/** Push rules (user/push/); a rule change wakes /sync, which carries m.push_rules. */
 	private readonly pushRules = new PushRules(
-		{ sql: this.ctx.storage.sql, transaction: (fn) => this.ctx.storage.transactionSync(fn), changed: () => this.notifier.notify() },
+		{ sql: this.ctx.storage.sql, transaction: (fn) => this.ctx.storage.transactionSync(fn), changed: () => this.sync.pushRulesChanged() },
 		() => this.store.getOwner(),
 	);
 	/** Device keys, one-time keys, to-device, device lists, cross-signing, key backup (user/e2ee/). */
@@ -58,6 +62,19 @@ export class UserDO extends DurableObject<Env> {
 		transaction: (fn) => this.ctx.storage.transactionSync(fn),
 		changed: () => this.notifier.notify(),
 		owner: () => this.store.getOwner(),
+	});
+
+	/** Room pokes, /sync, account data, tags, filters and presence (user/sync/). */
+	private readonly sync: UserSync = new UserSync({
+		sql: this.ctx.storage.sql,
+		transaction: (fn) => this.ctx.storage.transactionSync(fn),
+		notifier: this.notifier,
+		owner: () => this.store.getOwner(),
+		room: (roomId) => this.env.ROOM.getByName(roomId),
+		pushRules: () => {
+			const ruleset = this.pushRules.ruleset();
+			return ruleset === null ? null : (JSON.parse(JSON.stringify({ global: ruleset })) as JsonObject);
+		},
 	});
 
 	constructor(ctx: DurableObjectState, env: Env) {
@@ -285,5 +302,61 @@ export class UserDO extends DurableObject<Env> {
 	}
 	deleteBackupKeys(userId: string, version: string, scope: E2eeTypes.KeyScope): RpcResult<E2eeTypes.RoomKeysUpdate> {
 		return this.e2ee.backup.deleteKeys(userId, version, scope);
+	}
+	// Sync area: thin delegates to user/sync/. JSON crosses RPC as text where its recursive types are too deep.
+	/** RoomPokeApi: "room X is at position N". */
+	poke(roomId: string, position: number): void {
+		this.sync.poke(roomId, "timeline", position);
+	}
+
+	/** A room's typing or receipts moved to ephemeral position N. */
+	pokeEphemeral(roomId: string, position: number): void {
+		this.sync.poke(roomId, "ephemeral", position);
+	}
+
+	/** GET /sync; the response as JSON text. */
+	async syncJson(request: SyncRequest): Promise<RpcResult<string>> {
+		const result = await this.sync.sync(request);
+		return result.ok ? { ok: true, value: JSON.stringify(result.value) } : result;
+	}
+
+	/**
+	 * roomId '' for global account data. `byServer` is for server-set types (m.fully_read from read
+	 * markers), which clients may not PUT themselves.
+	 */
+	putAccountDataJson(roomId: string, type: string, contentJson: string, byServer = false): RpcResult<null> {
+		const content = JSON.parse(contentJson) as JsonObject;
+		if (!byServer) return this.sync.putAccountData(roomId, type, content);
+		this.sync.putServerAccountData(roomId, type, content);
+		return { ok: true, value: null };
+	}
+
+	getAccountDataJson(roomId: string, type: string): RpcResult<string> {
+		const result = this.sync.getAccountData(roomId, type);
+		return result.ok ? { ok: true, value: JSON.stringify(result.value) } : result;
+	}
+
+	/** Sets a room tag (`bodyJson` its `{order?}`) or, with null, removes it; returns the room's tags as JSON. */
+	setTagJson(roomId: string, tag: string, bodyJson: string | null): string {
+		if (bodyJson === null) this.sync.deleteTag(roomId, tag);
+		else this.sync.putTag(roomId, tag, JSON.parse(bodyJson) as JsonObject);
+		return JSON.stringify(this.sync.getTags(roomId));
+	}
+
+	createFilterJson(filterJson: string): RpcResult<string> {
+		return this.sync.createFilter(JSON.parse(filterJson) as JsonObject);
+	}
+
+	getFilterJson(filterId: string): RpcResult<string> {
+		const result = this.sync.getFilter(filterId);
+		return result.ok ? { ok: true, value: JSON.stringify(result.value) } : result;
+	}
+
+	setPresence(state: PresenceState, statusMsg: string | null | undefined): void {
+		this.sync.setPresence(state, statusMsg);
+	}
+
+	getPresence(): PresenceStatus {
+		return this.sync.getPresence();
 	}
 }
