@@ -16,6 +16,8 @@ import { membershipEndpoints } from "./client/membership";
 import { mediaEndpoints } from "./client/media";
 import { pushRulesEndpoints } from "./client/push-rules";
 import { roomReadEndpoints } from "./client/room-reads";
+import { roomRelationsEndpoints } from "./client/room-relations";
+import { roomReportEndpoints } from "./client/room-reports";
 import { sendEndpoints } from "./client/send";
 import { versionsEndpoints } from "./client/versions";
 import { wellKnownEndpoints } from "./client/well-known";
@@ -54,6 +56,8 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...capabilitiesEndpoints,
 	...joinedRoomsEndpoints,
 	...roomReadEndpoints,
+	...roomRelationsEndpoints,
+	...roomReportEndpoints,
 	...keysEndpoints,
 	...toDeviceEndpoints,
 	...crossSigningEndpoints,
