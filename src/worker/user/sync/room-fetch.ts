@@ -95,11 +95,21 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 		return null;
 	};
 
+	/** Whether this client (at room position `since`) has not yet seen the user joined. */
+	const joinedAfter = (roomId: string, since: number): boolean => {
+		const seen = store.getMembership(roomId);
+		return seen === null || seen.membership !== "join" || seen.observed_position > since;
+	};
+
 	for (let round = 0; round < MAX_ROUNDS; round++) {
 		const timeline = await fetchAll(
 			[...pendingTimeline].filter(plan.roomAllowed).map((r): [string, number | null] => [r, sinceOf(r, "timeline")]),
 			getSlice,
 		);
+		// Spec: a room the user newly joined comes with its full state, so a join seen for the first time
+		// since the client's token is fetched again as an initial slice.
+		const newlyJoined = [...timeline].filter(([roomId, f]) => f.since !== null && f.slice.membership === "join" && joinedAfter(roomId, f.since));
+		for (const [roomId, f] of await fetchAll(newlyJoined.map(([r]): [string, number | null] => [r, null]), getSlice)) timeline.set(roomId, f);
 		for (const [roomId, f] of timeline) {
 			slices.set(roomId, f);
 			// A room new to this client (or a full refresh) shows its typing and receipts from scratch.
