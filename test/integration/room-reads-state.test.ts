@@ -129,3 +129,15 @@ describe("POST /rooms/{roomId}/report/{eventId}", () => {
 		expect(await countReports(env.DB, roomId)).toBe(before + 1);
 	});
 });
+
+describe("read indexes", () => {
+	it("relation and thread lookups use the expression indexes, not a table scan", async () => {
+		const { runInDurableObject } = await import("cloudflare:test");
+		await runInDurableObject(env.ROOM.getByName(roomId), (_i, state) => {
+			const plan = (sql: string, ...args: (string | number)[]) =>
+				state.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...args).toArray().map((r) => r.detail).join(" | ");
+			expect(plan(`SELECT event_id FROM events WHERE json_extract(pdu, '$.content."m.relates_to".event_id') = ? AND stream_ordering > 0`, root)).toContain("events_relates_to");
+			expect(plan(`SELECT event_id FROM events WHERE json_extract(pdu, '$.content."m.relates_to".rel_type') = 'm.thread'`)).toContain("events_rel_type");
+		});
+	});
+});

@@ -156,4 +156,18 @@ INSERT INTO ephemeral_stream (singleton, position) VALUES (1, 0);
 CREATE INDEX receipts_by_position ON receipts (stream_position);
 `,
 	},
+	{
+		name: "read indexes",
+		sql: `
+-- Relations and threads are found by what an event's content points at (read-store.ts queries these exact
+-- expressions). The relation is left unencrypted in m.room.encrypted events for this purpose.
+-- Spec: https://spec.matrix.org/latest/client-server-api/#forming-relationships-between-events
+CREATE INDEX events_relates_to ON events (json_extract(pdu, '$.content."m.relates_to".event_id'), stream_ordering)
+	WHERE json_extract(pdu, '$.content."m.relates_to".event_id') IS NOT NULL;
+CREATE INDEX events_rel_type ON events (json_extract(pdu, '$.content."m.relates_to".rel_type'), stream_ordering)
+	WHERE json_extract(pdu, '$.content."m.relates_to".rel_type') IS NOT NULL;
+-- unsigned.transaction_id: which txn (if any) produced an event.
+CREATE INDEX local_txns_by_event ON local_txns (event_id);
+`,
+	},
 ];
