@@ -4,6 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { signJson } from "../../src/protocol/crypto/sign-json";
 import { type SigningKey, signingKeyFromSeed } from "../../src/protocol/crypto/ed25519";
 import { requireDeviceId } from "../../src/protocol/ids/device-id";
+import { hashPassword } from "../../src/protocol/uia/password-hash";
 import { requireUserId, type UserId } from "../../src/protocol/ids/user-id";
 import { createAccount } from "../../src/worker/d1/accounts";
 import { upsertMembership } from "../../src/worker/d1/memberships";
@@ -17,9 +18,10 @@ export interface TestDevice {
 }
 
 /** A local account (created once per name) with a new device and an access token. */
-export async function device(localpart: string, deviceId: string): Promise<TestDevice> {
+export async function device(localpart: string, deviceId: string, password?: string): Promise<TestDevice> {
 	const userId = requireUserId(`@${localpart}:${env.SERVER_NAME}`);
-	await createAccount(env.DB, { user_id: userId, localpart, password_hash: null, created_ts: Date.now() });
+	const passwordHash = password === undefined ? null : await hashPassword(password, crypto.getRandomValues(new Uint8Array(16)));
+	await createAccount(env.DB, { user_id: userId, localpart, password_hash: passwordHash, created_ts: Date.now() });
 	const stub = env.USER.getByName(userId);
 	const created = await stub.createDevice(userId, requireDeviceId(deviceId), `${deviceId} display`);
 	if (!created.ok) throw new Error(created.error);
