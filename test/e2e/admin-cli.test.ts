@@ -1,0 +1,74 @@
+// The admin CLI (`npm run admin`, scripts/admin.mjs) against a real persisted state: a user created offline
+// logs in over HTTP once `npm start` runs on that state; deactivating offline ends the sessions and login.
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { freePort, newStateDir, startServer } from "./run-server";
+
+function admin(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+	const root = resolve(".");
+	const run = spawnSync(process.execPath, [join(root, "scripts/admin.mjs"), ...args], {
+		cwd: root,
+		encoding: "utf8",
+		env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`, ...env },
+	});
+	return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+async function post(baseUrl: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+	const headers: Record<string, string> = { "content-type": "application/json" };
+	if (token !== undefined) headers.authorization = `Bearer ${token}`;
+	const res = await fetch(`${baseUrl}/_matrix/client/v3${path}`, { method: body === undefined ? "GET" : "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const loginBody = (user: string, password: string) => ({ type: "m.login.password", identifier: { type: "m.id.user", user }, password });
+
+describe("admin CLI", () => {
+	it("prints help for the CLI and each command, and refuses unknown commands", () => {
+		const help = admin(["--help"], {});
+		expect(help.status).toBe(0);
+		for (const command of ["create-user", "reset-password", "deactivate", "list-users"]) {
+			expect(help.stdout).toContain(command);
+			const one = admin([command, "--help"], {});
+			expect([one.status, one.stdout.startsWith(`Usage: npm run admin -- ${command}`)]).toEqual([0, true]);
+		}
+		expect(admin(["frobnicate"], {}).status).toBe(1);
+	});
+
+	it("creates a user offline who then logs in over HTTP; deactivation offline ends sessions and login", async () => {
+		const stateDir = newStateDir("admin");
+		const port = await freePort();
+		const env = { STATE_DIR: stateDir, PORT: String(port), SERVER_NAME: `127.0.0.1:${port}` };
+		const created = admin(["create-user", "Olivia", "--password", "olivia-pw", "--operator"], env);
+		expect(created.status, created.stderr).toBe(0);
+		expect(created.stdout).toContain(`created @olivia:127.0.0.1:${port} (operator)`);
+		expect(admin(["create-user", "olivia", "--password", "x"], env).status).toBe(1);
+		expect(admin(["list-users"], env).stdout).toMatch(new RegExp(`^@olivia:127\\.0\\.0\\.1:${port}\\toperator\\t`, "m"));
+
+		let server = await startServer({ port, stateDir, serverName: `127.0.0.1:${port}` });
+		let token: string;
+		try {
+			const login = await post(server.baseUrl, "/login", loginBody("olivia", "olivia-pw"));
+			expect(login.status, JSON.stringify(login.body)).toBe(200);
+			expect(login.body.user_id).toBe(`@olivia:127.0.0.1:${port}`);
+			token = login.body.access_token as string;
+			expect((await post(server.baseUrl, "/login", loginBody("olivia", "wrong"))).status).toBe(403);
+		} finally {
+			await server.stop();
+		}
+
+		const deactivated = admin(["deactivate", "olivia"], env);
+		expect(deactivated.status, deactivated.stderr).toBe(0);
+		expect(deactivated.stdout).toContain("1 device(s) logged out");
+
+		server = await startServer({ port, stateDir, serverName: `127.0.0.1:${port}` });
+		try {
+			expect((await post(server.baseUrl, "/account/whoami", undefined, token)).status).toBe(401);
+			const again = await post(server.baseUrl, "/login", loginBody("olivia", "olivia-pw"));
+			expect([again.status, again.body.errcode]).toEqual([403, "M_USER_DEACTIVATED"]);
+		} finally {
+			await server.stop();
+		}
+	}, 180_000);
+});
