@@ -105,6 +105,24 @@ describe("relations, threads and timestamps", () => {
 		expect(((await api(carol, "GET", `${R1(roomId)}/threads?include=participated`)).status)).toBe(200);
 	});
 
+	it("bundles the thread summary, the newest edit by the sender, and references into the parent event", async () => {
+		const parent = await send(alice, { msgtype: "m.text", body: "draft" });
+		const edit = (by: TestUser, body: string) =>
+			send(by, { msgtype: "m.text", body: `* ${body}`, "m.new_content": { msgtype: "m.text", body }, "m.relates_to": { rel_type: "m.replace", event_id: parent } });
+		await edit(alice, "v1");
+		const v2 = await edit(alice, "v2");
+		await edit(bob, "not yours");
+		const ref = await send(bob, { msgtype: "m.text", body: "see above", "m.relates_to": { rel_type: "m.reference", event_id: parent } });
+		const ev = await api(bob, "GET", `${R(roomId)}/event/${enc(parent)}`);
+		const relations = (ev.body.unsigned as Record<string, Record<string, Record<string, unknown>>>)["m.relations"]!;
+		expect(relations["m.replace"]).toMatchObject({ event_id: v2, content: { "m.new_content": { body: "v2" } } });
+		expect(relations["m.reference"]).toEqual({ chunk: [{ event_id: ref }] });
+		// The server does not apply the edit to the original's content.
+		expect(ev.body.content).toMatchObject({ body: "draft" });
+		const rootEv = await api(alice, "GET", `${R(roomId)}/event/${enc(root)}`);
+		expect((rootEv.body.unsigned as Record<string, Record<string, Record<string, unknown>>>)["m.relations"]!["m.thread"]).toMatchObject({ count: 3 });
+	});
+
 	it("finds the event closest to a timestamp in either direction", async () => {
 		const ev = await api(alice, "GET", `${R(roomId)}/event/${enc(root)}`);
 		const ts = ev.body.origin_server_ts as number;

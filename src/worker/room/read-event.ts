@@ -23,7 +23,7 @@ function visibleRow(session: ReadSession, eventId: string): EventRow | null {
 
 export function readEvent(session: ReadSession, eventId: string): RpcResult<ClientEvent> {
 	const row = visibleRow(session, eventId);
-	return row === null ? NOT_FOUND : { ok: true, value: session.formatter.format(row, true) };
+	return row === null ? NOT_FOUND : { ok: true, value: session.format(row, true) };
 }
 
 export function readContext(session: ReadSession, req: ContextRequest): RpcResult<ContextResponse> {
@@ -53,9 +53,9 @@ export function readContext(session: ReadSession, req: ContextRequest): RpcResul
 	return {
 		ok: true,
 		value: {
-			event: session.formatter.format(row, true),
-			events_before: before.rows.map((r) => session.formatter.format(r, true)),
-			events_after: after.rows.map((r) => session.formatter.format(r, true)),
+			event: session.format(row, true),
+			events_before: before.rows.map((r) => session.format(r, true)),
+			events_after: after.rows.map((r) => session.format(r, true)),
 			start: formatRoomToken(before.next),
 			end: formatRoomToken(after.next),
 			state: stateEvents,

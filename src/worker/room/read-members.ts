@@ -19,7 +19,7 @@ export function membersFor(session: ReadSession, rows: readonly EventRow[], user
 		const member = session.read.stateAt(state.state_after, "m.room.member", user);
 		if (member === null || shown.has(member.event_id)) continue;
 		const row = session.read.event(member.event_id);
-		if (row !== null) out.push(session.formatter.format(row, true));
+		if (row !== null) out.push(session.format(row, true));
 	}
 	return out;
 }

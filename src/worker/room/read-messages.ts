@@ -55,7 +55,7 @@ export function readMessages(session: ReadSession, req: MessagesRequest): RpcRes
 	const bound = req.dir === "b" ? (to ?? 0) : Math.min(to ?? position, position);
 	const accept = filterAccepts(req.filter);
 	const scan = scanVisible(session, { from: start, dir: req.dir, bound, limit: req.limit, ...(accept === undefined ? {} : { accept }) });
-	const chunk: ClientEvent[] = scan.rows.map((row) => session.formatter.format(row, true));
+	const chunk: ClientEvent[] = scan.rows.map((row) => session.format(row, true));
 	const out: MessagesResponse = { chunk, start: formatRoomToken(start) };
 	// Spec: `end` is omitted when no further events are available. Forward paging at the live end keeps a
 	// token when it returned events, so a client can poll on from there.

@@ -3,7 +3,6 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#relationships and #threading
 
 import type { RpcResult } from "../../protocol/errors";
-import { clientEventAsJson } from "../../protocol/events/client-event";
 import type { JsonObject } from "../../protocol/events/pdu";
 import type { ClientEvent } from "./api";
 import type { RelationsRequest, RelationsResponse, ThreadsRequest, ThreadsResponse } from "./read-api";
@@ -51,7 +50,7 @@ export function readRelations(session: ReadSession, req: RelationsRequest): RpcR
 	if (from === undefined || (req.to !== undefined && to === undefined)) return BAD_TOKEN;
 	const bound = req.dir === "b" ? (to ?? 0) : Math.min(to ?? position, position);
 	const scan = scanRelations(session, req.event_id, req.rel_type ?? null, req.event_type ?? null, Math.min(from, position), req.dir, bound, req.limit);
-	const out: RelationsResponse = { chunk: scan.rows.map((r) => session.formatter.format(r, true)) };
+	const out: RelationsResponse = { chunk: scan.rows.map((r) => session.format(r, true)) };
 	if (!scan.exhausted) out.next_batch = formatRoomToken(scan.next);
 	if (req.from !== undefined) out.prev_batch = req.from;
 	return { ok: true, value: out };
@@ -69,18 +68,12 @@ export function readThreads(session: ReadSession, req: ThreadsRequest): RpcResul
 			high = latest - 1;
 			const rootRow = session.read.event(root);
 			if (rootRow === null || !session.canSee(rootRow)) continue;
-			const replies = scanRelations(session, root, "m.thread", null, session.info.stream_position, "b", 0, Number.MAX_SAFE_INTEGER).rows;
-			const newest = replies[0];
-			if (newest === undefined) continue;
-			const me = session.reader.user_id;
-			const participated = rootRow.sender === me || replies.some((r) => r.sender === me);
-			if (req.include === "participated" && !participated) continue;
-			const thread: JsonObject = {
-				latest_event: clientEventAsJson(session.formatter.format(newest, true)),
-				count: replies.length,
-				current_user_participated: participated,
-			};
-			chunk.push(session.formatter.format(rootRow, true, { "m.relations": { "m.thread": thread } }));
+			// The root's bundle (read-bundle.ts) carries the thread summary the spec asks for.
+			const event = session.format(rootRow, true);
+			const thread = (event.unsigned?.["m.relations"] as JsonObject | undefined)?.["m.thread"] as JsonObject | undefined;
+			if (thread === undefined) continue;
+			if (req.include === "participated" && thread.current_user_participated !== true) continue;
+			chunk.push(event);
 			if (chunk.length >= req.limit) return { ok: true, value: { chunk, next_batch: formatRoomToken(high) } };
 		}
 		if (roots.length < BATCH) return { ok: true, value: { chunk } };

@@ -5,7 +5,9 @@
 import type { RpcResult } from "../../protocol/errors";
 import { roomVersionRules, type RoomVersionRules } from "../../protocol/room-versions/rules";
 import { historyVisibilityOf, type MembershipValue, mayReadRoom, membershipOf } from "../../protocol/visibility";
+import type { ClientEvent } from "./api";
 import type { Reader } from "./read-api";
+import { bundledRelations } from "./read-bundle";
 import { EventFormatter } from "./read-format";
 import { type EventRow, ReadStore } from "./read-store";
 import { VisibilityChecker } from "./read-visibility";
@@ -45,7 +47,7 @@ export class ReadSession {
 	}
 
 	currentStateId(type: string, stateKey: string): string | null {
-		return this.store.getCurrentStateIds().find((e) => e.type === type && e.state_key === stateKey)?.event_id ?? null;
+		return this.read.currentStateId(type, stateKey);
 	}
 
 	/** May the reader read this room at all? (Per-event checks still apply afterwards.) */
@@ -55,6 +57,12 @@ export class ReadSession {
 
 	canSee(row: EventRow): boolean {
 		return this.checker.canSee(row);
+	}
+
+	/** An event in client form with its bundled relations (read-bundle.ts). */
+	format(row: EventRow, includeRoomId: boolean): ClientEvent {
+		const bundle = bundledRelations(this, row);
+		return this.formatter.format(row, includeRoomId, bundle === null ? undefined : { "m.relations": bundle });
 	}
 }
 

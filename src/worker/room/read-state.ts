@@ -45,7 +45,7 @@ export function formatState(session: ReadSession, state: StateMap, keep?: (type:
 		const [type, stateKey] = splitKey(key);
 		if (keep !== undefined && !keep(type, stateKey)) continue;
 		const row = session.read.event(state.get(key)!);
-		if (row !== null) out.push(session.formatter.format(row, true));
+		if (row !== null) out.push(session.format(row, true));
 	}
 	return out;
 }
@@ -61,7 +61,7 @@ export function readStateEvent(session: ReadSession, type: string, stateKey: str
 	const id = visible.state.get(`${type}\u0000${stateKey}`);
 	const row = id === undefined ? null : session.read.event(id);
 	if (row === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Event not found" };
-	return { ok: true, value: session.formatter.format(row, true) };
+	return { ok: true, value: session.format(row, true) };
 }
 
 export function readMembers(session: ReadSession, req: MembersRequest): RpcResult<ClientEvent[]> {

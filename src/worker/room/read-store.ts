@@ -171,6 +171,24 @@ export class ReadStore {
 			.toArray();
 	}
 
+	/** Every servable event relating to `parent` with one rel_type, oldest first. */
+	relatedBy(parent: string, relType: string): EventRow[] {
+		return this.sql
+			.exec<EventRow>(
+				`SELECT ${EVENT_COLUMNS} FROM events
+				WHERE json_extract(pdu, '$.content."m.relates_to".event_id') = ? AND json_extract(pdu, '$.content."m.relates_to".rel_type') = ?
+					AND ${SERVABLE} ORDER BY stream_ordering`,
+				parent,
+				relType,
+			)
+			.toArray();
+	}
+
+	/** The current state event ID for (type, state_key), or null. */
+	currentStateId(type: string, stateKey: string): string | null {
+		return this.sql.exec<{ event_id: string }>("SELECT event_id FROM current_state WHERE type = ? AND state_key = ?", type, stateKey).toArray()[0]?.event_id ?? null;
+	}
+
 	/** Thread roots (events some m.thread relation points at) by latest reply, newest first, below `high`. */
 	threadRoots(high: number, limit: number): { root: string; latest: number }[] {
 		return this.sql

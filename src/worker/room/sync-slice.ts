@@ -46,7 +46,7 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 		limited = probe.rows.length > 0 || !probe.exhausted;
 	}
 	const first = rows[0];
-	const timeline: ClientEvent[] = rows.map((r) => session.formatter.format(r, false));
+	const timeline: ClientEvent[] = rows.map((r) => session.format(r, false));
 
 	// `state` is the state at the start of the timeline (or, with use_state_after, at its end).
 	const startState = first === undefined ? null : session.store.getEventState(first.event_id);
