@@ -136,6 +136,22 @@ describe("device-list changes", () => {
 	});
 });
 
+describe("device deletion", () => {
+	it("drops the device's keys with it (the schema's ON DELETE CASCADE is enforced)", async () => {
+		const gone = await device("kgone", "GONEDEV");
+		await call(gone, "POST", "/v3/keys/upload", {
+			device_keys: await deviceKeys(gone, await ed25519Key(gone.deviceId)),
+			one_time_keys: oneTimeKeys("G", 2),
+			fallback_keys: { "signed_curve25519:GF": { key: "gf", fallback: true } },
+		});
+		expect(Object.keys(((await call(bob, "POST", "/v3/keys/query", { device_keys: { [gone.userId]: [] } })).body.device_keys as Json)[gone.userId] as Json)).toEqual(["GONEDEV"]);
+		await env.USER.getByName(gone.userId).deleteDevices(["GONEDEV"]);
+		expect((await call(bob, "POST", "/v3/keys/query", { device_keys: { [gone.userId]: [] } })).body.device_keys).toEqual({ [gone.userId]: {} });
+		const claim = await call(bob, "POST", "/v3/keys/claim", { one_time_keys: { [gone.userId]: { GONEDEV: "signed_curve25519" } } });
+		expect(claim.body.one_time_keys).toEqual({});
+	});
+});
+
 describe("POST /keys/query", () => {
 	it("lists only asked-for devices, omits unknown users and refuses a bad shape", async () => {
 		const res = await call(bob, "POST", "/v3/keys/query", { device_keys: { [alice.userId]: ["NOSUCH"], [`@ghost:${env.SERVER_NAME}`]: [] } });
