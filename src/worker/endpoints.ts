@@ -13,7 +13,9 @@ import { toDeviceEndpoints } from "./client/to-device";
 import { crossSigningEndpoints } from "./client/cross-signing";
 import { roomKeysEndpoints } from "./client/room-keys";
 import { membershipEndpoints } from "./client/membership";
+import { directoryEndpoints } from "./client/directory";
 import { mediaEndpoints } from "./client/media";
+import { publicRoomsEndpoints } from "./client/public-rooms";
 import { pushRulesEndpoints } from "./client/push-rules";
 import { roomReadEndpoints } from "./client/room-reads";
 import { roomRelationsEndpoints } from "./client/room-relations";
@@ -50,6 +52,8 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...federationVersionEndpoints(version),
 	...pushRulesEndpoints,
 	...mediaEndpoints,
+	...directoryEndpoints,
+	...publicRoomsEndpoints,
 	...createRoomEndpoints,
 	...membershipEndpoints,
 	...sendEndpoints,

@@ -14,6 +14,8 @@ import { pokeDelivery } from "./poke-delivery";
 import type { ContextRequest, MembersRequest, MessagesRequest, Reader, RelationsRequest, SyncSliceReadRequest, ThreadsRequest } from "./read-api";
 import { asJson, RoomReads } from "./read-rpc";
 import { type EphemeralHost, ephemeralSlice, RoomReceipts, type ReceiptType } from "./receipts";
+import { PublicSummary } from "./public-summary";
+import type { PublicRoomChunk } from "../../protocol/directory/public-room";
 import { ROOM_MIGRATIONS } from "./schema";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { RoomTyping } from "./typing";
@@ -156,5 +158,16 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 	/** The room's current state as (type, state_key, event_id) triples, sorted by type then state key. */
 	getCurrentStateIds(): StateEntry[] {
 		return this.store.getCurrentStateIds();
+	}
+
+	// Directory: thin delegates to public-summary.ts.
+	/** This room's public-directory chunk from current state; null if this object holds no room. */
+	getPublicSummary(): PublicRoomChunk | null {
+		return new PublicSummary(this.ctx.storage.sql).chunk();
+	}
+
+	/** Whether the user may manage the room's aliases and directory visibility (power to send m.room.canonical_alias). */
+	canManageAliases(userId: string): boolean {
+		return new PublicSummary(this.ctx.storage.sql).canManageAliases(userId);
 	}
 }
