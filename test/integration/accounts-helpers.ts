@@ -7,7 +7,7 @@ export const BASE = "http://localhost:8787/_matrix/client";
 export const SERVER_NAME = env.SERVER_NAME;
 
 /** The worker's env with registration opened (ENABLE_REGISTRATION=true), as `npm start` would pass it. */
-export const OPEN_ENV: Env = { ...env, ENABLE_REGISTRATION: "true" };
+export const OPEN_ENV: Env = Object.assign({}, env, { ENABLE_REGISTRATION: "true" });
 
 export interface CallOptions {
 	method?: string;
