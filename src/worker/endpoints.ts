@@ -16,6 +16,7 @@ import { membershipEndpoints } from "./client/membership";
 import { directoryEndpoints } from "./client/directory";
 import { mediaEndpoints } from "./client/media";
 import { publicRoomsEndpoints } from "./client/public-rooms";
+import { pushersEndpoints } from "./client/pushers";
 import { pushRulesEndpoints } from "./client/push-rules";
 import { roomReadEndpoints } from "./client/room-reads";
 import { roomRelationsEndpoints } from "./client/room-relations";
@@ -54,6 +55,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...mediaEndpoints,
 	...directoryEndpoints,
 	...publicRoomsEndpoints,
+	...pushersEndpoints,
 	...createRoomEndpoints,
 	...membershipEndpoints,
 	...sendEndpoints,
