@@ -22,6 +22,7 @@ import { roomReadEndpoints } from "./client/room-reads";
 import { roomRelationsEndpoints } from "./client/room-relations";
 import { roomReportEndpoints } from "./client/room-reports";
 import { sendEndpoints } from "./client/send";
+import { upgradeEndpoints } from "./client/upgrade";
 import { versionsEndpoints } from "./client/versions";
 import { wellKnownEndpoints } from "./client/well-known";
 import { whoamiEndpoints } from "./client/whoami";
@@ -61,6 +62,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...sendEndpoints,
 	...capabilitiesEndpoints,
 	...joinedRoomsEndpoints,
+	...upgradeEndpoints,
 	...roomReadEndpoints,
 	...roomRelationsEndpoints,
 	...roomReportEndpoints,

@@ -7,10 +7,10 @@ import { buildSignedEvent } from "../../protocol/events/build-event";
 import { MatrixError, unwrapRpc } from "../../protocol/errors";
 import { parseRoomAlias } from "../../protocol/ids/room-alias";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
-import { createRoomEvents } from "../../protocol/rooms/create-room-events";
+import { type CreateRoomPlan, createRoomEvents } from "../../protocol/rooms/create-room-events";
 import { parseCreateRoomRequest } from "../../protocol/rooms/create-room-request";
-import { roomVersionRules } from "../../protocol/room-versions/rules";
-import { CREATABLE_ROOM_VERSIONS } from "../../platform/config";
+import { roomVersionRules, type RoomVersionRules } from "../../protocol/room-versions/rules";
+import { type Config, CREATABLE_ROOM_VERSIONS } from "../../platform/config";
 import { getServerKeys } from "../../platform/signing-key/server-key";
 import { getAccount } from "../d1/accounts";
 import { deleteAlias, insertAliasIfFree, publishRoom } from "../d1/memberships";
@@ -33,13 +33,18 @@ function randomRoomId(serverName: string): string {
 	return `!${out}:${serverName}`;
 }
 
+/** The rules of a version we create rooms in (10, 11, 12), or M_UNSUPPORTED_ROOM_VERSION. */
+export function creatableRules(version: string): RoomVersionRules {
+	const rules = (CREATABLE_ROOM_VERSIONS as readonly string[]).includes(version) ? roomVersionRules(version) : undefined;
+	if (!rules) throw new MatrixError("M_UNSUPPORTED_ROOM_VERSION", `This server cannot create rooms of version ${JSON.stringify(version)}`);
+	return rules;
+}
+
 async function createRoom(c: Context<AppEnv>): Promise<Response> {
 	const config = c.get("config");
 	const creator = c.get("user");
 	const request = parseCreateRoomRequest(await readJsonBody(c));
-	const version = request.room_version ?? config.defaultRoomVersion;
-	const rules = (CREATABLE_ROOM_VERSIONS as readonly string[]).includes(version) ? roomVersionRules(version) : undefined;
-	if (!rules) throw new MatrixError("M_UNSUPPORTED_ROOM_VERSION", `This server cannot create rooms of version ${JSON.stringify(version)}`);
+	const rules = creatableRules(request.room_version ?? config.defaultRoomVersion);
 	if (request.invite_3pid_count > 0) throw new MatrixError("M_UNRECOGNIZED", "Third-party invites are not supported", { status: 400 });
 	for (const invitee of request.invite) {
 		if (serverNameOf(invitee) !== config.serverName) {
@@ -61,8 +66,18 @@ async function createRoom(c: Context<AppEnv>): Promise<Response> {
 		encrypt: config.encryptNewRooms,
 		...(alias === undefined ? {} : { canonical_alias: alias }),
 	});
+	const roomId = await storeNewRoom(c.env, config, rules, plan, alias);
+	if (request.visibility === "public") await publishRoom(c.env.DB, roomId, "public");
+	return c.json({ room_id: roomId });
+}
+
+/**
+ * Signs the plan's create event (which fixes the room ID), reserves `alias` for it, and has the new
+ * room's RoomDO store every event. Throws the RoomDO's error (the alias is released again).
+ */
+export async function storeNewRoom(env: Env, config: Config, rules: RoomVersionRules, plan: CreateRoomPlan, alias?: string): Promise<string> {
 	const now = Date.now();
-	const keys = await getServerKeys(c.env.DB, config, now);
+	const keys = await getServerKeys(env.DB, config, now);
 	const create = await buildSignedEvent(
 		rules,
 		{
@@ -77,21 +92,19 @@ async function createRoom(c: Context<AppEnv>): Promise<Response> {
 		keys.current,
 	);
 	const roomId = create.event.room_id;
-
 	// The alias is reserved before the room exists, so two creators cannot both get it.
-	if (alias !== undefined && !(await insertAliasIfFree(c.env.DB, alias, roomId, creator, now))) {
+	if (alias !== undefined && !(await insertAliasIfFree(env.DB, alias, roomId, plan.create.sender, now))) {
 		throw new MatrixError("M_ROOM_IN_USE", "Room alias already taken");
 	}
-	const result = await c.env.ROOM.getByName(roomId).createRoom({
+	const result = await env.ROOM.getByName(roomId).createRoom({
 		room_version: rules.id,
 		create_pdu: create.pdu_json,
 		events: plan.rest,
 		origin_server_ts: now,
 	});
-	if (!result.ok && alias !== undefined) await deleteAlias(c.env.DB, alias);
+	if (!result.ok && alias !== undefined) await deleteAlias(env.DB, alias);
 	unwrapRpc(result);
-	if (request.visibility === "public") await publishRoom(c.env.DB, roomId, "public");
-	return c.json({ room_id: roomId });
+	return roomId;
 }
 
 export const createRoomEndpoints: Endpoint[] = [

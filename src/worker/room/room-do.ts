@@ -86,6 +86,11 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 		return this.writes.getMember(userId)?.membership ?? null;
 	}
 
+	/** The room's forward extremities (its newest events). */
+	getForwardExtremities(): string[] {
+		return this.store.getForwardExtremities();
+	}
+
 	/** Drains the outbox (room/outbox-drain.ts) and re-arms itself while rows remain. */
 	async alarm(): Promise<void> {
 		const room = this.store.getRoomInfo();
