@@ -45,6 +45,8 @@ export const ERRCODE_STATUS = {
 	M_WRONG_ROOM_KEYS_VERSION: 403,
 	M_UNKNOWN_POS: 400,
 	M_INVALID_SIGNATURE: 400,
+	M_PROFILE_TOO_LARGE: 400,
+	M_KEY_TOO_LARGE: 400,
 } as const satisfies Record<string, number>;
 
 export type Errcode = keyof typeof ERRCODE_STATUS;
