@@ -97,7 +97,12 @@ describe("invites, lazy loading and leaving", () => {
 	});
 
 	it("after joining by invite: full state including m.room.encryption; lazy loading keeps only timeline senders and self", async () => {
+		const invited = await slice(bob);
 		expect((await api(bob, "POST", `${R(roomId)}/join`, {})).status).toBe(200);
+		// An incremental sync from the invite: the room is new to bob's timeline, so the state is complete.
+		const joined = await slice(bob, { since: invited.position });
+		expect(joined.membership).toBe("join");
+		for (const t of ["m.room.create", "m.room.encryption", "m.room.power_levels"]) expect(joined.state.map((e) => e.type)).toContain(t);
 		await say(bob, "bob says hi");
 		const full = await slice(bob, { timeline_limit: 1 });
 		expect(full.membership).toBe("join");

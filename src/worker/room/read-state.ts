@@ -8,7 +8,7 @@ import type { ClientEvent } from "./api";
 import type { MembersRequest } from "./read-api";
 import type { ReadSession } from "./read-session";
 import { parseRoomToken } from "./read-token";
-import type { StateMap } from "./store";
+import { type StateMap, stateKeyOf } from "./store";
 
 const FORBIDDEN = { ok: false, errcode: "M_FORBIDDEN", error: "You are not allowed to see this room's state" } as const;
 
@@ -25,7 +25,7 @@ export function stateAtPosition(session: ReadSession, position: number): StateMa
 }
 
 function currentState(session: ReadSession): StateMap {
-	return new Map(session.store.getCurrentStateIds().map((e) => [`${e.type}\u0000${e.state_key}`, e.event_id]));
+	return new Map(session.store.getCurrentStateIds().map((e) => [stateKeyOf(e.type, e.state_key), e.event_id]));
 }
 
 /** The state this reader may see and the last position it reflects, or null if they may see none. */
@@ -58,7 +58,7 @@ export function readState(session: ReadSession): RpcResult<ClientEvent[]> {
 export function readStateEvent(session: ReadSession, type: string, stateKey: string): RpcResult<ClientEvent> {
 	const visible = visibleState(session);
 	if (visible === null) return FORBIDDEN;
-	const id = visible.state.get(`${type}\u0000${stateKey}`);
+	const id = visible.state.get(stateKeyOf(type, stateKey));
 	const row = id === undefined ? null : session.read.event(id);
 	if (row === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Event not found" };
 	return { ok: true, value: session.format(row, true) };

@@ -11,7 +11,7 @@ import { scanVisible } from "./read-scan";
 import type { ReadSession } from "./read-session";
 import { formatState, stateAtPosition } from "./read-state";
 import { formatRoomToken } from "./read-token";
-import type { StateMap } from "./store";
+import { type StateMap, stateKeyOf } from "./store";
 
 /** Spec "Stripped state": what an invitee or knocker may see of the room before joining. */
 const STRIPPED_TYPES = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.topic", "m.room.canonical_alias", "m.room.encryption"];
@@ -52,7 +52,10 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 	const startState = first === undefined ? null : session.store.getEventState(first.event_id);
 	const target: StateMap =
 		req.use_state_after || startState === null ? stateAtPosition(session, upper) : session.store.getStateGroup(startState.state_before);
-	const base: StateMap = req.since === null || req.full_state ? new Map() : stateAtPosition(session, req.since);
+	// A room the user was not joined to at `since` (they were invited, or left and came back) is new to the
+	// client's timeline, so it gets the full state: the delta alone would miss e.g. m.room.encryption.
+	const sinceState: StateMap = req.since === null || req.full_state ? new Map() : stateAtPosition(session, req.since);
+	const base = joinedIn(session, sinceState, req.user_id) ? sinceState : new Map<string, string>();
 	const inTimeline = new Set(rows.map((r) => r.event_id));
 	const senders = new Set(rows.map((r) => r.sender));
 	senders.add(req.user_id);
@@ -61,13 +64,13 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 	const unnamed = session.currentStateId("m.room.name", "") === null && session.currentStateId("m.room.canonical_alias", "") === null;
 	if (req.since === null && unnamed) for (const hero of heroesOf(session)) senders.add(hero);
 	const state = formatState(session, target, (type, stateKey) => {
-		const id = target.get(`${type}\u0000${stateKey}`);
+		const id = target.get(stateKeyOf(type, stateKey));
 		if (id === undefined || (!req.use_state_after && inTimeline.has(id))) return false;
 		if (req.lazy_load_members && type === "m.room.member") {
 			// Lazy loading: only the members the timeline shows (and the reader), whether or not they changed.
 			return senders.has(stateKey) && !inTimeline.has(id);
 		}
-		return base.get(`${type}\u0000${stateKey}`) !== id;
+		return base.get(stateKeyOf(type, stateKey)) !== id;
 	});
 	return {
 		membership,
@@ -78,6 +81,12 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 		state,
 		...summary,
 	};
+}
+
+function joinedIn(session: ReadSession, state: StateMap, userId: string): boolean {
+	const id = state.get(stateKeyOf("m.room.member", userId));
+	const row = id === undefined ? null : session.read.anyEvent(id);
+	return row !== null && (JSON.parse(row.pdu) as { content?: { membership?: unknown } }).content?.membership === "join";
 }
 
 /** The invitee's (or knocker's) view: a few stripped state events plus their own member event. */
