@@ -115,6 +115,17 @@ describe("PUT /rooms/{roomId}/state/{eventType}/{stateKey}", () => {
 		expect(name.body.errcode).toBe("M_FORBIDDEN");
 		expect(await stateEvent(roomId, "m.room.name")).toMatchObject({ content: { name: "Two" } });
 	});
+
+	it("refuses a former member who repeats their own earlier state", async () => {
+		const room = await createRoom(alice, { preset: "public_chat", power_level_content_override: { state_default: 0 } });
+		await api(bob, "POST", `/_matrix/client/v3/rooms/${enc(room)}/join`, {});
+		const flag = await api(bob, "PUT", `/_matrix/client/v3/rooms/${enc(room)}/state/org.example.flag/${enc(bob.user_id)}`, { on: true });
+		expect(flag.status).toBe(200);
+		await api(bob, "POST", `/_matrix/client/v3/rooms/${enc(room)}/leave`, {});
+		const again = await api(bob, "PUT", `/_matrix/client/v3/rooms/${enc(room)}/state/org.example.flag/${enc(bob.user_id)}`, { on: true });
+		expect(again.status).toBe(403);
+		expect(again.body.errcode).toBe("M_FORBIDDEN");
+	});
 });
 
 describe("PUT /rooms/{roomId}/redact/{eventId}/{txnId}", () => {

@@ -78,7 +78,10 @@ export class LocalWriter {
 		const now = input.origin_server_ts;
 		// Setting state to what it already is (same sender, same content) creates no event, as Synapse does:
 		// clients re-send joins and state on retry without a txn ID.
-		if (template.state_key !== undefined) {
+		// Only for a sender still in the room (or changing their own membership): a former member must be refused.
+		const senderJoined = state.get("m.room.member", template.sender)?.content.membership === "join";
+		const ownMembership = template.type === "m.room.member" && template.state_key === template.sender;
+		if (template.state_key !== undefined && (senderJoined || ownMembership)) {
 			const current = state.get(template.type, template.state_key);
 			if (current && current.sender === template.sender && canonicalJson(current.content) === canonicalJson(template.content)) {
 				const meta = writes.getEventMeta(current.event_id);
