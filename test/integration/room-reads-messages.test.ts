@@ -85,6 +85,15 @@ describe("GET /rooms/{roomId}/messages", () => {
 		expect(members).toEqual(senders);
 	});
 
+	it("accepts a /sync next_batch as from: paging back starts at the live end", async () => {
+		const live = await api(alice, "GET", `${R(roomId)}/messages?dir=b&limit=2`);
+		const fromSync = await api(alice, "GET", `${R(roomId)}/messages?dir=b&limit=2&from=s12_3_4`);
+		expect(fromSync.status).toBe(200);
+		const ids = (r: { body: Record<string, unknown> }) => (r.body.chunk as Ev[]).map((e) => e.event_id);
+		expect(ids(fromSync)).toEqual(ids(live));
+		expect(ids(live)).toHaveLength(2);
+	});
+
 	it("shows transaction_id only to the device that sent the event", async () => {
 		const mine = await api(alice, "GET", `${R(roomId)}/event/${enc(sent[0]!)}`);
 		expect(mine.body.unsigned).toMatchObject({ transaction_id: "p0" });

@@ -2,6 +2,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3roomsroomidmessages
 
 import type { RpcResult } from "../../protocol/errors";
+import { parseSyncToken } from "../../protocol/sync/sync-token";
 import type { JsonValue } from "../../protocol/events/pdu";
 import type { ClientEvent } from "./api";
 import type { MessagesRequest, MessagesResponse, RoomEventFilterSpec } from "./read-api";
@@ -46,7 +47,10 @@ function badToken(which: string): RpcResult<never> {
 
 export function readMessages(session: ReadSession, req: MessagesRequest): RpcResult<MessagesResponse> {
 	const position = session.info.stream_position;
-	const from = req.from === undefined ? (req.dir === "b" ? position : 0) : parseRoomToken(req.from);
+	// Spec: `from` may also be a /sync next_batch. Those count the user's stream, not the room's, and the
+	// room cannot map one back, so it stands for the live end (what the client saw when it synced last).
+	const fromSync = req.from !== undefined && parseSyncToken(req.from) !== undefined;
+	const from = req.from === undefined || fromSync ? (req.dir === "b" || fromSync ? position : 0) : parseRoomToken(req.from);
 	if (from === undefined) return badToken("from");
 	const to = req.to === undefined ? undefined : parseRoomToken(req.to);
 	if (req.to !== undefined && to === undefined) return badToken("to");
