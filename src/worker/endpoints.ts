@@ -15,7 +15,9 @@ import { roomKeysEndpoints } from "./client/room-keys";
 import { membershipEndpoints } from "./client/membership";
 import { directoryEndpoints } from "./client/directory";
 import { mediaEndpoints } from "./client/media";
+import { profileEndpoints } from "./client/profile";
 import { publicRoomsEndpoints } from "./client/public-rooms";
+import { userDirectoryEndpoints } from "./client/user-directory";
 import { pushersEndpoints } from "./client/pushers";
 import { pushRulesEndpoints } from "./client/push-rules";
 import { roomReadEndpoints } from "./client/room-reads";
@@ -56,6 +58,8 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...mediaEndpoints,
 	...directoryEndpoints,
 	...publicRoomsEndpoints,
+	...profileEndpoints,
+	...userDirectoryEndpoints,
 	...pushersEndpoints,
 	...createRoomEndpoints,
 	...membershipEndpoints,
