@@ -9,8 +9,9 @@ import type { EventRow } from "./read-store";
 
 /** Relations are never bundled into relations: a child's own bundle is left out (spec: no recursion needed). */
 export function bundledRelations(session: ReadSession, parent: EventRow): JsonObject | null {
-	// A redacted parent loses its bundle along with its content.
-	if (session.read.redactionOf(parent.event_id) !== null) return null;
+	// State events are not relation targets in practice, and full-state syncs serve many of them: skip the
+	// lookups. A redacted parent loses its bundle along with its content.
+	if (parent.state_key !== null || session.read.redactionOf(parent.event_id) !== null) return null;
 	const out: JsonObject = {};
 	const visible = (relType: string) => session.read.relatedBy(parent.event_id, relType).filter((r) => session.canSee(r));
 
