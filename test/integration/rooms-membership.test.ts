@@ -49,6 +49,17 @@ describe("membership", () => {
 		expect((await api(carol, "POST", room(roomId, "leave"), {})).body.errcode).toBe("M_FORBIDDEN");
 	});
 
+	it("copies the display name and avatar into the join event", async () => {
+		const dave = await makeUser("mem-dave");
+		const put = await api(dave, "PUT", `/_matrix/client/v3/profile/${enc(dave.user_id)}/displayname`, { displayname: "Dave D" });
+		expect(put.status).toBe(200);
+		const roomId = await createRoom(alice, { preset: "public_chat" });
+		expect((await api(dave, "POST", room(roomId, "join"), {})).status).toBe(200);
+		expect(await stateEvent(roomId, "m.room.member", dave.user_id)).toMatchObject({ content: { membership: "join", displayname: "Dave D" } });
+		const own = await createRoom(dave);
+		expect(await stateEvent(own, "m.room.member", dave.user_id)).toMatchObject({ content: { membership: "join", displayname: "Dave D" } });
+	});
+
 	it("joins a public room by local alias; an unknown alias is M_NOT_FOUND", async () => {
 		const roomId = await createRoom(alice, { preset: "public_chat", room_alias_name: "mem-lobby" });
 		const res = await api(carol, "POST", `/_matrix/client/v3/join/${enc(`#mem-lobby:${env.SERVER_NAME}`)}`, {});

@@ -14,6 +14,7 @@ import { type Config, CREATABLE_ROOM_VERSIONS } from "../../platform/config";
 import { getServerKeys } from "../../platform/signing-key/server-key";
 import { getAccount } from "../d1/accounts";
 import { deleteAlias, insertAliasIfFree, publishRoom } from "../d1/memberships";
+import { getProfile } from "../d1/profiles";
 import { readJsonBody } from "../http/body";
 import type { AppEnv } from "../http/context";
 import type { Endpoint } from "../http/endpoint";
@@ -59,10 +60,15 @@ async function createRoom(c: Context<AppEnv>): Promise<Response> {
 		if (alias === undefined) throw new MatrixError("M_INVALID_PARAM", "room_alias_name does not make a valid alias");
 	}
 
+	const profile = await getProfile(c.env.DB, creator);
+	const creatorProfile: { displayname?: string; avatar_url?: string } = {};
+	if (typeof profile.displayname === "string") creatorProfile.displayname = profile.displayname;
+	if (typeof profile.avatar_url === "string") creatorProfile.avatar_url = profile.avatar_url;
 	const plan = createRoomEvents({
 		rules,
 		creator,
 		request,
+		creator_profile: creatorProfile,
 		encrypt: config.encryptNewRooms,
 		...(alias === undefined ? {} : { canonical_alias: alias }),
 	});

@@ -11,6 +11,7 @@ import { serverNameOf } from "../../protocol/ids/server-name-of";
 import { parseUserId } from "../../protocol/ids/user-id";
 import { getAccount } from "../d1/accounts";
 import { getMembership as indexedMembership, markForgotten, resolveLocalAlias } from "../d1/memberships";
+import { getProfile } from "../d1/profiles";
 import { readJsonBody } from "../http/body";
 import type { AppEnv } from "../http/context";
 import type { Endpoint, RateLimit } from "../http/endpoint";
@@ -60,16 +61,25 @@ async function resolveRoom(c: Context<AppEnv>, idOrAlias: string | undefined): P
 	return resolved;
 }
 
+/** The member event content clients show: the user's display name and avatar copied in, as Synapse does. */
+export async function memberContent(db: D1Database, userId: string, membership: "join" | "knock"): Promise<JsonObject> {
+	const profile = await getProfile(db, userId);
+	const content: JsonObject = { membership };
+	if (typeof profile.displayname === "string") content.displayname = profile.displayname;
+	if (typeof profile.avatar_url === "string") content.avatar_url = profile.avatar_url;
+	return content;
+}
+
 async function join(c: Context<AppEnv>, roomId: RoomId): Promise<Response> {
 	const body = await readJsonBody(c);
-	await setMembership(c, roomId, c.get("user"), withReason(body, { membership: "join" }), "M_NOT_FOUND");
+	await setMembership(c, roomId, c.get("user"), withReason(body, await memberContent(c.env.DB, c.get("user"), "join")), "M_NOT_FOUND");
 	return c.json({ room_id: roomId });
 }
 
 async function knock(c: Context<AppEnv>): Promise<Response> {
 	const roomId = await resolveRoom(c, c.req.param("roomIdOrAlias"));
 	const body = await readJsonBody(c);
-	await setMembership(c, roomId, c.get("user"), withReason(body, { membership: "knock" }), "M_NOT_FOUND");
+	await setMembership(c, roomId, c.get("user"), withReason(body, await memberContent(c.env.DB, c.get("user"), "knock")), "M_NOT_FOUND");
 	return c.json({ room_id: roomId });
 }
 
