@@ -5,3 +5,5 @@ export { isServerDefaultRuleId, MASTER_RULE_ID, predefinedRules } from "./predef
 export { buildRuleset, type DefaultRuleOverride, findPredefinedRule, findRule, placeRule, type StoredUserRule } from "./ruleset";
 export { isRuleKind, type PushAction, type PushCondition, type PushRule, RULE_KINDS, type RuleKind, type Ruleset, type UserRuleBody } from "./types";
 export { checkUserRuleId, MEMBER_COUNT_IS, parseActions, parseUserRuleBody } from "./validate-rule";
+export { conditionMatches, evaluatePushRules, notificationOf, type PushContext, type PushEvent } from "./evaluate";
+export { globMatchesWhole, globMatchesWords, splitPropertyPath, valueAtPath } from "./property-path";
