@@ -118,6 +118,10 @@ describe("thumbnails made with a WASM image library", () => {
 		expect(t.bytes).toEqual(pngBytes);
 		const crop = await decoded(await thumbnail(png, "width=500&height=500&method=crop"));
 		expect([crop.width, crop.height]).toEqual([400, 300]);
+		// The original is labelled by its real format, whatever the uploader claimed.
+		const mislabelled = await upload(pngBytes, "application/octet-stream");
+		const res = await thumbnail(mislabelled, "width=800&height=600");
+		expect([res.headers.get("Content-Type"), res.headers.get("Content-Disposition")]).toEqual(["image/png", "inline"]);
 	});
 
 	it("keeps the rendered thumbnail in R2 and serves it again", async () => {

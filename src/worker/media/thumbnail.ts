@@ -32,7 +32,8 @@ export async function thumbnailResponse(env: Env, found: FoundMedia, requested: 
 
 	const plan = planThumbnail(size.width, size.height, requested);
 	// "When the content is smaller than the requested dimensions, servers should return the original content."
-	if (plan.kind === "original" || size.width === 0 || size.height === 0) return mediaResponse(bytes, record.content_type, null, bytes.length);
+	// The type is the sniffed format's, not the uploader's claim: these bytes are known to be that image.
+	if (plan.kind === "original" || size.width === 0 || size.height === 0) return mediaResponse(bytes, `image/${size.format}`, null, bytes.length);
 
 	const contentType = thumbnailContentType(size.format);
 	const fileName = contentType === "image/png" ? "thumbnail.png" : "thumbnail.jpg";
