@@ -28,7 +28,7 @@ async function startPlainClient(account: Account): Promise<MatrixClient> {
 }
 
 /** A real PNG (RGB, 8 bits) made with zlib: `width`×`height`, a horizontal gradient. */
-function png(width: number, height: number): Uint8Array {
+function png(width: number, height: number): Uint8Array<ArrayBuffer> {
 	const crcTable = Array.from({ length: 256 }, (_, n) => {
 		let c = n;
 		for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
