@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createRoom, enc, makeUser, type TestUser } from "./rooms-helpers";
+import { moveDirectoryEntries } from "../../src/worker/d1/directory";
 
 const SERVER = env.SERVER_NAME;
 let owner: TestUser;
@@ -77,5 +78,16 @@ describe("room aliases", () => {
 		await settle(open);
 		expect(await api(stranger, "GET", `/_matrix/client/v3/rooms/${enc(open)}/aliases`)).toEqual({ status: 200, body: { aliases: [] } });
 		expect((await api(stranger, "GET", "/_matrix/client/v3/rooms/not-a-room/aliases")).status).toBe(400);
+	});
+});
+
+describe("moveDirectoryEntries (room upgrades)", () => {
+	it("moves aliases and the published listing to the new room", async () => {
+		const oldRoom = await createRoom(owner, { preset: "public_chat", visibility: "public", room_alias_name: "upgrading" });
+		const newRoom = await createRoom(owner, { preset: "public_chat" });
+		await moveDirectoryEntries(env.DB, oldRoom, newRoom);
+		expect((await api(null, "GET", path(`#upgrading:${SERVER}`))).body.room_id).toBe(newRoom);
+		expect((await api(null, "GET", `/_matrix/client/v3/directory/list/room/${enc(newRoom)}`)).body).toEqual({ visibility: "public" });
+		expect((await api(null, "GET", `/_matrix/client/v3/directory/list/room/${enc(oldRoom)}`)).body).toEqual({ visibility: "private" });
 	});
 });

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createRoom, enc, makeUser, stateEvent, type TestUser } from "./rooms-helpers";
+import { clearProfile } from "../../src/worker/d1/profiles";
 
 const SERVER = env.SERVER_NAME;
 let alice: TestUser;
@@ -88,5 +89,15 @@ describe("profile changes reach the user's rooms", () => {
 
 		expect((await api(carol, "DELETE", profilePath(carol.user_id, "displayname"))).status).toBe(200);
 		expect((await stateEvent(first, "m.room.member", carol.user_id))?.content).toEqual({ membership: "join", avatar_url: `mxc://${SERVER}/carolpic` });
+	});
+});
+
+describe("clearProfile (deactivation)", () => {
+	it("erases the profile and the directory entry", async () => {
+		const dave = await makeUser("prof_dave");
+		expect((await api(dave, "PUT", profilePath(dave.user_id, "displayname"), { displayname: "Dave" })).status).toBe(200);
+		await clearProfile(env.DB, dave.user_id);
+		expect(await api(null, "GET", profilePath(dave.user_id))).toEqual({ status: 200, body: {} });
+		expect(await env.DB.prepare("SELECT 1 FROM user_directory WHERE user_id = ?").bind(dave.user_id).first()).toBeNull();
 	});
 });

@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { requireUserId } from "../../src/protocol/ids/user-id";
 import { createAccount } from "../../src/worker/d1/accounts";
+import { deleteAllPushers, deletePushersOfDevice, listPushers } from "../../src/worker/d1/pushers";
 
 let token = "";
 let other = "";
@@ -69,5 +70,19 @@ describe("pushers", () => {
 		expect((await pushers("POST", "/pushers/set", shared, other)).status).toBe(200);
 		expect(await mine(token)).not.toContain("shared-key");
 		expect(await mine(other)).toEqual(["shared-key"]);
+	});
+
+	it("drops a device's pushers when asked (logout) and all of a user's (deactivation)", async () => {
+		const user = requireUserId(`@pusher:${env.SERVER_NAME}`);
+		const [row] = (await env.DB.prepare("SELECT device_id FROM pushers WHERE user_id = ? LIMIT 1").bind(user).all<{ device_id: string }>()).results;
+		expect(row).toBeDefined();
+		await deletePushersOfDevice(env.DB, user, "SOMEOTHERDEVICE");
+		expect((await listPushers(env.DB, user)).length).toBeGreaterThan(0);
+		await deletePushersOfDevice(env.DB, user, row!.device_id);
+		expect(await listPushers(env.DB, user)).toEqual([]);
+		const two = requireUserId(`@pusher_two:${env.SERVER_NAME}`);
+		expect((await listPushers(env.DB, two)).length).toBeGreaterThan(0);
+		await deleteAllPushers(env.DB, two);
+		expect(await listPushers(env.DB, two)).toEqual([]);
 	});
 });

@@ -34,3 +34,21 @@ export async function publishedRoomIds(db: D1Database): Promise<string[]> {
 	const { results } = await db.prepare("SELECT room_id FROM room_directory WHERE visibility = 'public' ORDER BY room_id").all<{ room_id: string }>();
 	return results.map((r) => r.room_id);
 }
+
+/**
+ * A room upgrade's directory step, in one batch: "Moves any local aliases to the new room"; and, as
+ * Synapse does, a published old room hands its place in the directory to the new one.
+ * Spec: https://spec.matrix.org/latest/client-server-api/#room-upgrades
+ */
+export async function moveDirectoryEntries(db: D1Database, oldRoomId: string, newRoomId: string): Promise<void> {
+	await db.batch([
+		db.prepare("UPDATE room_aliases SET room_id = ?2 WHERE room_id = ?1").bind(oldRoomId, newRoomId),
+		db
+			.prepare(
+				`INSERT INTO room_directory (room_id, visibility) SELECT ?2, 'public' FROM room_directory WHERE room_id = ?1 AND visibility = 'public'
+				ON CONFLICT (room_id) DO UPDATE SET visibility = 'public'`,
+			)
+			.bind(oldRoomId, newRoomId),
+		db.prepare("UPDATE room_directory SET visibility = 'private' WHERE room_id = ?1").bind(oldRoomId),
+	]);
+}

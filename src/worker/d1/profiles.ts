@@ -46,3 +46,11 @@ export async function deleteProfileField(db: D1Database, userId: string, field: 
 	if (m !== null) statements.push(m);
 	await db.batch(statements);
 }
+
+/** Erases a user's profile and directory entry (account deactivation: the ID stays, the profile goes). */
+export async function clearProfile(db: D1Database, userId: string): Promise<void> {
+	await db.batch([
+		db.prepare("DELETE FROM profile_fields WHERE user_id = ?1").bind(userId),
+		db.prepare("DELETE FROM user_directory WHERE user_id = ?1").bind(userId),
+	]);
+}

@@ -34,3 +34,13 @@ export async function setPusher(db: D1Database, userId: string, deviceId: string
 export async function deletePusher(db: D1Database, userId: string, appId: string, pushkey: string): Promise<void> {
 	await db.prepare("DELETE FROM pushers WHERE app_id = ?1 AND pushkey = ?2 AND user_id = ?3").bind(appId, pushkey, userId).run();
 }
+
+/** Removes the pushers a device set (its session ended: logout or device deletion), as Synapse does. */
+export async function deletePushersOfDevice(db: D1Database, userId: string, deviceId: string): Promise<void> {
+	await db.prepare("DELETE FROM pushers WHERE user_id = ?1 AND device_id = ?2").bind(userId, deviceId).run();
+}
+
+/** Removes every pusher of a user (account deactivation). */
+export async function deleteAllPushers(db: D1Database, userId: string): Promise<void> {
+	await db.prepare("DELETE FROM pushers WHERE user_id = ?1").bind(userId).run();
+}
