@@ -3,7 +3,7 @@
 // public room directory, user directory search, and push rules arriving through /sync.
 import { deflateSync } from "node:zlib";
 import { ClientEvent, createClient, type MatrixClient, SyncState } from "matrix-js-sdk";
-import { PushRuleKind } from "matrix-js-sdk";
+import { Preset, PushRuleActionName, PushRuleKind, Visibility } from "matrix-js-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, eventually, register } from "./matrix-clients";
 import { newStateDir, type RunningServer, startServer } from "./run-server";
@@ -101,7 +101,7 @@ describe("matrix-js-sdk against media, profile, directory and push rules", () =>
 	});
 
 	it("creates a public room with an alias that bob resolves and joins", async () => {
-		const created = await alice.createRoom({ name: "Gallery", room_alias_name: "gallery", visibility: "public" as never, preset: "public_chat" as never });
+		const created = await alice.createRoom({ name: "Gallery", room_alias_name: "gallery", visibility: Visibility.Public, preset: Preset.PublicChat });
 		roomId = created.room_id;
 		const alias = `#gallery:${server.serverName}`;
 		expect((await bob.getRoomIdForAlias(alias)).room_id).toBe(roomId);
@@ -121,7 +121,7 @@ describe("matrix-js-sdk against media, profile, directory and push rules", () =>
 	it("push rules: predefined rules, a new content rule, and m.push_rules arriving through /sync", async () => {
 		const rules = await alice.getPushRules();
 		expect(rules.global.override?.[0]?.rule_id).toBe(".m.rule.master");
-		await alice.addPushRule("global", PushRuleKind.ContentSpecific, "cake", { pattern: "cake", actions: ["notify" as never] });
+		await alice.addPushRule("global", PushRuleKind.ContentSpecific, "cake", { pattern: "cake", actions: [PushRuleActionName.Notify] });
 		expect((await alice.getPushRules()).global.content?.map((r) => r.rule_id)).toContain("cake");
 		await eventually(() => alice.pushRules?.global.content?.some((r) => r.rule_id === "cake") === true, "m.push_rules via sync");
 	});
