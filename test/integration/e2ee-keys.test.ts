@@ -152,6 +152,24 @@ describe("device deletion", () => {
 	});
 });
 
+describe("device deletion tells room mates", () => {
+	it("puts the user in their device_lists.changed, whichever way the device goes", async () => {
+		const fay = await device("kfay", "FAYPHONE");
+		const gus = await device("kgus", "GUSPHONE");
+		await joinRoom(fay.userId, "!deletion:test");
+		await joinRoom(gus.userId, "!deletion:test");
+		const before = await dlPosition(gus);
+		await env.USER.getByName(fay.userId).deleteDevices(["FAYPHONE"]);
+		const after = await dlPosition(gus);
+		expect(after).toBeGreaterThan(before);
+		const changes = await call(gus, "GET", `/v3/keys/changes?from=s0_0_${before}&to=s0_0_${after}`);
+		expect(changes.body).toEqual({ changed: [fay.userId], left: [] });
+		// Deleting nothing tells nobody.
+		await env.USER.getByName(fay.userId).deleteDevices(["NOSUCHDEVICE"]);
+		expect(await dlPosition(gus)).toBe(after);
+	});
+});
+
 describe("POST /keys/query", () => {
 	it("lists only asked-for devices, omits unknown users and refuses a bad shape", async () => {
 		const res = await call(bob, "POST", "/v3/keys/query", { device_keys: { [alice.userId]: ["NOSUCH"], [`@ghost:${env.SERVER_NAME}`]: [] } });

@@ -20,6 +20,8 @@ import type { PushAction, RuleKind, UserRuleBody } from "../../protocol/push";
 import { type DeviceRecord, UserStore } from "./store";
 import type * as E2eeTypes from "./e2ee/e2ee";
 import { E2ee } from "./e2ee/e2ee";
+import { fanOutDeviceListChange } from "./e2ee/device-list-fan-out";
+import { localOnlyFederation } from "./e2ee/federation-port";
 
 /** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
 export const SESSION_WRITE_INTERVAL_MS = 60_000;
@@ -188,14 +190,24 @@ export class UserDO extends DurableObject<Env> {
 	}
 
 	/** Deletes the listed devices; returns those that existed. */
-	deleteDevices(deviceIds: string[]): DeviceId[] {
+	async deleteDevices(deviceIds: string[]): Promise<DeviceId[]> {
 		const ids = deviceIds.map((d) => parseDeviceId(d)).filter((d): d is DeviceId => d !== undefined);
-		return this.account.deleteDevices(ids, Date.now());
+		return this.announceDeletedDevices(this.account.deleteDevices(ids, Date.now()));
 	}
 
 	/** Deletes every device except `keep` (null: all), for /logout/all and password changes. */
-	deleteAllDevicesExcept(keep: string | null): DeviceId[] {
-		return this.account.deleteAllDevicesExcept(keep === null ? null : (parseDeviceId(keep) ?? null), Date.now());
+	async deleteAllDevicesExcept(keep: string | null): Promise<DeviceId[]> {
+		return this.announceDeletedDevices(this.account.deleteAllDevicesExcept(keep === null ? null : (parseDeviceId(keep) ?? null), Date.now()));
+	}
+
+	/**
+	 * A deleted device takes its keys with it, so everyone who shares a room (and the user's other
+	 * devices) must see the user in `device_lists.changed`, or they keep encrypting to a dead device.
+	 */
+	private async announceDeletedDevices(deleted: DeviceId[]): Promise<DeviceId[]> {
+		const owner = this.store.getOwner();
+		if (deleted.length > 0 && owner !== null) await fanOutDeviceListChange(this.env, owner, localOnlyFederation, { includeSelf: true });
+		return deleted;
 	}
 
 	getDevice(deviceId: string): DeviceRecord | null {
