@@ -21,10 +21,15 @@ import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { RoomTyping } from "./typing";
 import { WriteStore } from "./write-store";
 
+/** The alarm that retries pokes a direct drain could not deliver. */
+const SAFETY_NET_MS = 5_000;
+
 export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 	private readonly store: RoomStore;
 	private readonly writes: WriteStore;
 	private readonly outbox: OutboxStore;
+	private draining: Promise<void> | null = null;
+	private drainAgain = false;
 	/** The local write path (room/local-writer.ts): one serialised step per event. */
 	private readonly writer: LocalWriter;
 	/** Receipts and typing (room/receipts.ts, room/typing.ts); they wake local members' /sync. */
@@ -44,7 +49,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 			store: this.store,
 			writes: this.writes,
 			outbox: this.outbox,
-			scheduleDrain: () => ctx.storage.setAlarm(Date.now()),
+			scheduleDrain: () => this.scheduleDrain(),
 		});
 		this.ephemeralHost = {
 			sql: ctx.storage.sql,
@@ -91,12 +96,43 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 		return this.store.getForwardExtremities();
 	}
 
+	/**
+	 * After a commit: drain at once, so members' long-polls wake within milliseconds, with the alarm
+	 * armed first as the durable safety net (it retries whatever this attempt leaves behind).
+	 */
+	private async scheduleDrain(): Promise<void> {
+		await this.ctx.storage.setAlarm(Date.now() + SAFETY_NET_MS);
+		this.ctx.waitUntil(this.drain());
+	}
+
 	/** Drains the outbox (room/outbox-drain.ts) and re-arms itself while rows remain. */
 	async alarm(): Promise<void> {
-		const room = this.store.getRoomInfo();
-		if (room === null) return;
-		const next = await drainOutbox(this.outbox, pokeDelivery(this.env, room.room_id, Date.now), Date.now);
-		if (next !== null) await this.ctx.storage.setAlarm(next);
+		await this.drain();
+	}
+
+	/**
+	 * One drain at a time: two overlapping drains could hand a user's older membership to D1 after a
+	 * newer one. A request that arrives mid-drain runs once more after it.
+	 */
+	private drain(): Promise<void> {
+		if (this.draining) {
+			this.drainAgain = true;
+			return this.draining;
+		}
+		this.draining = (async () => {
+			try {
+				do {
+					this.drainAgain = false;
+					const room = this.store.getRoomInfo();
+					if (room === null) return;
+					const next = await drainOutbox(this.outbox, pokeDelivery(this.env, room.room_id, Date.now), Date.now);
+					if (next !== null && !this.drainAgain) await this.ctx.storage.setAlarm(next);
+				} while (this.drainAgain);
+			} finally {
+				this.draining = null;
+			}
+		})();
+		return this.draining;
 	}
 
 	/** The room's ID, version and stream position, or null if this object holds no room yet. */
