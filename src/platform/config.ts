@@ -31,6 +31,10 @@ export const SETTING_NAMES = [
 	"OLD_VERIFY_KEYS",
 	"KEY_VALIDITY_MS",
 	"LOG_LEVEL",
+	"LAWFUL_TRUST_STORE",
+	"LAWFUL_PROVIDER_KEY",
+	"SESSION_IP_RETENTION_DAYS",
+	"LAWFUL_DELIVERY_TTL_DAYS",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -65,6 +69,14 @@ export interface Config {
 	/** How far in the future `valid_until_ts` of our key response lies. */
 	keyValidityMs: number;
 	logLevel: LogLevel;
+	/** Lawful access: the authorities' trust store as JSON text (schema checked by src/export/trust). */
+	lawfulTrustStore: string | undefined;
+	/** Lawful access: the provider's signing key as a private JWK (secret); undefined → generated and kept in D1. */
+	lawfulProviderKey: string | undefined;
+	/** Session IP records older than this are purged by the scheduled job, unless a preservation hold names them. */
+	sessionIpRetentionDays: number;
+	/** How long an evidence package waits for its one retrieval. */
+	lawfulDeliveryTtlDays: number;
 }
 
 /** Thrown once with every problem found, so an operator fixes the whole configuration in one go. */
@@ -132,9 +144,30 @@ export function loadConfig(env: ConfigSource): Config {
 		oldVerifyKeys: parseOldVerifyKeys(r.text("OLD_VERIFY_KEYS"), problems),
 		keyValidityMs,
 		logLevel: r.oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"] as const, "info"),
+		lawfulTrustStore: jsonText(r.text("LAWFUL_TRUST_STORE"), "LAWFUL_TRUST_STORE", problems),
+		lawfulProviderKey: jsonText(r.text("LAWFUL_PROVIDER_KEY"), "LAWFUL_PROVIDER_KEY", problems, { secret: true }),
+		sessionIpRetentionDays: positive(r.int("SESSION_IP_RETENTION_DAYS", 28), "SESSION_IP_RETENTION_DAYS", problems),
+		lawfulDeliveryTtlDays: positive(r.int("LAWFUL_DELIVERY_TTL_DAYS", 7), "LAWFUL_DELIVERY_TTL_DAYS", problems),
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return config;
+}
+
+/** JSON text that must parse; its schema is checked by the module that owns it. Secrets are never echoed. */
+function jsonText(value: string | undefined, name: SettingName, problems: string[], opts: { secret?: boolean } = {}): string | undefined {
+	if (value === undefined) return undefined;
+	try {
+		JSON.parse(value);
+		return value;
+	} catch {
+		problems.push(opts.secret ? `${name} is not valid JSON` : `${name} is not valid JSON: ${JSON.stringify(value.slice(0, 40))}...`);
+		return undefined;
+	}
+}
+
+function positive(n: number, name: SettingName, problems: string[]): number {
+	if (n < 1) problems.push(`${name} must be at least 1`);
+	return n;
 }
 
 /** Reads one setting at a time, recording problems instead of throwing so all of them get reported. */

@@ -39,6 +39,7 @@ import { presenceEndpoints } from "./client/presence";
 import { receiptEndpoints } from "./client/receipts";
 import { syncEndpoints } from "./client/sync";
 import { typingEndpoints } from "./client/typing";
+import { lawfulEndpoints } from "../export/routes";
 import type { Endpoint } from "./http/endpoint";
 import { withR0Aliases } from "./http/r0-aliases";
 
@@ -80,4 +81,5 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...typingEndpoints,
 	...receiptEndpoints,
 	...presenceEndpoints,
+	...lawfulEndpoints,
 ]);

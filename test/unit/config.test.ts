@@ -34,7 +34,20 @@ describe("loadConfig accepts", () => {
 			oldVerifyKeys: {},
 			keyValidityMs: 7 * 24 * 60 * 60 * 1000,
 			logLevel: "info",
+			lawfulTrustStore: undefined,
+			lawfulProviderKey: undefined,
+			sessionIpRetentionDays: 28,
+			lawfulDeliveryTtlDays: 7,
 		});
+	});
+
+	it("lawful-access settings: JSON texts must parse, the secret key is never echoed", () => {
+		const problems = problemsOf({ SERVER_NAME: "example.org", LAWFUL_TRUST_STORE: "{nope", LAWFUL_PROVIDER_KEY: "{\"d\":\"SECRET", SESSION_IP_RETENTION_DAYS: "0" });
+		expect(problems).toHaveLength(3);
+		expect(problems.join("\n")).not.toContain("SECRET");
+		const ok = loadConfig({ SERVER_NAME: "example.org", LAWFUL_TRUST_STORE: '{"authorities":[]}', SESSION_IP_RETENTION_DAYS: "3" });
+		expect(ok.lawfulTrustStore).toBe('{"authorities":[]}');
+		expect(ok.sessionIpRetentionDays).toBe(3);
 	});
 
 	it.each([

@@ -1,0 +1,6 @@
+// Every /_lawful route, one array per part of the lawful-access design (LAWFUL_ACCESS.md "API").
+// Each part adds its array here with one import and one spread line; src/worker/endpoints.ts mounts the list.
+
+import type { Endpoint } from "../worker/http/endpoint";
+
+export const lawfulEndpoints: readonly Endpoint[] = [];
