@@ -1,14 +1,14 @@
-// AuditLogDO: the single, append-only, hash-chained lawful-access audit log (one object for the server).
-// Every order is written here before any data is read. See ARCHITECTURE.md "The export path".
+// AuditLogDO: the single, append-only, hash-chained lawful-access audit log (one object for the server) and
+// its signed checkpoints. Every order outcome is written here before the response is sent.
+// Design: LAWFUL_ACCESS.md "Lifecycle" → "Audit log"; ARCHITECTURE.md "The export path".
 
 import { DurableObject } from "cloudflare:workers";
-import type { JsonObject } from "../../protocol/events/pdu";
-import { canonicalJson } from "../../protocol/json/canonical";
 import type { RpcResult } from "../../protocol/errors";
 import { migrateOnStart } from "../../platform/sqlite-migrations";
-import { checkLink, computeEntryHash, GENESIS_HASH } from "./hash-chain";
+import { type AuditEntry, type AuditInput, buildEntryBody, computeEntryHash, GENESIS_HASH, jcs } from "./entry";
+import { checkLink, rowToEntry } from "./hash-chain";
 import { AUDIT_MIGRATIONS } from "./schema";
-import { AuditStore, type ChainHead } from "./store";
+import { AuditStore, type ChainHead, type StoredCheckpoint } from "./store";
 
 /** The name of the one AuditLogDO: `env.AUDIT_LOG.getByName(AUDIT_LOG_NAME)`. */
 export const AUDIT_LOG_NAME = "audit-log";
@@ -25,22 +25,24 @@ export class AuditLogDO extends DurableObject<Env> {
 		migrateOnStart(ctx, AUDIT_MIGRATIONS);
 	}
 
-	/** Appends an entry and returns its seq and hash. Bodies must be canonical-JSON encodable (integers only). */
-	async append(kind: string, body: JsonObject, ts: number): Promise<RpcResult<ChainHead>> {
-		let canonicalBody: string;
+	/** Appends an entry at time `ts` and returns its seq and hash. */
+	async append(input: AuditInput, ts: number): Promise<RpcResult<ChainHead>> {
+		if (!Number.isSafeInteger(ts)) return { ok: false, errcode: "M_BAD_JSON", error: "ts must be an integer" };
+		// Check the entry encodes before entering the critical section: a throw inside blockConcurrencyWhile
+		// resets the whole object.
 		try {
-			canonicalBody = canonicalJson(body);
+			jcs(buildEntryBody(input, 0, ts, GENESIS_HASH));
 		} catch (e) {
-			return { ok: false, errcode: "M_BAD_JSON", error: e instanceof Error ? e.message : "body is not canonical JSON" };
+			return { ok: false, errcode: "M_BAD_JSON", error: e instanceof Error ? e.message : "entry is not JSON" };
 		}
 		// Hashing awaits, and another append must not read the same head meanwhile: hold every other
-		// request until this entry is written, so seq and prev_hash always follow the true head.
+		// request until this entry is written, so seq and prevHash always follow the true head.
 		const appended = await this.ctx.blockConcurrencyWhile(async () => {
-			const prev = this.store.head() ?? { seq: 0, entry_hash: GENESIS_HASH };
-			const seq = prev.seq + 1;
-			const entryHash = await computeEntryHash(prev.entry_hash, { seq, ts, kind, body });
-			this.store.append({ seq, prev_hash: prev.entry_hash, entry_hash: entryHash, ts, kind, body: canonicalBody });
-			return { seq, entry_hash: entryHash };
+			const prev = this.head();
+			const body = buildEntryBody(input, prev.seq + 1, ts, prev.entry_hash);
+			const entryHash = await computeEntryHash(body);
+			this.store.append({ seq: body.seq, prev_hash: body.prevHash, entry_hash: entryHash, ts, kind: body.type, body: jcs(body) });
+			return { seq: body.seq, entry_hash: entryHash };
 		});
 		return { ok: true, value: appended };
 	}
@@ -50,7 +52,31 @@ export class AuditLogDO extends DurableObject<Env> {
 		return this.store.head() ?? { seq: 0, entry_hash: GENESIS_HASH };
 	}
 
-	/** Recomputes the whole chain from genesis and checks every checkpoint against it. */
+	/** Up to `limit` (≤ 1000) entries after `afterSeq`, in order, for export and the transparency report. */
+	entries(afterSeq: number, limit: number): AuditEntry[] {
+		return this.store.page(afterSeq, Math.min(Math.max(limit, 1), 1000)).map(rowToEntry);
+	}
+
+	/** Entries with afterTs ≤ ts < beforeTs, in order (the transparency report's half-year). */
+	entriesBetween(afterTs: number, beforeTs: number, afterSeq: number, limit: number): AuditEntry[] {
+		return this.store.pageByTime(afterTs, beforeTs, afterSeq, Math.min(Math.max(limit, 1), 1000)).map(rowToEntry);
+	}
+
+	/** Stores a signed checkpoint (a compact JWS over {size, headHash, ...}) that names an existing entry. */
+	saveCheckpoint(checkpoint: StoredCheckpoint): RpcResult<null> {
+		if (!this.store.has(checkpoint.seq, checkpoint.entry_hash)) {
+			return { ok: false, errcode: "M_INVALID_PARAM", error: "checkpoint does not name an entry of the log" };
+		}
+		this.store.saveCheckpoint(checkpoint);
+		return { ok: true, value: null };
+	}
+
+	/** Every stored checkpoint, oldest first. */
+	checkpoints(): StoredCheckpoint[] {
+		return this.store.checkpoints();
+	}
+
+	/** Recomputes the whole chain from genesis and checks that every checkpoint names a hash of the chain. */
 	async verifyChain(): Promise<ChainVerification> {
 		let prevHash = GENESIS_HASH;
 		let seq = 0;

@@ -1,22 +1,12 @@
-// The lawful-access audit log's hash chain: each entry commits to the one before it, so a changed,
-// removed or reordered entry breaks every hash after it. Pure: no storage, no clock.
-// Hashing: entry_hash = hex(SHA-256(UTF-8(prev_hash ‖ canonical JSON of {seq, ts, kind, body}))).
-// Spec for canonical JSON: https://spec.matrix.org/latest/appendices/#canonical-json
+// The audit log's hash chain: each entry commits to the one before it, so a changed, removed or reordered
+// entry breaks every hash after it. Pure: no storage, no clock.
+// Design: LAWFUL_ACCESS.md "Lifecycle" → "Audit log"; the hashing rule is in entry.ts.
 
-import { canonicalJson } from "../../protocol/json/canonical";
-import type { JsonObject } from "../../protocol/events/pdu";
+import { type AuditEntry, type AuditEntryBody, computeEntryHash, jcs } from "./entry";
 
-/** The prev_hash of entry 1. */
-export const GENESIS_HASH = "0".repeat(64);
+export { GENESIS_HASH } from "./entry";
 
-export interface AuditEntry {
-	seq: number;
-	ts: number;
-	kind: string;
-	body: JsonObject;
-}
-
-/** A stored row: the entry plus its links. body is the canonical JSON text. */
+/** A stored row: the JCS text of the entry body plus the columns that index it. */
 export type AuditRow = {
 	seq: number;
 	prev_hash: string;
@@ -26,28 +16,43 @@ export type AuditRow = {
 	body: string;
 };
 
-const encoder = new TextEncoder();
-
-function toHex(bytes: Uint8Array): string {
-	return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+/** The parsed entry of a row (no checks; checkLink says whether it is genuine). */
+export function rowToEntry(row: AuditRow): AuditEntry {
+	const body = JSON.parse(row.body) as AuditEntryBody;
+	return { ...body, entryHash: row.entry_hash };
 }
 
-/** prev_hash is fixed-length hex, so plain concatenation is unambiguous. */
-export async function computeEntryHash(prevHash: string, entry: AuditEntry): Promise<string> {
-	const text = prevHash + canonicalJson({ seq: entry.seq, ts: entry.ts, kind: entry.kind, body: entry.body });
-	return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
-}
-
-/** Why a row does not continue the chain, or null if it does. */
+/** Why a row does not continue the chain after `prevHash`, or null if it does. */
 export async function checkLink(prevHash: string, expectedSeq: number, row: AuditRow): Promise<string | null> {
 	if (row.seq !== expectedSeq) return `expected seq ${expectedSeq}, found ${row.seq}`;
-	if (row.prev_hash !== prevHash) return "prev_hash does not match the previous entry";
-	let body: JsonObject;
+	if (row.prev_hash !== prevHash) return "prevHash does not match the previous entry";
+	let body: AuditEntryBody;
 	try {
-		body = JSON.parse(row.body) as JsonObject;
+		body = JSON.parse(row.body) as AuditEntryBody;
 	} catch {
-		return "body is not JSON";
+		return "entry is not JSON";
 	}
-	const recomputed = await computeEntryHash(prevHash, { seq: row.seq, ts: row.ts, kind: row.kind, body });
-	return recomputed === row.entry_hash ? null : "entry_hash does not match the entry";
+	if (typeof body !== "object" || body === null) return "entry is not an object";
+	// The columns are an index over the body; they must say the same thing as what was hashed.
+	if (body.seq !== row.seq || body.prevHash !== row.prev_hash || body.ts !== row.ts || body.type !== row.kind) {
+		return "entry columns disagree with the entry";
+	}
+	if (jcs(body) !== row.body) return "entry is not in canonical form";
+	return (await computeEntryHash(body)) === row.entry_hash ? null : "entryHash does not match the entry";
+}
+
+/** Verifies a whole exported chain (entries in order from seq 1): the first break, or the head. */
+export async function verifyEntries(
+	entries: readonly AuditEntry[],
+): Promise<{ ok: true; length: number; head: string } | { ok: false; seq: number; reason: string }> {
+	let prevHash = "0".repeat(64);
+	for (let i = 0; i < entries.length; i++) {
+		const entry = entries[i] as AuditEntry;
+		const { entryHash, ...body } = entry;
+		const row: AuditRow = { seq: entry.seq, prev_hash: entry.prevHash, entry_hash: entryHash, ts: entry.ts, kind: entry.type, body: jcs(body) };
+		const problem = await checkLink(prevHash, i + 1, row);
+		if (problem !== null) return { ok: false, seq: i + 1, reason: problem };
+		prevHash = entryHash;
+	}
+	return { ok: true, length: entries.length, head: prevHash };
 }

@@ -1,5 +1,6 @@
 // The AuditLogDO's SQLite schema: the append-only, hash-chained lawful-access audit log and its checkpoints.
-// See LAWFUL_ACCESS.md and hash-chain.ts for the hashing rule.
+// See LAWFUL_ACCESS.md "Lifecycle" → "Audit log" and entry.ts for the hashing rule. body holds the entry's
+// RFC 8785 (JCS) text; kind holds its type.
 
 import type { MigrationStep } from "../../platform/sqlite-migrations";
 
@@ -30,5 +31,10 @@ CREATE TABLE checkpoints (
 	created_ts INTEGER NOT NULL
 );
 `,
+	},
+	{
+		name: "audit log time index",
+		// The transparency report reads one half-year at a time.
+		sql: "CREATE INDEX log_ts ON log (ts, seq);",
 	},
 ];
