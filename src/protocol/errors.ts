@@ -81,10 +81,14 @@ export class MatrixError extends Error {
 }
 
 /** The result shape DO RPC methods return: thrown errors lose their fields across RPC. */
-export type RpcResult<T> = { ok: true; value: T } | { ok: false; errcode: Errcode; error: string; status?: number };
+/** `extra` carries flat error fields (e.g. soft_logout); flat scalars, because RPC types cannot map `unknown`. */
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; errcode: Errcode; error: string; status?: number; extra?: Record<string, string | number | boolean> };
 
 /** Turns an RPC result back into a value, or throws the MatrixError it carried. */
 export function unwrapRpc<T>(result: RpcResult<T>): T {
 	if (result.ok) return result.value;
-	throw new MatrixError(result.errcode, result.error, result.status === undefined ? {} : { status: result.status });
+	throw new MatrixError(result.errcode, result.error, {
+		...(result.status === undefined ? {} : { status: result.status }),
+		...(result.extra === undefined ? {} : { extra: result.extra }),
+	});
 }

@@ -85,4 +85,13 @@ describe("user authentication on GET /account/whoami", () => {
 		expect(res.status).toBe(401);
 		expect(await res.json()).toMatchObject({ errcode: "M_UNKNOWN_TOKEN", soft_logout: false });
 	});
+
+	it("answers soft_logout: true for an expired (refreshable) token, so the client refreshes", async () => {
+		const stub = env.USER.getByName(USER_ID);
+		const expired = await stub.issueAccessToken(USER_ID, deviceId, Date.now() - 1);
+		if (!expired.ok) throw new Error(expired.error);
+		const res = await whoami({ headers: { Authorization: `Bearer ${expired.value}` } });
+		expect(res.status).toBe(401);
+		expect(await res.json()).toEqual({ errcode: "M_UNKNOWN_TOKEN", error: "Access token has expired", soft_logout: true });
+	});
 });

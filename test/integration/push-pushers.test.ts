@@ -85,4 +85,13 @@ describe("pushers", () => {
 		await deleteAllPushers(env.DB, two);
 		expect(await listPushers(env.DB, two)).toEqual([]);
 	});
+
+	it("logging out through the API removes that device's pushers", async () => {
+		const third = await login("pusher_three");
+		expect((await pushers("POST", "/pushers/set", { ...pusher, pushkey: "logout-key" }, third)).status).toBe(200);
+		const user = requireUserId(`@pusher_three:${env.SERVER_NAME}`);
+		expect((await listPushers(env.DB, user)).map((p) => p.pushkey)).toEqual(["logout-key"]);
+		expect((await pushers("POST", "/logout", {}, third)).status).toBe(200);
+		expect(await listPushers(env.DB, user)).toEqual([]);
+	});
 });

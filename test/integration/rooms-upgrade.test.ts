@@ -17,7 +17,7 @@ const upgrade = (user: TestUser, roomId: string, body: unknown) => api(user, "PO
 
 describe("POST /rooms/{roomId}/upgrade", () => {
 	it("upgrades a v10 room to v12: predecessor, copied state and bans, tombstone, old room restricted", async () => {
-		const oldRoom = await createRoom(alice, { room_version: "10", preset: "public_chat", name: "Old name", topic: "t" });
+		const oldRoom = await createRoom(alice, { room_version: "10", preset: "public_chat", name: "Old name", topic: "t", room_alias_name: "upgraded", visibility: "public" });
 		await api(bob, "POST", `/_matrix/client/v3/rooms/${enc(oldRoom)}/join`, {});
 		await api(alice, "POST", `/_matrix/client/v3/rooms/${enc(oldRoom)}/ban`, { user_id: carol.user_id });
 
@@ -42,6 +42,11 @@ describe("POST /rooms/{roomId}/upgrade", () => {
 		const talk = await api(bob, "PUT", `/_matrix/client/v3/rooms/${enc(oldRoom)}/send/m.room.message/u1`, { body: "still here?" });
 		expect(talk.body.errcode).toBe("M_FORBIDDEN");
 		expect((await api(bob, "POST", `/_matrix/client/v3/rooms/${enc(newRoom)}/join`, {})).status).toBe(200);
+		// "Moves any local aliases to the new room", and the directory listing with them.
+		const alias = await api(bob, "GET", `/_matrix/client/v3/directory/room/${enc(`#upgraded:${env.SERVER_NAME}`)}`);
+		expect(alias.body.room_id).toBe(newRoom);
+		expect((await api(bob, "GET", `/_matrix/client/v3/directory/list/room/${enc(newRoom)}`)).body).toEqual({ visibility: "public" });
+		expect((await api(bob, "GET", `/_matrix/client/v3/directory/list/room/${enc(oldRoom)}`)).body).toEqual({ visibility: "private" });
 	});
 
 	it("refuses members without power, unsupported versions and bad bodies, creating nothing", async () => {

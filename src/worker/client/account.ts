@@ -15,6 +15,8 @@ import { readJsonBody } from "../http/body";
 import type { AppEnv } from "../http/context";
 import type { Endpoint } from "../http/endpoint";
 import { requireUserInteractiveAuth, type UiaFlow } from "./uia";
+import { clearProfile } from "../d1/profiles";
+import { deleteAllPushers } from "../d1/pushers";
 
 const PASSWORD_FLOWS: readonly UiaFlow[] = [["m.login.password"]];
 
@@ -61,7 +63,10 @@ async function deactivate(c: Context<AppEnv>): Promise<Response> {
 	// The D1 flag first: from here on no login succeeds, even if a later step fails and is retried.
 	await deactivateAccount(c.env.DB, userId);
 	await c.env.USER.getByName(userId).deleteAllDevicesExcept(null);
+	await deleteAllPushers(c.env.DB, userId);
 	await leaveAllRooms(c, userId);
+	// `erase`: the user asked to be forgotten; their profile goes (events stay, as the spec allows).
+	if (body.erase === true) await clearProfile(c.env.DB, userId);
 	// We bound no 3PIDs to any identity server, so there was nothing to unbind: that counts as success.
 	return c.json({ id_server_unbind_result: "success" });
 }

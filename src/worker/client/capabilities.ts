@@ -19,6 +19,7 @@ export const capabilitiesEndpoints: Endpoint[] = [
 				capabilities: {
 					"m.room_versions": { default: config.defaultRoomVersion, available },
 					"m.change_password": { enabled: true },
+					"m.profile_fields": { enabled: true },
 					"m.set_displayname": { enabled: true },
 					"m.set_avatar_url": { enabled: true },
 					// No identity server: third-party identifiers cannot be added or removed.

@@ -15,6 +15,7 @@ import type { AppEnv } from "../http/context";
 import type { Endpoint } from "../http/endpoint";
 import { roomIdParam, sendToRoom } from "../room/client-send";
 import { creatableRules, storeNewRoom } from "./create-room";
+import { moveDirectoryEntries } from "../d1/directory";
 
 interface UpgradeBody {
 	new_version: string;
@@ -90,6 +91,8 @@ async function upgrade(c: Context<AppEnv>): Promise<Response> {
 			origin_server_ts: now,
 		});
 	}
+	// "Moves any local aliases to the new room" (and its place in the public directory).
+	await moveDirectoryEntries(c.env.DB, oldRoomId, newRoomId);
 	return c.json({ replacement_room: newRoomId });
 }
 

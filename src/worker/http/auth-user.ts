@@ -13,9 +13,12 @@ import type { AppEnv } from "./context";
 const MAX_USER_AGENT = 512;
 const MAX_IP = 64;
 
-/** Spec: an unknown or expired token is M_UNKNOWN_TOKEN; soft_logout false since we issue no refresh tokens. */
-function unknownToken(message: string): MatrixError {
-	return new MatrixError("M_UNKNOWN_TOKEN", message, { extra: { soft_logout: false } });
+/**
+ * Spec: an unknown or expired token is M_UNKNOWN_TOKEN. `soft_logout` is true only for an expired
+ * refreshable token (the client may refresh); anything else means the session is gone.
+ */
+function unknownToken(message: string, softLogout = false): MatrixError {
+	return new MatrixError("M_UNKNOWN_TOKEN", message, { extra: { soft_logout: softLogout } });
 }
 
 /**
@@ -43,9 +46,11 @@ export const authenticateUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 	if (userId === undefined) throw unknownToken("Unknown access token");
 	const ip = (c.req.header("CF-Connecting-IP") ?? "").slice(0, MAX_IP);
 	const userAgent = (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT);
+	const ta = performance.now();
 	const result = await c.env.USER.getByName(userId).authenticate(await hashToken(token), ip, userAgent, Date.now());
+	console.log(`PROF auth ${(performance.now() - ta).toFixed(2)}`);
 	if (!result.ok) {
-		if (result.errcode === "M_UNKNOWN_TOKEN") throw unknownToken(result.error);
+		if (result.errcode === "M_UNKNOWN_TOKEN") throw unknownToken(result.error, result.extra?.soft_logout === true);
 		throw new MatrixError(result.errcode, result.error, result.status === undefined ? {} : { status: result.status });
 	}
 	c.set("user", result.value.user_id);

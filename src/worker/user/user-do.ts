@@ -22,6 +22,7 @@ import type * as E2eeTypes from "./e2ee/e2ee";
 import { E2ee } from "./e2ee/e2ee";
 import { fanOutDeviceListChange } from "./e2ee/device-list-fan-out";
 import { localOnlyFederation } from "./e2ee/federation-port";
+import { deletePushersOfDevice } from "../d1/pushers";
 
 /** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
 export const SESSION_WRITE_INTERVAL_MS = 60_000;
@@ -135,8 +136,8 @@ export class UserDO extends DurableObject<Env> {
 
 	/**
 	 * Resolves a token hash to its device and records where it was used (throttled). Unknown and
-	 * expired tokens both answer M_UNKNOWN_TOKEN; the HTTP layer adds `soft_logout: false`, since we
-	 * issue no refresh tokens that could revive a session.
+	 * expired tokens both answer M_UNKNOWN_TOKEN: unknown with `soft_logout: false`, expired (only
+	 * refreshable tokens expire) with `soft_logout: true`, so the client refreshes instead of logging in.
 	 */
 	authenticate(tokenHash: string, ip: string, userAgent: string, nowTs: number): RpcResult<AuthenticatedDevice> {
 		const owner = this.store.getOwner();
@@ -147,7 +148,8 @@ export class UserDO extends DurableObject<Env> {
 		if (token.expires_ts !== null && token.expires_ts <= nowTs) {
 			// An expired token can never become valid again, so drop it now rather than keep a dead row.
 			this.store.deleteToken(tokenHash);
-			return { ok: false, errcode: "M_UNKNOWN_TOKEN", error: "Access token has expired" };
+			// Only refreshable tokens expire: the client may refresh rather than log in again.
+			return { ok: false, errcode: "M_UNKNOWN_TOKEN", error: "Access token has expired", extra: { soft_logout: true } };
 		}
 		this.ctx.storage.transactionSync(() =>
 			this.store.touchSession(token.device_id, ip, userAgent, nowTs, SESSION_WRITE_INTERVAL_MS),
@@ -203,10 +205,14 @@ export class UserDO extends DurableObject<Env> {
 	/**
 	 * A deleted device takes its keys with it, so everyone who shares a room (and the user's other
 	 * devices) must see the user in `device_lists.changed`, or they keep encrypting to a dead device.
+	 * Its pushers go too.
 	 */
 	private async announceDeletedDevices(deleted: DeviceId[]): Promise<DeviceId[]> {
 		const owner = this.store.getOwner();
-		if (deleted.length > 0 && owner !== null) await fanOutDeviceListChange(this.env, owner, localOnlyFederation, { includeSelf: true });
+		if (deleted.length === 0 || owner === null) return deleted;
+		// A deleted device's pushers must stop too (spec: logout "removes any pushers" of the device).
+		await Promise.all(deleted.map((d) => deletePushersOfDevice(this.env.DB, owner, d)));
+		await fanOutDeviceListChange(this.env, owner, localOnlyFederation, { includeSelf: true });
 		return deleted;
 	}
 
