@@ -2,6 +2,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3roomsroomidmessages
 
 import type { RpcResult } from "../../protocol/errors";
+import { eventMatches } from "../../protocol/sync/filter";
 import { parseSyncToken } from "../../protocol/sync/sync-token";
 import type { JsonValue } from "../../protocol/events/pdu";
 import type { ClientEvent } from "./api";
@@ -11,21 +12,6 @@ import { scanVisible } from "./read-scan";
 import type { ReadSession } from "./read-session";
 import type { EventRow } from "./read-store";
 import { formatRoomToken, parseRoomToken } from "./read-token";
-
-/** Spec: "A '*' can be used as a wildcard to match any sequence of characters." */
-function matchesPattern(pattern: string, value: string): boolean {
-	if (!pattern.includes("*")) return pattern === value;
-	const parts = pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-	return new RegExp(`^${parts.join(".*")}$`, "s").test(value);
-}
-
-/** Types and senders lists; the `not_` lists win over the others. */
-function eventMatches(filter: RoomEventFilterSpec, event: { type: string; sender: string }): boolean {
-	if (filter.not_types?.some((p) => matchesPattern(p, event.type))) return false;
-	if (filter.types !== undefined && !filter.types.some((p) => matchesPattern(p, event.type))) return false;
-	if (filter.not_senders?.includes(event.sender)) return false;
-	return filter.senders === undefined || filter.senders.includes(event.sender);
-}
 
 /** An accept function for a RoomEventFilter: types/senders (with `*`), and contains_url. */
 export function filterAccepts(filter: RoomEventFilterSpec | undefined): ((row: EventRow) => boolean) | undefined {
