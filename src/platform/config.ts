@@ -35,6 +35,7 @@ export const SETTING_NAMES = [
 	"LAWFUL_PROVIDER_KEY",
 	"SESSION_IP_RETENTION_DAYS",
 	"LAWFUL_DELIVERY_TTL_DAYS",
+	"RATE_LIMIT_PERCENT",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -77,6 +78,8 @@ export interface Config {
 	sessionIpRetentionDays: number;
 	/** How long an evidence package waits for its one retrieval. */
 	lawfulDeliveryTtlDays: number;
+	/** Scales every endpoint's rate limit (100 = as declared; 0 turns rate limiting off). */
+	rateLimitPercent: number;
 }
 
 /** Thrown once with every problem found, so an operator fixes the whole configuration in one go. */
@@ -148,6 +151,8 @@ export function loadConfig(env: ConfigSource): Config {
 		lawfulProviderKey: jsonText(r.text("LAWFUL_PROVIDER_KEY"), "LAWFUL_PROVIDER_KEY", problems, { secret: true }),
 		sessionIpRetentionDays: positive(r.int("SESSION_IP_RETENTION_DAYS", 28), "SESSION_IP_RETENTION_DAYS", problems),
 		lawfulDeliveryTtlDays: positive(r.int("LAWFUL_DELIVERY_TTL_DAYS", 7), "LAWFUL_DELIVERY_TTL_DAYS", problems),
+		// Generous by default off production: one developer and test suites share a single bucket.
+		rateLimitPercent: r.int("RATE_LIMIT_PERCENT", environment === "production" ? 100 : 1000),
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return config;

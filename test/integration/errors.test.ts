@@ -9,6 +9,8 @@ import { readJsonBody } from "../../src/worker/http/body";
 import type { AppEnv } from "../../src/worker/http/context";
 import type { Endpoint } from "../../src/worker/http/endpoint";
 import { redact } from "../../src/platform/log";
+import { scaledLimit } from "../../src/worker/http/rate-limit";
+import { getConfig } from "../../src/platform/config";
 
 const isNamed = (body: Record<string, unknown>) => (typeof body.name === "string" ? { name: body.name } : undefined);
 
@@ -176,17 +178,28 @@ describe("the error handler", () => {
 describe("rate limits", () => {
 	it("answers 429 M_LIMIT_EXCEEDED with retry_after_ms and Retry-After once the burst is spent", async () => {
 		const ip = { "cf-connecting-ip": "192.0.2.1" };
-		expect((await call("/_matrix/client/v3/limited", { headers: ip })).status).toBe(200);
-		expect((await call("/_matrix/client/v3/limited", { headers: ip })).status).toBe(200);
+		// The declared limit, scaled by RATE_LIMIT_PERCENT (1000% outside production).
+		const limit = scaledLimit({ perSecond: 0.5, burst: 2 }, getConfig(env).rateLimitPercent)!;
+		expect(limit.burst).toBe(20);
+		for (let i = 0; i < limit.burst; i++) expect((await call("/_matrix/client/v3/limited", { headers: ip })).status).toBe(200);
 		const limited = await call("/_matrix/client/v3/limited", { headers: ip });
 		expect(limited.status).toBe(429);
 		const body = await jsonOf(limited);
 		expect(body).toMatchObject({ errcode: "M_LIMIT_EXCEEDED", retry_after_ms: expect.any(Number) });
 		expect(body.retry_after_ms).toBeGreaterThan(0);
-		expect(body.retry_after_ms).toBeLessThanOrEqual(2000);
+		expect(body.retry_after_ms).toBeLessThanOrEqual(Math.ceil(1000 / limit.perSecond));
 		expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
 		// Another caller has its own bucket.
 		expect((await call("/_matrix/client/v3/limited", { headers: { "cf-connecting-ip": "192.0.2.2" } })).status).toBe(200);
+	});
+});
+
+describe("RATE_LIMIT_PERCENT", () => {
+	it("scales declared limits and turns limiting off at 0", () => {
+		expect(scaledLimit({ perSecond: 2, burst: 10 }, 100)).toEqual({ perSecond: 2, burst: 10 });
+		expect(scaledLimit({ perSecond: 2, burst: 10 }, 50)).toEqual({ perSecond: 1, burst: 5 });
+		expect(scaledLimit({ perSecond: 2, burst: 10 }, 0)).toBeNull();
+		expect(scaledLimit(null, 100)).toBeNull();
 	});
 });
 

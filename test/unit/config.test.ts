@@ -38,6 +38,7 @@ describe("loadConfig accepts", () => {
 			lawfulProviderKey: undefined,
 			sessionIpRetentionDays: 28,
 			lawfulDeliveryTtlDays: 7,
+			rateLimitPercent: 1000,
 		});
 	});
 

@@ -52,11 +52,17 @@ export function callerKey(c: Context<AppEnv>, endpoint: Pick<Endpoint, "auth">):
 	}
 }
 
+/** A declared limit scaled by RATE_LIMIT_PERCENT; null when limiting is off (0%) or none is declared. */
+export function scaledLimit(limit: RateLimit | null, percent: number): RateLimit | null {
+	if (limit === null || percent <= 0) return null;
+	return { perSecond: (limit.perSecond * percent) / 100, burst: Math.max(1, Math.round((limit.burst * percent) / 100)) };
+}
+
 /** Middleware enforcing one endpoint's limit. It runs after auth so it can key by the authenticated caller. */
 export function rateLimit(endpoint: Endpoint, buckets: TokenBuckets): MiddlewareHandler<AppEnv> {
-	const limit = endpoint.rateLimit;
 	const route = `${endpoint.method} ${endpoint.path}`;
 	return async (c, next) => {
+		const limit = scaledLimit(endpoint.rateLimit, c.get("config").rateLimitPercent);
 		if (limit) {
 			const retryAfterMs = buckets.take(`${route}|${callerKey(c, endpoint)}`, limit);
 			if (retryAfterMs > 0) {
