@@ -2,5 +2,8 @@
 // Each part adds its array here with one import and one spread line; src/worker/endpoints.ts mounts the list.
 
 import type { Endpoint } from "../worker/http/endpoint";
+import { auditKeyEndpoints } from "./audit/endpoints";
 
-export const lawfulEndpoints: readonly Endpoint[] = [];
+export const lawfulEndpoints: readonly Endpoint[] = [
+	...auditKeyEndpoints,
+];
