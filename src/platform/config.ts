@@ -35,6 +35,11 @@ export const SETTING_NAMES = [
 	"LAWFUL_PROVIDER_KEY",
 	"SESSION_IP_RETENTION_DAYS",
 	"LAWFUL_DELIVERY_TTL_DAYS",
+	"TURN_URIS",
+	"TURN_SHARED_SECRET",
+	"TURN_TTL_SECONDS",
+	"SUPPORT_CONTACT_EMAIL",
+	"SUPPORT_PAGE",
 	"RATE_LIMIT_PERCENT",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -78,6 +83,16 @@ export interface Config {
 	sessionIpRetentionDays: number;
 	/** How long an evidence package waits for its one retrieval. */
 	lawfulDeliveryTtlDays: number;
+	/** TURN URIs handed to clients by /voip/turnServer (each `turn:` or `turns:`); empty means no TURN server. */
+	turnUris: readonly string[];
+	/** coturn's `static-auth-secret` (secret): with it, /voip/turnServer mints time-limited credentials. */
+	turnSharedSecret: string | undefined;
+	/** How long minted TURN credentials stay valid. */
+	turnTtlSeconds: number;
+	/** The administrator's address published in /.well-known/matrix/support. */
+	supportContactEmail: string | undefined;
+	/** The support page URL published in /.well-known/matrix/support. */
+	supportPage: string | undefined;
 	/** Scales every endpoint's rate limit (100 = as declared; 0 turns rate limiting off). */
 	rateLimitPercent: number;
 }
@@ -151,6 +166,11 @@ export function loadConfig(env: ConfigSource): Config {
 		lawfulProviderKey: jsonText(r.text("LAWFUL_PROVIDER_KEY"), "LAWFUL_PROVIDER_KEY", problems, { secret: true }),
 		sessionIpRetentionDays: positive(r.int("SESSION_IP_RETENTION_DAYS", 28), "SESSION_IP_RETENTION_DAYS", problems),
 		lawfulDeliveryTtlDays: positive(r.int("LAWFUL_DELIVERY_TTL_DAYS", 7), "LAWFUL_DELIVERY_TTL_DAYS", problems),
+		turnUris: turnUris(r.text("TURN_URIS"), problems),
+		turnSharedSecret: r.text("TURN_SHARED_SECRET"),
+		turnTtlSeconds: positive(r.int("TURN_TTL_SECONDS", 86400), "TURN_TTL_SECONDS", problems),
+		supportContactEmail: supportEmail(r.text("SUPPORT_CONTACT_EMAIL"), problems),
+		supportPage: supportPage(r.text("SUPPORT_PAGE"), problems),
 		// Generous by default off production: one developer and test suites share a single bucket.
 		rateLimitPercent: r.int("RATE_LIMIT_PERCENT", environment === "production" ? 100 : 1000),
 	};
@@ -173,6 +193,31 @@ function jsonText(value: string | undefined, name: SettingName, problems: string
 function positive(n: number, name: SettingName, problems: string[]): number {
 	if (n < 1) problems.push(`${name} must be at least 1`);
 	return n;
+}
+
+/** Comma-separated TURN URIs; the spec's pattern for each is `^turns?:`. */
+function turnUris(value: string | undefined, problems: string[]): string[] {
+	if (value === undefined) return [];
+	const uris = value.split(",").map((u) => u.trim()).filter((u) => u !== "");
+	for (const uri of uris) if (!/^turns?:\S+$/.test(uri)) problems.push(`TURN_URIS: ${JSON.stringify(uri)} must start with turn: or turns:`);
+	return uris;
+}
+
+function supportEmail(value: string | undefined, problems: string[]): string | undefined {
+	if (value !== undefined && !/^[^\s@]+@[^\s@]+$/.test(value)) problems.push(`SUPPORT_CONTACT_EMAIL is not an email address: ${JSON.stringify(value)}`);
+	return value;
+}
+
+function supportPage(value: string | undefined, problems: string[]): string | undefined {
+	if (value === undefined) return undefined;
+	let ok = false;
+	try {
+		ok = ["https:", "http:"].includes(new URL(value).protocol);
+	} catch {
+		ok = false;
+	}
+	if (!ok) problems.push(`SUPPORT_PAGE must be an http(s) URL, got ${JSON.stringify(value)}`);
+	return value;
 }
 
 /** Reads one setting at a time, recording problems instead of throwing so all of them get reported. */

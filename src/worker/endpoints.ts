@@ -40,6 +40,12 @@ import { receiptEndpoints } from "./client/receipts";
 import { syncEndpoints } from "./client/sync";
 import { typingEndpoints } from "./client/typing";
 import { lawfulEndpoints } from "../export/routes";
+import { voipEndpoints } from "./client/voip";
+import { thirdPartyEndpoints } from "./client/third-party";
+import { supportEndpoints } from "./client/support";
+import { openIdEndpoints } from "./client/openid";
+import { userReportEndpoints } from "./client/user-reports";
+import { mutualRoomsEndpoints } from "./client/mutual-rooms";
 import type { Endpoint } from "./http/endpoint";
 import { withR0Aliases } from "./http/r0-aliases";
 
@@ -82,4 +88,10 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...receiptEndpoints,
 	...presenceEndpoints,
 	...lawfulEndpoints,
+	...voipEndpoints,
+	...thirdPartyEndpoints,
+	...supportEndpoints,
+	...openIdEndpoints,
+	...userReportEndpoints,
+	...mutualRoomsEndpoints,
 ]);

@@ -38,6 +38,11 @@ describe("loadConfig accepts", () => {
 			lawfulProviderKey: undefined,
 			sessionIpRetentionDays: 28,
 			lawfulDeliveryTtlDays: 7,
+			turnUris: [],
+			turnSharedSecret: undefined,
+			turnTtlSeconds: 86400,
+			supportContactEmail: undefined,
+			supportPage: undefined,
 			rateLimitPercent: 1000,
 		});
 	});
