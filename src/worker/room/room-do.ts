@@ -20,11 +20,12 @@ import { ROOM_MIGRATIONS } from "./schema";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { RoomTyping } from "./typing";
 import { WriteStore } from "./write-store";
+import { type ExportCoMember, type ExportEnvelope, type ExportMembership, ExportProjection, type ExportRoomApi, type ExportWindow } from "./export-projection";
 
 /** The alarm that retries pokes a direct drain could not deliver. */
 const SAFETY_NET_MS = 5_000;
 
-export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
+export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportRoomApi {
 	private readonly store: RoomStore;
 	private readonly writes: WriteStore;
 	private readonly outbox: OutboxStore;
@@ -210,5 +211,18 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi {
 	/** Whether the user may manage the room's aliases and directory visibility (power to send m.room.canonical_alias). */
 	canManageAliases(userId: string): boolean {
 		return new PublicSummary(this.ctx.storage.sql).canManageAliases(userId);
+	}
+
+	// Lawful-access export (room/export-projection.ts): an allow-list that runs here, so content never leaves.
+	exportEnvelopes(sender: string, window: ExportWindow, afterStream: number, limit: number): ExportEnvelope[] {
+		return new ExportProjection(this.ctx.storage.sql).exportEnvelopes(sender, window, afterStream, limit);
+	}
+
+	exportMemberships(userId: string, window: ExportWindow, afterStream: number, limit: number): ExportMembership[] {
+		return new ExportProjection(this.ctx.storage.sql).exportMemberships(userId, window, afterStream, limit);
+	}
+
+	exportCoMembers(target: string, window: ExportWindow, afterUserId: string, limit: number): ExportCoMember[] {
+		return new ExportProjection(this.ctx.storage.sql).exportCoMembers(target, window, afterUserId, limit);
 	}
 }

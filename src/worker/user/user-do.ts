@@ -22,6 +22,8 @@ import type * as E2eeTypes from "./e2ee/e2ee";
 import { E2ee } from "./e2ee/e2ee";
 import { fanOutDeviceListChange } from "./e2ee/device-list-fan-out";
 import { localOnlyFederation } from "./e2ee/federation-port";
+import { exportDevices, type ExportDevices } from "./export/export-devices";
+import { exportSessions, type ExportSession, type ExportSessionCursor, type ExportSessionWindow } from "./export/export-sessions";
 import { deletePushersOfDevice } from "../d1/pushers";
 
 /** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
@@ -376,5 +378,14 @@ export class UserDO extends DurableObject<Env> {
 
 	getPresence(): PresenceStatus {
 		return this.sync.getPresence();
+	}
+
+	// Lawful-access export (user/export/): read-only allow-list views; the window is applied in the queries.
+	exportSessions(window: ExportSessionWindow, after: ExportSessionCursor | null, limit: number): ExportSession[] {
+		return exportSessions(this.ctx.storage.sql, window, after, limit);
+	}
+
+	exportDevices(createdBefore: number): ExportDevices {
+		return exportDevices(this.ctx.storage.sql, createdBefore);
 	}
 }

@@ -1,0 +1,87 @@
+// Collectors over the target's rooms (found in the D1 membership index, walked in room-ID order): membership
+// events, envelopes of events the target sent, and co-members. Each asks the RoomDO's ExportRoomApi, an
+// allow-list projection that runs inside the room, so no content crosses into export code.
+// Design: /work/shared/LAWFUL_ACCESS.md#what-may-be-exported; ARCHITECTURE.md "The export path".
+
+import { isoTime } from "../package/records-schema";
+import type { RecordOf, RecordSetName } from "../package/records-schema";
+import { nextIndexedRoom } from "./d1-sources";
+import { decodeCursor, encodeCursor } from "./cursor";
+import type { CollectContext, Collector, CollectPage } from "./types";
+
+/** Where a room walk stands: the room being read and the keyset position inside it. */
+type RoomCursor<K> = { room: string; after: K };
+
+type RoomPage<N extends RecordSetName, K> = { records: RecordOf<N>[]; after: K | null };
+
+/**
+ * Walks the user's indexed rooms. `readRoom` returns one page of a room and the key to continue in it
+ * (null once the room is exhausted); the walk then moves to the next room in ID order.
+ */
+function roomWalk<N extends RecordSetName, K>(
+	set: N,
+	initial: K,
+	readRoom: (ctx: CollectContext, roomId: string, after: K, limit: number) => Promise<RoomPage<N, K>>,
+): Collector<N> {
+	return {
+		set,
+		async collect(ctx, cursor, limit): Promise<CollectPage<N>> {
+			const start = decodeCursor<RoomCursor<K> | null>(cursor, null);
+			const room = start?.room ?? (await nextIndexedRoom(ctx.env.DB, ctx.userId, ""));
+			if (room === null) return { records: [], next: null };
+			const page = await readRoom(ctx, room, start?.after ?? initial, limit);
+			if (page.after !== null) return { records: page.records, next: encodeCursor({ room, after: page.after }) };
+			const nextRoom = await nextIndexedRoom(ctx.env.DB, ctx.userId, room);
+			return { records: page.records, next: nextRoom === null ? null : encodeCursor({ room: nextRoom, after: initial }) };
+		},
+	};
+}
+
+function roomApi(ctx: CollectContext, roomId: string) {
+	return ctx.env.ROOM.getByName(roomId);
+}
+
+export const membershipsCollector = roomWalk("memberships", 0, async (ctx, roomId, after, limit) => {
+	const rows = await roomApi(ctx, roomId).exportMemberships(ctx.userId, ctx.window, after, limit);
+	const records: RecordOf<"memberships">[] = [];
+	for (const r of rows) {
+		if (r.membership !== "invite" && r.membership !== "join" && r.membership !== "knock" && r.membership !== "leave" && r.membership !== "ban") continue;
+		records.push({
+			record_type: "urn:sealbridge:lawful:record:membership:1",
+			ldid: ctx.ldid,
+			user_id: ctx.userId,
+			room_id: roomId,
+			event_id: r.event_id,
+			membership: r.membership,
+			time: isoTime(r.origin_server_ts),
+		});
+	}
+	return { records, after: rows.length < limit ? null : (rows.at(-1)?.stream_ordering ?? null) };
+});
+
+export const envelopesCollector = roomWalk("event-envelopes", 0, async (ctx, roomId, after, limit) => {
+	const rows = await roomApi(ctx, roomId).exportEnvelopes(ctx.userId, ctx.window, after, limit);
+	return {
+		records: rows.map((r) => ({
+			record_type: "urn:sealbridge:lawful:record:event-envelope:1" as const,
+			ldid: ctx.ldid,
+			sender: ctx.userId,
+			room_id: roomId,
+			event_id: r.event_id,
+			type: r.type,
+			time: isoTime(r.origin_server_ts),
+			byte_length: r.byte_length,
+		})),
+		after: rows.length < limit ? null : (rows.at(-1)?.stream_ordering ?? null),
+	};
+});
+
+export const counterpartiesCollector = roomWalk("counterparties", "", async (ctx, roomId, after, limit) => {
+	const rows = await roomApi(ctx, roomId).exportCoMembers(ctx.userId, ctx.window, after, limit);
+	const records: RecordOf<"counterparties">[] = [];
+	for (const r of rows) {
+		if (r.membership !== "invite" && r.membership !== "join" && r.membership !== "knock" && r.membership !== "leave" && r.membership !== "ban") continue;
+		records.push({ record_type: "urn:sealbridge:lawful:record:counterparty:1", ldid: ctx.ldid, room_id: roomId, user_id: r.user_id, membership: r.membership });
+	}
+	return { records, after: rows.length < limit ? null : (rows.at(-1)?.user_id ?? null) };
+});

@@ -1,0 +1,32 @@
+// The collector contract: a read-only source of one record set for one task, read in keyset pages so a job
+// can stop after any page and resume from the cursor it recorded, without duplicating or losing records.
+// Design: /work/shared/LAWFUL_ACCESS.md#what-may-be-exported ("each exporter has an explicit field allow-list").
+
+import type { RecordOf, RecordSetName } from "../package/records-schema";
+
+/** A half-open window [start, end) in epoch ms; a task without a window gets [0, production start). */
+export interface CollectWindow {
+	start: number;
+	end: number;
+}
+
+export interface CollectContext {
+	env: Env;
+	/** The task's LDID, written into every record. */
+	ldid: string;
+	/** The local MXID the task targets. */
+	userId: string;
+	window: CollectWindow;
+}
+
+export interface CollectPage<N extends RecordSetName> {
+	records: RecordOf<N>[];
+	/** Where the next page starts; null when the source is exhausted. */
+	next: string | null;
+}
+
+export interface Collector<N extends RecordSetName = RecordSetName> {
+	set: N;
+	/** One page of at most `limit` records after `cursor` (null: from the start). Deterministic for a cursor. */
+	collect(ctx: CollectContext, cursor: string | null, limit: number): Promise<CollectPage<N>>;
+}

@@ -1,0 +1,111 @@
+// ExportRoomApi: the lawful-access export's only view of a room, an allow-list projection that runs inside the
+// RoomDO. Its result types have no content field, so message content, ciphertext, session IDs and sender keys
+// cannot leave the room through it. The time window is applied in the queries.
+// Design: /work/shared/LAWFUL_ACCESS.md#what-may-be-exported; ARCHITECTURE.md principle 4 (ExportRoomApi).
+
+/** A half-open window [start, end) in epoch ms. */
+export interface ExportWindow {
+	start: number;
+	end: number;
+}
+
+/** An event the target sent: ID, type, time and byte length of the stored PDU, never its content. */
+export type ExportEnvelope = {
+	event_id: string;
+	type: string;
+	origin_server_ts: number;
+	byte_length: number;
+	/** The keyset cursor for the next page. */
+	stream_ordering: number;
+};
+
+/** One m.room.member event about the target. */
+export type ExportMembership = {
+	event_id: string;
+	membership: string;
+	origin_server_ts: number;
+	stream_ordering: number;
+};
+
+/** A co-member: a user with a membership in the room that overlaps the window. */
+export type ExportCoMember = {
+	user_id: string;
+	membership: string;
+};
+
+export interface ExportRoomApi {
+	exportEnvelopes(sender: string, window: ExportWindow, afterStream: number, limit: number): ExportEnvelope[];
+	exportMemberships(userId: string, window: ExportWindow, afterStream: number, limit: number): ExportMembership[];
+	exportCoMembers(target: string, window: ExportWindow, afterUserId: string, limit: number): ExportCoMember[];
+}
+
+const MAX_PAGE = 5_000;
+
+function pageSize(limit: number): number {
+	return Math.max(1, Math.min(MAX_PAGE, Math.floor(limit)));
+}
+
+/** The projection over the RoomDO's SQLite storage. Only timeline events (no outliers, no rejected events). */
+export class ExportProjection implements ExportRoomApi {
+	constructor(private readonly sql: SqlStorage) {}
+
+	exportEnvelopes(sender: string, window: ExportWindow, afterStream: number, limit: number): ExportEnvelope[] {
+		// The byte length is of the stored PDU text as UTF-8 (CAST to BLOB), the size the event occupies on the wire.
+		return this.sql
+			.exec<ExportEnvelope>(
+				`SELECT event_id, type, origin_server_ts, length(CAST(pdu AS BLOB)) AS byte_length, stream_ordering
+				FROM events
+				WHERE sender = ?1 AND stream_ordering IS NOT NULL AND stream_ordering > ?2 AND rejected = 0
+					AND origin_server_ts >= ?3 AND origin_server_ts < ?4
+				ORDER BY stream_ordering LIMIT ?5`,
+				sender,
+				afterStream,
+				window.start,
+				window.end,
+				pageSize(limit),
+			)
+			.toArray();
+	}
+
+	exportMemberships(userId: string, window: ExportWindow, afterStream: number, limit: number): ExportMembership[] {
+		return this.sql
+			.exec<ExportMembership>(
+				`SELECT event_id, json_extract(pdu, '$.content.membership') AS membership, origin_server_ts, stream_ordering
+				FROM events
+				WHERE type = 'm.room.member' AND state_key = ?1 AND stream_ordering IS NOT NULL AND stream_ordering > ?2
+					AND rejected = 0 AND origin_server_ts >= ?3 AND origin_server_ts < ?4
+				ORDER BY stream_ordering LIMIT ?5`,
+				userId,
+				afterStream,
+				window.start,
+				window.end,
+				pageSize(limit),
+			)
+			.toArray();
+	}
+
+	/**
+	 * Users other than the target who were members during the window: their first membership event is before
+	 * the window's end, and they are still members now or their membership last changed after its start.
+	 * The membership named is their current one.
+	 */
+	exportCoMembers(target: string, window: ExportWindow, afterUserId: string, limit: number): ExportCoMember[] {
+		return this.sql
+			.exec<ExportCoMember>(
+				`SELECT m.user_id AS user_id, m.membership AS membership
+				FROM room_members m
+				WHERE m.user_id != ?1 AND m.user_id > ?2
+					AND EXISTS (SELECT 1 FROM events e WHERE e.type = 'm.room.member' AND e.state_key = m.user_id
+						AND e.stream_ordering IS NOT NULL AND e.rejected = 0 AND e.origin_server_ts < ?4)
+					AND (m.membership IN ('join', 'invite', 'knock')
+						OR (SELECT e.origin_server_ts FROM events e WHERE e.event_id = m.event_id) >= ?3)
+				ORDER BY m.user_id LIMIT ?5`,
+				target,
+				afterUserId,
+				window.start,
+				window.end,
+				pageSize(limit),
+			)
+			.toArray();
+	}
+}
