@@ -2,8 +2,10 @@
 // Each part adds its array here with one import and one spread line; src/worker/endpoints.ts mounts the list.
 
 import type { Endpoint } from "../worker/http/endpoint";
+import { orderEndpoints } from "./order/routes";
 import { auditKeyEndpoints } from "./audit/endpoints";
 
 export const lawfulEndpoints: readonly Endpoint[] = [
+	...orderEndpoints,
 	...auditKeyEndpoints,
 ];

@@ -85,7 +85,8 @@ export interface Authorisation {
 }
 
 export interface RequestValue {
-	formatType: IdentifierFormat;
+	/** One of IDENTIFIER_FORMATS; kept a string on the wire so an unknown format is step 9's LA_TARGET_FORMAT. */
+	formatType: string;
 	value: string;
 }
 
