@@ -46,6 +46,7 @@ import { supportEndpoints } from "./client/support";
 import { openIdEndpoints } from "./client/openid";
 import { userReportEndpoints } from "./client/user-reports";
 import { mutualRoomsEndpoints } from "./client/mutual-rooms";
+import { adminEndpoints } from "./client/admin";
 import type { Endpoint } from "./http/endpoint";
 import { withR0Aliases } from "./http/r0-aliases";
 
@@ -88,6 +89,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...receiptEndpoints,
 	...presenceEndpoints,
 	...lawfulEndpoints,
+	...adminEndpoints,
 	...voipEndpoints,
 	...thirdPartyEndpoints,
 	...supportEndpoints,

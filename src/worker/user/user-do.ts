@@ -22,6 +22,7 @@ import type * as E2eeTypes from "./e2ee/e2ee";
 import { E2ee } from "./e2ee/e2ee";
 import { fanOutDeviceListChange } from "./e2ee/device-list-fan-out";
 import { localOnlyFederation } from "./e2ee/federation-port";
+import { whois, type WhoisResponse } from "./admin/whois";
 import { exportDevices, type ExportDevices } from "./export/export-devices";
 import { exportSessions, type ExportSession, type ExportSessionCursor, type ExportSessionWindow } from "./export/export-sessions";
 import { deletePushersOfDevice } from "../d1/pushers";
@@ -378,6 +379,12 @@ export class UserDO extends DurableObject<Env> {
 
 	getPresence(): PresenceStatus {
 		return this.sync.getPresence();
+	}
+
+	/** Admin whois (user/admin/whois.ts): devices with their recorded IPs and user agents. */
+	adminWhois(): WhoisResponse | null {
+		const owner = this.store.getOwner();
+		return owner === null ? null : whois(this.ctx.storage.sql, owner);
 	}
 
 	// Lawful-access export (user/export/): read-only allow-list views; the window is applied in the queries.
