@@ -4,6 +4,7 @@
 import { app } from "./app";
 import { getConfig } from "../platform/config";
 import { configureLogging, log } from "../platform/log";
+import { runLawfulHousekeeping } from "../export/lifecycle/housekeeping";
 
 export { RoomDO } from "./room/room-do";
 export { UserDO } from "./user/user-do";
@@ -45,7 +46,8 @@ async function queue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionCont
 async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
 	configureLogging(getConfig(env).logLevel);
 	// Housekeeping jobs (purges, key refresh) hang here as their issues land; until then the tick is only logged.
-	log.info("scheduled_tick", { cron: controller.cron, jobs: 0 });
+	log.info("scheduled_tick", { cron: controller.cron, jobs: 1 });
+	await runLawfulHousekeeping(env, controller.scheduledTime);
 }
 
 export default {

@@ -26,6 +26,7 @@ import { whois, type WhoisResponse } from "./admin/whois";
 import { exportDevices, type ExportDevices } from "./export/export-devices";
 import { exportSessions, type ExportSession, type ExportSessionCursor, type ExportSessionWindow } from "./export/export-sessions";
 import { deletePushersOfDevice } from "../d1/pushers";
+import { purgeSessionIps, type PurgeResult } from "./retention/purge";
 
 /** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
 export const SESSION_WRITE_INTERVAL_MS = 60_000;
@@ -379,6 +380,11 @@ export class UserDO extends DurableObject<Env> {
 
 	getPresence(): PresenceStatus {
 		return this.sync.getPresence();
+	}
+
+	/** Retention (user/retention/): purges session IPs last seen before `before`; the caller skips held users. */
+	purgeSessionIps(before: number, dryRun = false): PurgeResult {
+		return purgeSessionIps(this.ctx.storage.sql, before, dryRun);
 	}
 
 	/** Admin whois (user/admin/whois.ts): devices with their recorded IPs and user agents. */

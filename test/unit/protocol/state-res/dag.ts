@@ -16,7 +16,6 @@ export interface Spec {
 	auth?: string[];
 	ts?: number;
 	room?: string;
-	depth?: number;
 }
 
 /** `$name` event IDs, so the tests read like the spec's diagrams. */
@@ -37,7 +36,6 @@ export function dag(specs: Record<string, Spec>): { store: EventStore; source: E
 					auth_events: (s.auth ?? []).map(id),
 					prev_events: [],
 					origin_server_ts: s.ts ?? ts++,
-					depth: s.depth,
 				},
 				s.room ?? ROOM,
 			),

@@ -1,0 +1,73 @@
+// D1 access for preservation holds (lawful_holds): per (order, task) holds on one local account.
+// Design: /work/shared/LAWFUL_ACCESS.md#lifecycle ("Preservation (LP)")
+
+export interface HoldRow {
+	order_id: string;
+	ldid: string;
+	target_user: string;
+	created_ts: number;
+	expires_ts: number;
+	renewals: number;
+	released_ts: number | null;
+}
+
+export async function insertHold(db: D1Database, hold: Pick<HoldRow, "order_id" | "ldid" | "target_user" | "created_ts" | "expires_ts">): Promise<boolean> {
+	const r = await db
+		.prepare("INSERT OR IGNORE INTO lawful_holds (order_id, ldid, target_user, created_ts, expires_ts) VALUES (?1, ?2, ?3, ?4, ?5)")
+		.bind(hold.order_id, hold.ldid, hold.target_user, hold.created_ts, hold.expires_ts)
+		.run();
+	return r.meta.changes === 1;
+}
+
+export async function holdsOfOrder(db: D1Database, orderId: string): Promise<HoldRow[]> {
+	const { results } = await db.prepare("SELECT * FROM lawful_holds WHERE order_id = ?1 ORDER BY ldid").bind(orderId).all<HoldRow>();
+	return results;
+}
+
+/** Every user with an unreleased, unexpired hold: the purge job skips exactly these. */
+export async function heldUsers(db: D1Database, now: number): Promise<Set<string>> {
+	const { results } = await db
+		.prepare("SELECT DISTINCT target_user FROM lawful_holds WHERE released_ts IS NULL AND expires_ts > ?1")
+		.bind(now)
+		.all<{ target_user: string }>();
+	return new Set(results.map((r) => r.target_user));
+}
+
+export async function isUserHeld(db: D1Database, userId: string, now: number): Promise<boolean> {
+	const row = await db
+		.prepare("SELECT 1 AS ok FROM lawful_holds WHERE target_user = ?1 AND released_ts IS NULL AND expires_ts > ?2 LIMIT 1")
+		.bind(userId, now)
+		.first<{ ok: number }>();
+	return row !== null;
+}
+
+/** A renewal extends only holds not renewed before (the design allows one) and not yet released. */
+export async function renewHolds(db: D1Database, orderId: string, newExpiry: number): Promise<number> {
+	const r = await db
+		.prepare("UPDATE lawful_holds SET expires_ts = ?1, renewals = renewals + 1 WHERE order_id = ?2 AND renewals = 0 AND released_ts IS NULL")
+		.bind(newExpiry, orderId)
+		.run();
+	return r.meta.changes;
+}
+
+/** Holds past expiry and not yet released, for the hourly job. */
+export async function expiredHolds(db: D1Database, now: number): Promise<HoldRow[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM lawful_holds WHERE released_ts IS NULL AND expires_ts <= ?1 ORDER BY expires_ts LIMIT 500")
+		.bind(now)
+		.all<HoldRow>();
+	return results;
+}
+
+export async function releaseHolds(db: D1Database, orderId: string, now: number, ldid?: string): Promise<number> {
+	const r =
+		ldid === undefined
+			? await db.prepare("UPDATE lawful_holds SET released_ts = ?1 WHERE order_id = ?2 AND released_ts IS NULL").bind(now, orderId).run()
+			: await db.prepare("UPDATE lawful_holds SET released_ts = ?1 WHERE order_id = ?2 AND ldid = ?3 AND released_ts IS NULL").bind(now, orderId, ldid).run();
+	return r.meta.changes;
+}
+
+export async function activeHoldCount(db: D1Database, orderId: string): Promise<number> {
+	const row = await db.prepare("SELECT COUNT(*) AS n FROM lawful_holds WHERE order_id = ?1 AND released_ts IS NULL").bind(orderId).first<{ n: number }>();
+	return row?.n ?? 0;
+}
