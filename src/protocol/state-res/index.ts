@@ -20,3 +20,4 @@ export { compareReverseTopologicalPower, type PowerOrderKey, senderPowerLevel, s
 export { type IterativeAuthOptions, iterativeAuthChecks } from "./step-2-iterative-auth-checks";
 export { mainlineOf, mainlineOrdering, mainlinePosition, NO_MAINLINE_POSITION } from "./step-3-mainline-ordering";
 export { lexicographicalTopologicalSort } from "./topological-sort";
+export { resolveStateV1 } from "./state-res-v1";

@@ -1,4 +1,4 @@
-// State resolution v2 (room versions 2–11) and v2.1 (room version 12): the algorithm's five steps.
+// State resolution v2 (room versions 2–11) and v2.1 (room version 12): the algorithm's five steps (v1 in state-res-v1.ts).
 // Spec: https://spec.matrix.org/latest/rooms/v2/#state-resolution, https://spec.matrix.org/latest/rooms/v12/#state-resolution
 
 import type { AuthOptions } from "../auth";
@@ -6,9 +6,9 @@ import type { RoomVersionRules } from "../room-versions/rules";
 import { authChainsOfStateSets, authDifference } from "./auth-chain";
 import { conflictedEventIds, splitConflictedState } from "./conflicted-state";
 import { conflictedStateSubgraph } from "./conflicted-subgraph";
-import { StateResError } from "./errors";
 import { DEFAULT_MAX_EVENTS, EventSource, type FetchEvent } from "./event-source";
 import { type ReadonlyStateMap, type StateMap, stateMapKey } from "./state-map";
+import { resolveStateV1 } from "./state-res-v1";
 import { sortPowerEvents } from "./step-1-sort-power-events";
 import { iterativeAuthChecks } from "./step-2-iterative-auth-checks";
 import { mainlineOrdering } from "./step-3-mainline-ordering";
@@ -32,8 +32,8 @@ export interface ResolveStateOptions {
  * Resolves the states `stateSets` (e.g. the states after each `prev_event` of a new event) into one.
  * `fetchEvent` must return every event of the state sets and of their auth chains that the store has;
  * events it lacks are left out, as Synapse and ruma leave out events they cannot verify.
- * Throws `StateResError` for cycles, graphs over `maxEvents`, events from another room, a missing
- * power levels mainline event, and room versions whose state resolution is v1.
+ * Throws `StateResError` for cycles, graphs over `maxEvents`, events from another room, and a missing
+ * power levels mainline event. Room version 1 uses state resolution v1 (no auth chains needed).
  */
 export async function resolveState(
 	rules: RoomVersionRules,
@@ -41,13 +41,13 @@ export async function resolveState(
 	fetchEvent: FetchEvent,
 	options: ResolveStateOptions = {},
 ): Promise<StateMap> {
-	if (rules.stateRes === "v1") throw new StateResError("unsupported", `state resolution v1 (room version ${rules.id}) is not implemented`);
+	const source = new EventSource(fetchEvent, options.maxEvents ?? DEFAULT_MAX_EVENTS);
+	if (rules.stateRes === "v1") return resolveStateV1(rules, stateSets, source, options.authOptions);
 	const v2_1 = rules.stateRes === "v2.1";
 
 	const { unconflicted, conflicted } = splitConflictedState(stateSets);
 	if (conflicted.size === 0) return unconflicted;
 
-	const source = new EventSource(fetchEvent, options.maxEvents ?? DEFAULT_MAX_EVENTS);
 	const authChains = options.authChains ?? (await authChainsOfStateSets(source, stateSets));
 	if (authChains.length !== stateSets.length) throw new TypeError("resolveState: authChains must have one entry per state set");
 
