@@ -4,6 +4,7 @@
 import { app } from "./app";
 import { getConfig } from "../platform/config";
 import { configureLogging, log } from "../platform/log";
+import { consumeExportJob } from "../export/job/consumer";
 import { runLawfulHousekeeping } from "../export/lifecycle/housekeeping";
 
 export { RoomDO } from "./room/room-do";
@@ -15,7 +16,9 @@ export { AuditLogDO } from "../export/audit/audit-log-do";
 type QueueConsumer = (body: unknown, env: Env) => Promise<void>;
 
 /** Consumers by `kind` of the message body. The federation, poke and export issues register theirs here. */
-const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {};
+const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
+	lawful_export: consumeExportJob,
+};
 
 function kindOf(body: unknown): string | undefined {
 	if (typeof body !== "object" || body === null || !("kind" in body)) return undefined;
