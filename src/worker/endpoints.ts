@@ -47,6 +47,8 @@ import { openIdEndpoints } from "./client/openid";
 import { userReportEndpoints } from "./client/user-reports";
 import { mutualRoomsEndpoints } from "./client/mutual-rooms";
 import { adminEndpoints } from "./client/admin";
+import { spaceHierarchyEndpoints } from "./client/space-hierarchy";
+import { roomSummaryEndpoints } from "./client/room-summary";
 import type { Endpoint } from "./http/endpoint";
 import { withR0Aliases } from "./http/r0-aliases";
 
@@ -89,6 +91,8 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...receiptEndpoints,
 	...presenceEndpoints,
 	...lawfulEndpoints,
+	...spaceHierarchyEndpoints,
+	...roomSummaryEndpoints,
 	...adminEndpoints,
 	...voipEndpoints,
 	...thirdPartyEndpoints,

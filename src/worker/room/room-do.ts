@@ -15,6 +15,7 @@ import type { ContextRequest, MembersRequest, MessagesRequest, Reader, Relations
 import { asJson, RoomReads } from "./read-rpc";
 import { type EphemeralHost, ephemeralSlice, RoomReceipts, type ReceiptType } from "./receipts";
 import { PublicSummary } from "./public-summary";
+import { roomSummaryView } from "./room-summary";
 import type { PublicRoomChunk } from "../../protocol/directory/public-room";
 import { ROOM_MIGRATIONS } from "./schema";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
@@ -211,6 +212,15 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	/** Whether the user may manage the room's aliases and directory visibility (power to send m.room.canonical_alias). */
 	canManageAliases(userId: string): boolean {
 		return new PublicSummary(this.ctx.storage.sql).canManageAliases(userId);
+	}
+
+	/**
+	 * Room summary and space-hierarchy facts (room/room-summary.ts) as RoomSummaryView JSON text (RPC's mapping
+	 * of recursive JSON types is too deep to type-check); null if this object holds no room.
+	 */
+	getRoomSummaryJson(userId: string | null): string | null {
+		const view = roomSummaryView(this.ctx.storage.sql, userId);
+		return view === null ? null : JSON.stringify(view);
 	}
 
 	// Lawful-access export (room/export-projection.ts): an allow-list that runs here, so content never leaves.
