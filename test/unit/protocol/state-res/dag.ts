@@ -16,6 +16,7 @@ export interface Spec {
 	auth?: string[];
 	ts?: number;
 	room?: string;
+	depth?: number;
 }
 
 /** `$name` event IDs, so the tests read like the spec's diagrams. */
@@ -36,6 +37,7 @@ export function dag(specs: Record<string, Spec>): { store: EventStore; source: E
 					auth_events: (s.auth ?? []).map(id),
 					prev_events: [],
 					origin_server_ts: s.ts ?? ts++,
+					depth: s.depth,
 				},
 				s.room ?? ROOM,
 			),

@@ -9,7 +9,6 @@ import {
 	isPowerEvent,
 	resolveState,
 	splitConflictedState,
-	StateResError,
 	stateMapFromEntries,
 	stateMapKey,
 } from "../../../../src/protocol/state-res";
@@ -129,10 +128,6 @@ describe("resolveState", () => {
 		});
 		const other = m(["m.room.power_levels", "", id("X")], ["m.room.join_rules", "", id("Y")]);
 		await expect(resolveState(ROOM_V10, [base, other], store.get)).rejects.toMatchObject({ kind: "cycle" });
-	});
-
-	it("refuses room versions that use state resolution v1", async () => {
-		await expect(resolveState(ROOM_V1, [base, new Map()], () => undefined)).rejects.toBeInstanceOf(StateResError);
 	});
 
 	it("takes precomputed auth chains, one per state set", async () => {
