@@ -27,7 +27,7 @@ export type OrderOutcome =
 	| { kind: "resubmitted"; orderId: string };
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
 	return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
