@@ -26,6 +26,7 @@ export const SETTING_NAMES = [
 	"MAX_UPLOAD_BYTES",
 	"FEDERATION_INSECURE_LOOPBACK",
 	"FEDERATION_CA_FILE",
+	"FEDERATION_DOH_URL",
 	"WELL_KNOWN_SERVER",
 	"SIGNING_KEY",
 	"OLD_VERIFY_KEYS",
@@ -67,6 +68,8 @@ export interface Config {
 	/** Lets `127.0.0.1:PORT` / `localhost:PORT` servers federate over plain HTTP. Never in production. */
 	federationInsecureLoopback: boolean;
 	federationCaFile: string | undefined;
+	/** The DNS-over-HTTPS JSON resolver server discovery asks for SRV and A/AAAA records. */
+	federationDohUrl: string;
 	/** `host:port` delegation served at `/.well-known/matrix/server`. */
 	wellKnownServer: string | undefined;
 	/** The configured signing key (SIGNING_KEY); undefined means "generate one and keep it in D1". */
@@ -157,6 +160,7 @@ export function loadConfig(env: ConfigSource): Config {
 		maxUploadBytes,
 		federationInsecureLoopback,
 		federationCaFile: r.text("FEDERATION_CA_FILE"),
+		federationDohUrl: dohUrl(r.text("FEDERATION_DOH_URL"), environment, problems),
 		wellKnownServer,
 		signingKey,
 		oldVerifyKeys: parseOldVerifyKeys(r.text("OLD_VERIFY_KEYS"), problems),
@@ -188,6 +192,21 @@ function jsonText(value: string | undefined, name: SettingName, problems: string
 		problems.push(opts.secret ? `${name} is not valid JSON` : `${name} is not valid JSON: ${JSON.stringify(value.slice(0, 40))}...`);
 		return undefined;
 	}
+}
+
+/** The DoH resolver: https (plain http only off production, for a local test resolver). */
+function dohUrl(value: string | undefined, environment: Environment, problems: string[]): string {
+	const url = value ?? "https://cloudflare-dns.com/dns-query";
+	let protocol = "";
+	try {
+		protocol = new URL(url).protocol;
+	} catch {
+		protocol = "";
+	}
+	if (protocol !== "https:" && !(protocol === "http:" && environment !== "production")) {
+		problems.push(`FEDERATION_DOH_URL must be an https URL, got ${JSON.stringify(url)}`);
+	}
+	return url;
 }
 
 function positive(n: number, name: SettingName, problems: string[]): number {

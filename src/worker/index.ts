@@ -4,6 +4,7 @@
 import { app } from "./app";
 import { getConfig } from "../platform/config";
 import { configureLogging, log } from "../platform/log";
+import { consumeFederationPdu, FEDERATION_PDU_KIND } from "../bridge/outbound/hand-off";
 import { consumeExportJob } from "../export/job/consumer";
 import { runLawfulHousekeeping } from "../export/lifecycle/housekeeping";
 
@@ -17,6 +18,7 @@ type QueueConsumer = (body: unknown, env: Env) => Promise<void>;
 
 /** Consumers by `kind` of the message body. The federation, poke and export issues register theirs here. */
 const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
+	[FEDERATION_PDU_KIND]: consumeFederationPdu,
 	lawful_export: consumeExportJob,
 };
 

@@ -1,14 +1,35 @@
 // DestinationDO: the single owner of what we send to one remote server (keyed by server name): the
-// PDU/EDU queue, the one in-flight transaction and backoff. See ARCHITECTURE.md "Who owns which data".
+// PDU/EDU queue, the one in-flight transaction, backoff and catch-up. See ARCHITECTURE.md "Who owns which data".
 // Spec: https://spec.matrix.org/latest/server-server-api/#transactions
+// Models: Dendrite federationapi/queue/destinationqueue.go, Synapse federation/sender/per_destination_queue.py.
 
 import { DurableObject } from "cloudflare:workers";
+import { getConfig } from "../../platform/config";
+import { log } from "../../platform/log";
 import { migrateOnStart } from "../../platform/sqlite-migrations";
+import { backoffDelayMs, shouldCatchUp } from "../../protocol/federation/outbound-transaction";
+import { federationRequest } from "../client/federation-client";
+import { RawJson } from "../client/federation-port";
 import { DESTINATION_MIGRATIONS } from "./schema";
 import { type DestinationStatus, DestinationStore } from "./store";
 
+/** An EDU as the spec's transaction carries it. */
+export interface Edu {
+	edu_type: string;
+	content: Record<string, unknown>;
+}
+
+export type EnqueueResult = { ok: true; value: { queued: boolean } } | { ok: false; errcode: string; error: string };
+
+/** Transactions one alarm sends back to back before yielding to a fresh alarm. */
+const TXNS_PER_ALARM = 20;
+/** A transaction request gets this long; the spec's receivers answer after processing every PDU. */
+const SEND_TIMEOUT_MS = 60_000;
+
 export class DestinationDO extends DurableObject<Env> {
 	private readonly store: DestinationStore;
+	/** An alarm is sending: a second alarm (set by an enqueue meanwhile) must not start another transaction. */
+	private sending = false;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -16,16 +37,93 @@ export class DestinationDO extends DurableObject<Env> {
 		migrateOnStart(ctx, DESTINATION_MIGRATIONS);
 	}
 
+	/**
+	 * Queues one PDU, given as the exact JSON the room stored. Idempotent by event ID. The reply comes
+	 * only after the row is committed (the output gate holds it), so a caller's ack means durable.
+	 */
+	async enqueuePdu(roomId: string, eventId: string, pduJson: string): Promise<EnqueueResult> {
+		if (!this.knowsItsName()) return { ok: false, errcode: "M_UNKNOWN", error: "destination has no name" };
+		const queued = this.store.enqueue("pdu", pduJson, eventId, Date.now(), roomId);
+		if (queued) await this.scheduleSend();
+		return { ok: true, value: { queued } };
+	}
+
+	/** Queues one EDU; `dedupeKey` (producer-chosen) makes a repeated hand-off a no-op. */
+	async enqueueEdu(edu: Edu, dedupeKey?: string): Promise<EnqueueResult> {
+		if (!this.knowsItsName()) return { ok: false, errcode: "M_UNKNOWN", error: "destination has no name" };
+		const queued = this.store.enqueue("edu", JSON.stringify({ edu_type: edu.edu_type, content: edu.content }), dedupeKey === undefined ? null : `edu:${dedupeKey}`, Date.now());
+		if (queued) await this.scheduleSend();
+		return { ok: true, value: { queued } };
+	}
+
 	/** Queue sizes, the in-flight transaction and backoff: for operators and tests. */
 	status(): DestinationStatus {
 		return this.store.status();
 	}
 
-	/**
-	 * The send loop's wake-up. With nothing queued or in flight it ends without setting another alarm,
-	 * so an idle destination costs nothing. Sending and backoff rescheduling come with the transaction sender.
-	 */
+	/** The send loop: the in-flight transaction first (same ID, same body), then new ones from the queue. */
 	override async alarm(): Promise<void> {
-		if (this.store.isIdle()) return;
+		if (this.store.isIdle() || this.sending) return;
+		const destination = this.store.destination();
+		if (destination === undefined) return;
+		const backoff = this.store.backoff();
+		if (backoff.next_attempt_ts !== null && backoff.next_attempt_ts > Date.now()) {
+			await this.ctx.storage.setAlarm(backoff.next_attempt_ts);
+			return;
+		}
+		this.sending = true;
+		try {
+			for (let i = 0; i < TXNS_PER_ALARM; i++) {
+				if (!(await this.sendOne(destination))) return;
+			}
+			if (!this.store.isIdle()) await this.ctx.storage.setAlarm(Date.now());
+		} finally {
+			this.sending = false;
+		}
+	}
+
+	/** Sends one transaction; true when it was acknowledged and more may follow. */
+	private async sendOne(destination: string): Promise<boolean> {
+		const config = getConfig(this.env);
+		const now = Date.now();
+		const txn =
+			this.store.inFlight() ??
+			this.ctx.storage.transactionSync(() =>
+				this.store.claimTransaction(config.serverName, now, shouldCatchUp(this.store.queuedPduCount(), this.store.backoff().down_since_ts, now)),
+			);
+		if (!txn) return false;
+		this.store.markAttempt();
+		const path = `/_matrix/federation/v1/send/${encodeURIComponent(txn.txn_id)}`;
+		const result = await federationRequest(this.env, config, destination, "PUT", path, new RawJson(txn.payload), { timeoutMs: SEND_TIMEOUT_MS });
+		// A 200 acknowledges the whole transaction; per-PDU errors in its body are the receiver's verdicts
+		// on those events, not a reason to resend.
+		if (result.ok) {
+			this.ctx.storage.transactionSync(() => this.store.completeTransaction(Date.now()));
+			return true;
+		}
+		const failedAt = Date.now();
+		const retry = this.store.backoff().retry_count + 1;
+		const next = failedAt + backoffDelayMs(retry, Math.random());
+		this.store.recordFailure(failedAt, next);
+		await this.ctx.storage.setAlarm(next);
+		log.warn("federation_txn_failed", { destination, txn_id: txn.txn_id, attempts: txn.attempts + 1, kind: result.kind, status: result.status ?? null, retry_in_ms: next - failedAt });
+		return false;
+	}
+
+	/** Wakes the send loop now, unless a backoff (or an earlier alarm) already decides when. */
+	private async scheduleSend(): Promise<void> {
+		const backoff = this.store.backoff().next_attempt_ts;
+		const due = Math.max(Date.now(), backoff ?? 0);
+		const current = await this.ctx.storage.getAlarm();
+		if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+	}
+
+	/** The destination is this object's name (`getByName(serverName)`); kept for alarms, which have no caller. */
+	private knowsItsName(): boolean {
+		if (this.store.destination() !== undefined) return true;
+		const name = this.ctx.id.name;
+		if (name === undefined) return false;
+		this.store.rememberDestination(name);
+		return true;
 	}
 }

@@ -37,4 +37,37 @@ CREATE TABLE backoff (
 );
 `,
 	},
+	{
+		name: "catch-up cursors and the destination's name",
+		sql: `
+-- The room of a queued PDU, so catch-up can keep only the newest PDU per room.
+ALTER TABLE queue ADD COLUMN room_id TEXT;
+-- Room -> event ID of the in-flight transaction's PDUs: written to room_cursor once it is acknowledged.
+ALTER TABLE in_flight_txn ADD COLUMN cursors TEXT NOT NULL DEFAULT '{}';
+-- When the current run of failures began: a long outage switches the queue to catch-up.
+ALTER TABLE backoff ADD COLUMN down_since_ts INTEGER;
+
+-- Per room, the newest PDU the destination has acknowledged ("caught up to"). After catch-up the
+-- remote backfills from there; it is also what an operator asks for "how far behind is X".
+CREATE TABLE room_cursor (
+	room_id TEXT PRIMARY KEY,
+	event_id TEXT NOT NULL,
+	updated_ts INTEGER NOT NULL
+);
+
+-- Dedupe keys that already left the queue (in flight or delivered), kept a day: a hand-off the queue
+-- redelivers after its row was sent must not send the event again.
+CREATE TABLE sent_keys (
+	dedupe_key TEXT PRIMARY KEY,
+	sent_ts INTEGER NOT NULL
+);
+
+-- The server name this object serves (alarms know it only from here) and the txn ID sequence.
+CREATE TABLE meta (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	destination TEXT NOT NULL,
+	txn_seq INTEGER NOT NULL DEFAULT 0
+);
+`,
+	},
 ];
