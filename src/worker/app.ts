@@ -4,8 +4,9 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { authenticateServer } from "../bridge/auth/x-matrix-auth";
+import { authenticateAuthority } from "../export/authority-auth/middleware";
 import { endpoints } from "./endpoints";
-import { refuseAuthority, requireOperator } from "./http/auth-operator";
+import { requireOperator } from "./http/auth-operator";
 import { authenticateUser } from "./http/auth-user";
 import { configMiddleware } from "./http/config-middleware";
 import type { AppEnv } from "./http/context";
@@ -19,7 +20,7 @@ export const AUTH_MIDDLEWARES: AuthMiddlewares = {
 	user: [authenticateUser],
 	server: [authenticateServer],
 	operator: [authenticateUser, requireOperator],
-	authority: [refuseAuthority],
+	authority: [authenticateAuthority],
 };
 
 /** The headers the spec asks every Client-Server response (and the preflight) to carry. */

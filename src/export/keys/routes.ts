@@ -4,6 +4,7 @@
 import type { Endpoint } from "../../worker/http/endpoint";
 import { appendAudit } from "../audit/append";
 import { LaError } from "../order/la-errors";
+import { laHandler } from "../order/la-handler";
 import { buildJwks } from "./jwks";
 import { listProviderKeys, rotateProviderKey } from "./provider-key";
 
@@ -13,19 +14,19 @@ export const providerKeyEndpoints: Endpoint[] = [
 		path: "/_lawful/v1/provider-keys",
 		auth: "none",
 		rateLimit: { perSecond: 5, burst: 20 },
-		handler: async (c) => {
+		handler: laHandler(async (c) => {
 			const jwks = buildJwks(await listProviderKeys(c.env.DB, c.get("config"), Date.now()));
 			c.header("cache-control", "public, max-age=300");
 			c.header("content-type", "application/jwk-set+json");
 			return c.body(JSON.stringify(jwks));
-		},
+		}),
 	},
 	{
 		method: "POST",
 		path: "/_lawful/v1/admin/provider-keys/rotate",
 		auth: "operator",
 		rateLimit: { perSecond: 0.1, burst: 2 },
-		handler: async (c) => {
+		handler: laHandler(async (c) => {
 			const now = Date.now();
 			let rotated: { retired: string | null; current: string };
 			try {
@@ -45,6 +46,6 @@ export const providerKeyEndpoints: Endpoint[] = [
 				result: "ok",
 			}, now);
 			return c.json(rotated);
-		},
+		}),
 	},
 ];

@@ -11,7 +11,3 @@ export const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
 	await next();
 };
 
-/** Until the lawful-access work verifies signed orders, nothing passes as an authority. */
-export const refuseAuthority: MiddlewareHandler<AppEnv> = async () => {
-	throw new MatrixError("M_UNAUTHORIZED", "Authority authentication is not available");
-};

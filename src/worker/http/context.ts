@@ -10,6 +10,8 @@ export interface AppVariables {
 	device: string;
 	/** Set by X-Matrix server auth. */
 	origin: string;
+	/** Set by authority auth (RFC 9421): the trust-store authority and the key that signed. */
+	authority: { authorityId: string; kid: string };
 	/** The mounted endpoint's body limit, read by readJsonBody; unset outside mounted endpoints. */
 	maxBodyBytes?: number;
 }
