@@ -24,6 +24,17 @@ const table: Endpoint[] = [
 	{ method: "GET", path: "/_matrix/client/v3/limited", auth: "none", rateLimit: { perSecond: 0.5, burst: 2 }, handler: (c) => c.json({}) },
 	{ method: "GET", path: "/_matrix/client/v3/operator", auth: "operator", rateLimit: null, handler: (c) => c.json({ user: c.get("user") }) },
 	{ method: "GET", path: "/_lawful/v1/orders", auth: "authority", rateLimit: null, handler: (c) => c.json({}) },
+	{ method: "GET", path: "/_lawful/v1/admin/queue", auth: "operator", rateLimit: null, handler: (c) => c.json({}) },
+	{ method: "GET", path: "/_lawful/v1/crash", auth: "none", rateLimit: null, handler: () => { throw new Error("db at 10.0.0.7 is down"); } },
+	{
+		method: "GET",
+		path: "/_lawful/v1/self-rendering",
+		auth: "none",
+		rateLimit: null,
+		handler: () => {
+			throw Object.assign(new Error("x"), { getResponse: () => new Response('{"code":"LA_GONE","detail":"gone"}', { status: 410 }) });
+		},
+	},
 ];
 
 /** Stands in for access-token auth: the caller's user ID comes from a test header. */
@@ -219,8 +230,29 @@ describe("operator and authority auth", () => {
 		}
 	});
 
-	it("refuses every authority request with 401 until signed orders are verified", async () => {
+	it("refuses an unsigned authority request with 401", async () => {
 		expect((await call("/_lawful/v1/orders")).status).toBe(401);
+	});
+});
+
+describe("/_lawful speaks LA_* errors only", () => {
+	it("translates shared middleware's Matrix errors by status", async () => {
+		const res = await call("/_lawful/v1/admin/queue", { headers: { "x-test-user": "@nobody:localhost" } });
+		expect(res.status).toBe(403);
+		expect(await jsonOf(res)).toEqual({ code: "LA_FORBIDDEN", detail: "Operator access required" });
+	});
+
+	it("answers an unexpected failure with LA_INTERNAL and no internals", async () => {
+		vi.spyOn(console, "error").mockImplementation(() => {});
+		const res = await call("/_lawful/v1/crash");
+		expect(res.status).toBe(500);
+		expect(await res.text()).toBe('{"code":"LA_INTERNAL","detail":"Internal error"}');
+	});
+
+	it("lets an error that renders itself (LaError) answer for itself", async () => {
+		const res = await call("/_lawful/v1/self-rendering");
+		expect(res.status).toBe(410);
+		expect(await jsonOf(res)).toEqual({ code: "LA_GONE", detail: "gone" });
 	});
 });
 
