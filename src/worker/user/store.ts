@@ -94,6 +94,17 @@ export class UserStore {
 	 * per request. Returns whether it wrote; the device's last-seen columns follow the same throttle.
 	 */
 	touchSession(deviceId: DeviceId, ip: string, userAgent: string, nowTs: number, throttleMs: number): boolean {
+		// Read first: even an upsert that changes nothing is a write to the DO's storage, and every write
+		// holds the response until storage confirms it. Most requests fall inside the throttle.
+		const last = this.sql
+			.exec<{ last_seen_ts: number }>(
+				"SELECT last_seen_ts FROM sessions WHERE device_id = ? AND ip = ? AND user_agent = ?",
+				deviceId,
+				ip,
+				userAgent,
+			)
+			.toArray()[0];
+		if (last !== undefined && nowTs - last.last_seen_ts < throttleMs) return false;
 		// RETURNING yields a row only when the insert or the update happened; rowsWritten would also count index writes.
 		const written = this.sql
 			.exec(
