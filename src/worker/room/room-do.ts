@@ -32,6 +32,8 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	private readonly outbox: OutboxStore;
 	private draining: Promise<void> | null = null;
 	private drainAgain = false;
+	/** When the alarm we last armed fires (null: none known, e.g. after a restart). Saves a storage write per send. */
+	private alarmAt: number | null = null;
 	/** The local write path (room/local-writer.ts): one serialised step per event. */
 	private readonly writer: LocalWriter;
 	/** Receipts and typing (room/receipts.ts, room/typing.ts); they wake local members' /sync. */
@@ -103,12 +105,22 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	 * armed first as the durable safety net (it retries whatever this attempt leaves behind).
 	 */
 	private async scheduleDrain(): Promise<void> {
-		await this.ctx.storage.setAlarm(Date.now() + SAFETY_NET_MS);
+		// An alarm already due within the safety net covers these rows too: re-arming it on every send
+		// would only cost a storage write per event.
+		const now = Date.now();
+		if (this.alarmAt === null || this.alarmAt > now + SAFETY_NET_MS) await this.armAlarm(now + SAFETY_NET_MS);
 		this.ctx.waitUntil(this.drain());
+	}
+
+	private async armAlarm(at: number): Promise<void> {
+		await this.ctx.storage.setAlarm(at);
+		this.alarmAt = at;
 	}
 
 	/** Drains the outbox (room/outbox-drain.ts) and re-arms itself while rows remain. */
 	async alarm(): Promise<void> {
+		// This alarm has fired: it no longer covers later sends.
+		this.alarmAt = null;
 		await this.drain();
 	}
 
@@ -128,7 +140,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 					const room = this.store.getRoomInfo();
 					if (room === null) return;
 					const next = await drainOutbox(this.outbox, pokeDelivery(this.env, room.room_id, Date.now), Date.now);
-					if (next !== null && !this.drainAgain) await this.ctx.storage.setAlarm(next);
+					if (next !== null && !this.drainAgain) await this.armAlarm(next);
 				} while (this.drainAgain);
 			} finally {
 				this.draining = null;
