@@ -93,3 +93,10 @@ CREATE TABLE lawful_console_sessions (
 	created_ts INTEGER NOT NULL,
 	expires_ts INTEGER NOT NULL
 );
+
+-- A signed update may extend an order's non-disclosure period; notices scheduled later honour it too.
+CREATE TABLE lawful_ndo_extensions (
+	order_id TEXT PRIMARY KEY,
+	until_ts INTEGER NOT NULL,
+	updated_ts INTEGER NOT NULL
+);

@@ -4,8 +4,12 @@
 import type { Endpoint } from "../worker/http/endpoint";
 import { orderEndpoints } from "./order/routes";
 import { auditKeyEndpoints } from "./audit/endpoints";
+import { operatorEndpoints } from "./lifecycle/operator-routes";
+import { authorityEndpoints } from "./lifecycle/authority-routes";
 
 export const lawfulEndpoints: readonly Endpoint[] = [
 	...orderEndpoints,
 	...auditKeyEndpoints,
+	...operatorEndpoints,
+	...authorityEndpoints,
 ];

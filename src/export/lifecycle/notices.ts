@@ -3,7 +3,7 @@
 // "A non-disclosure order delays it until `until`, and a scheduled job sends it then").
 
 import type { ScopeTask } from "../order/types";
-import { dueNotices, markNoticeSent, type NoticeReason, scheduleNotice } from "../store/notices";
+import { dueNotices, markNoticeSent, ndoExtension, type NoticeReason, scheduleNotice } from "../store/notices";
 import { getOrderRecord, type OrderRecord } from "../store/order-status";
 import { targetUser } from "./holds";
 import { sendServerNotice } from "./server-notice";
@@ -23,7 +23,8 @@ export async function scheduleNotices(env: Pick<Env, "DB" | "AUDIT_LOG">, record
 	const kind = reason === "disclosure" ? "LD" : "LP";
 	const users = new Set(scope.filter((t) => t.kind === kind).flatMap((t) => targetUser(t.target) ?? []));
 	const ndo = record.order.nonDisclosure;
-	const due = ndo !== null && ndo.until > now ? ndo.until : now;
+	const until = Math.max(ndo?.until ?? 0, (await ndoExtension(env.DB, record.orderId)) ?? 0);
+	const due = until > now ? until : now;
 	let scheduled = 0;
 	for (const user of users) if (await scheduleNotice(env.DB, { order_id: record.orderId, target_user: user, reason, due_ts: due })) scheduled++;
 	if (scheduled > 0) {

@@ -56,3 +56,16 @@ export async function getNoticeRoom(db: D1Database, userId: string): Promise<str
 export async function putNoticeRoom(db: D1Database, userId: string, roomId: string): Promise<void> {
 	await db.prepare("INSERT OR IGNORE INTO lawful_notice_rooms (user_id, room_id) VALUES (?1, ?2)").bind(userId, roomId).run();
 }
+
+/** The NDO end as extended by signed updates, if any. */
+export async function ndoExtension(db: D1Database, orderId: string): Promise<number | null> {
+	const row = await db.prepare("SELECT until_ts FROM lawful_ndo_extensions WHERE order_id = ?1").bind(orderId).first<{ until_ts: number }>();
+	return row?.until_ts ?? null;
+}
+
+export async function extendNdo(db: D1Database, orderId: string, until: number, now: number): Promise<void> {
+	await db
+		.prepare("INSERT INTO lawful_ndo_extensions (order_id, until_ts, updated_ts) VALUES (?1, ?2, ?3) ON CONFLICT (order_id) DO UPDATE SET until_ts = max(until_ts, excluded.until_ts), updated_ts = excluded.updated_ts")
+		.bind(orderId, until, now)
+		.run();
+}
