@@ -4,6 +4,7 @@
 
 import type { Endpoint } from "../../worker/http/endpoint";
 import { providerKeyEndpoints } from "../keys/routes";
+import { transparencyEndpoints } from "../transparency/routes";
 import { auditEndpoints } from "./routes";
 
-export const auditKeyEndpoints: readonly Endpoint[] = [...providerKeyEndpoints, ...auditEndpoints];
+export const auditKeyEndpoints: readonly Endpoint[] = [...providerKeyEndpoints, ...auditEndpoints, ...transparencyEndpoints];
