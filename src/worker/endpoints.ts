@@ -49,6 +49,7 @@ import { mutualRoomsEndpoints } from "./client/mutual-rooms";
 import { adminEndpoints } from "./client/admin";
 import { spaceHierarchyEndpoints } from "./client/space-hierarchy";
 import { roomSummaryEndpoints } from "./client/room-summary";
+import { searchEndpoints } from "./client/search";
 import type { Endpoint } from "./http/endpoint";
 import { withR0Aliases } from "./http/r0-aliases";
 
@@ -91,6 +92,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...receiptEndpoints,
 	...presenceEndpoints,
 	...lawfulEndpoints,
+	...searchEndpoints,
 	...spaceHierarchyEndpoints,
 	...roomSummaryEndpoints,
 	...adminEndpoints,

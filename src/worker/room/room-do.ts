@@ -15,6 +15,7 @@ import type { ContextRequest, MembersRequest, MessagesRequest, Reader, Relations
 import { asJson, RoomReads } from "./read-rpc";
 import { type EphemeralHost, ephemeralSlice, RoomReceipts, type ReceiptType } from "./receipts";
 import { PublicSummary } from "./public-summary";
+import { searchRoom, type SearchRequest } from "./search";
 import { roomSummaryView } from "./room-summary";
 import type { PublicRoomChunk } from "../../protocol/directory/public-room";
 import { ROOM_MIGRATIONS } from "./schema";
@@ -224,6 +225,11 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	/** Whether the user may manage the room's aliases and directory visibility (power to send m.room.canonical_alias). */
 	canManageAliases(userId: string): boolean {
 		return new PublicSummary(this.ctx.storage.sql).canManageAliases(userId);
+	}
+
+	/** Server-side search over this room's unencrypted events for one reader (room/search.ts), as JSON text. */
+	searchJson(request: SearchRequest): RpcResult<string> {
+		return asJson(searchRoom(this.ctx.storage, this.store, Date.now(), request));
 	}
 
 	/**
