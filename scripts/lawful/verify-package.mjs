@@ -52,7 +52,8 @@ async function checkSignature(files, jwks) {
 	const jwk = (jwks.keys ?? []).find((k) => k.kid === protectedHeader.kid);
 	if (!jwk) throw new Error(`kid ${protectedHeader.kid} is not in the provider JWKS`);
 	const signedAt = typeof protectedHeader.iat === "number" ? protectedHeader.iat * 1000 : null;
-	if (signedAt !== null && jwk.notBefore && signedAt < Date.parse(jwk.notBefore)) throw new Error("signed before the key was valid");
+	// iat has whole seconds, so the key's validity is compared at that precision (a key made in the same second signs).
+	if (signedAt !== null && jwk.notBefore && signedAt < Math.floor(Date.parse(jwk.notBefore) / 1000) * 1000) throw new Error("signed before the key was valid");
 	if (signedAt !== null && jwk.notAfter && signedAt > Date.parse(jwk.notAfter)) throw new Error("signed after the key was retired");
 	const { kty, crv, x } = jwk;
 	await compactVerify(attached, await importJWK({ kty, crv, x }, "EdDSA"));

@@ -5,7 +5,7 @@
 
 import { DEFAULT_TRAFFIC_SUBTYPES, type ScopeTask } from "../order/types";
 import type { RecordSetName } from "../package/records-schema";
-import type { CollectWindow } from "./types";
+import type { CollectWindow } from "./window";
 
 /** One record set to collect for one task. */
 export interface PlannedUnit {

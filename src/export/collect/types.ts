@@ -4,11 +4,9 @@
 
 import type { RecordOf, RecordSetName } from "../package/records-schema";
 
-/** A half-open window [start, end) in epoch ms; a task without a window gets [0, production start). */
-export interface CollectWindow {
-	start: number;
-	end: number;
-}
+import type { CollectWindow } from "./window";
+
+export type { CollectWindow } from "./window";
 
 export interface CollectContext {
 	env: Env;
