@@ -11,7 +11,7 @@ const ALL: CollectWindow = { start: 0, end: Date.now() + 3_600_000 };
 const YEAR_2020: CollectWindow = { start: Date.UTC(2019, 11, 1), end: Date.UTC(2020, 1, 1) };
 const FUTURE: CollectWindow = { start: Date.now() + 3_600_000, end: Date.now() + 7_200_000 };
 
-async function collectAll(set: RecordSetName, window: CollectWindow, limit = 3, userId = fx.target.userId, deviceId: string | null = null) {
+async function collectAll(set: RecordSetName, window: CollectWindow, limit = 3, userId: string = fx.target.userId, deviceId: string | null = null) {
 	const ctx = { env, ldid: "LD-1", userId, window };
 	const out = [];
 	let cursor: string | null = null;
