@@ -121,7 +121,7 @@ export function toHex(bytes: Uint8Array): string {
 	return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+export async function sha256Hex(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
 	const bytes = typeof data === "string" ? encoder.encode(data) : data;
 	return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
