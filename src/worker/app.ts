@@ -13,13 +13,14 @@ import type { AppEnv } from "./http/context";
 import type { Endpoint } from "./http/endpoint";
 import { handleError } from "./http/error-handler";
 import { type AuthMiddlewares, mountEndpoints } from "./http/mount-endpoints";
+import { enforceAccountStatus } from "./http/account-status";
 
 /** Each AuthKind's proof, in order. Mounting applies exactly this; nothing is authorised by path. */
 export const AUTH_MIDDLEWARES: AuthMiddlewares = {
 	none: [],
-	user: [authenticateUser],
+	user: [authenticateUser, enforceAccountStatus],
 	server: [authenticateServer],
-	operator: [authenticateUser, requireOperator],
+	operator: [authenticateUser, enforceAccountStatus, requireOperator],
 	authority: [authenticateAuthority],
 };
 

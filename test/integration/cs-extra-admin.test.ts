@@ -1,16 +1,12 @@
-// Server administration: whois, account locking and suspension (with http/account-status.ts chained after
-// user auth, as app.ts must chain it).
+// Server administration: whois, account locking and suspension, through the real auth chain of app.ts
+// (http/account-status.ts runs after user auth).
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AUTH_MIDDLEWARES, buildApp } from "../../src/worker/app";
-import { endpoints } from "../../src/worker/endpoints";
-import { enforceAccountStatus } from "../../src/worker/http/account-status";
-import { authenticateUser } from "../../src/worker/http/auth-user";
+import { app } from "../../src/worker/app";
 import { request } from "./cs-extra-helpers";
 import { createRoom, enc, makeUser, type TestUser } from "./rooms-helpers";
 
 const SERVER = env.SERVER_NAME;
-const app = buildApp(endpoints, { ...AUTH_MIDDLEWARES, user: [authenticateUser, enforceAccountStatus] });
 let admin: TestUser;
 let admin2: TestUser;
 let carol: TestUser;
