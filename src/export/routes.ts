@@ -6,10 +6,12 @@ import { orderEndpoints } from "./order/routes";
 import { auditKeyEndpoints } from "./audit/endpoints";
 import { operatorEndpoints } from "./lifecycle/operator-routes";
 import { authorityEndpoints } from "./lifecycle/authority-routes";
+import { consoleEndpoints } from "./console/routes";
 
 export const lawfulEndpoints: readonly Endpoint[] = [
 	...orderEndpoints,
 	...auditKeyEndpoints,
 	...operatorEndpoints,
 	...authorityEndpoints,
+	...consoleEndpoints,
 ];
