@@ -5,6 +5,7 @@ import { version } from "../../package.json";
 import { keyQueryEndpoints } from "../bridge/routes/key-query";
 import { keyServerEndpoints } from "../bridge/routes/key-server";
 import { federationVersionEndpoints } from "../bridge/routes/version";
+import { inboundFederationEndpoints } from "../bridge/routes/inbound";
 import { capabilitiesEndpoints } from "./client/capabilities";
 import { createRoomEndpoints } from "./client/create-room";
 import { joinedRoomsEndpoints } from "./client/joined-rooms";
@@ -65,6 +66,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...keyServerEndpoints,
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),
+	...inboundFederationEndpoints,
 	...pushRulesEndpoints,
 	...mediaEndpoints,
 	...directoryEndpoints,

@@ -19,6 +19,10 @@ import { searchRoom, type SearchRequest } from "./search";
 import { roomSummaryView } from "./room-summary";
 import type { PublicRoomChunk } from "../../protocol/directory/public-room";
 import { ROOM_MIGRATIONS } from "./schema";
+import type { IngestOutcome, RemoteEventInput } from "./federation-ingest";
+import type { MakeMembershipRequest, MembershipKind } from "./federation-membership";
+import { type FederationReadRequest, FederationRoom } from "./federation-room";
+import { FederationStore } from "./federation-store";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { RoomTyping } from "./typing";
 import { WriteStore } from "./write-store";
@@ -94,6 +98,47 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	getMembership(userId: string): Membership | null {
 		return this.writes.getMember(userId)?.membership ?? null;
+	}
+
+	// Federation (room/federation-room.ts): inbound PDUs, serving endpoints, inbound joins and leaves.
+	// The bridge fetches keys, missing events and state first: nothing here makes a network call.
+	private federationRoom?: FederationRoom;
+	private get federation(): FederationRoom {
+		this.federationRoom ??= new FederationRoom({
+			storage: this.ctx.storage,
+			store: this.store,
+			fed: new FederationStore(this.ctx.storage.sql),
+			writes: this.writes,
+			outbox: this.outbox,
+			server_name: () => getConfig(this.env).serverName,
+			scheduleDrain: () => this.scheduleDrain(),
+		});
+		return this.federationRoom;
+	}
+
+	/** Receipt checks 4–6 and the write for PDUs that passed checks 1–3 in the bridge, in order. */
+	ingestRemoteEvents(events: RemoteEventInput[], now: number): Promise<RpcResult<IngestOutcome[]>> {
+		return this.federation.ingest(events, now);
+	}
+
+	federationSendGate(origin: string): RpcResult<{ room_version: string; forward_extremities: string[] }> {
+		return this.federation.sendGate(origin);
+	}
+
+	federationMissing(eventIds: string[]): { missing: string[]; without_state: string[] } {
+		return this.federation.missing(eventIds);
+	}
+
+	federationReadJson(origin: string, request: FederationReadRequest): RpcResult<string> {
+		return this.federation.read(origin, request);
+	}
+
+	federationMakeMembershipJson(request: MakeMembershipRequest): Promise<RpcResult<string>> {
+		return this.federation.makeMembership(request);
+	}
+
+	federationSendMembershipJson(origin: string, kind: MembershipKind, eventId: string, pduJson: string, now: number): Promise<RpcResult<string>> {
+		return this.federation.sendMembership(origin, kind, eventId, pduJson, now);
 	}
 
 	/** The room's forward extremities (its newest events). */

@@ -1,0 +1,91 @@
+// The SQL the RoomDO's federation side needs beyond store.ts: remote events whose flags decide whether they
+// enter the timeline, and the lookups the serving endpoints walk the DAG with.
+// Spec: https://spec.matrix.org/latest/server-server-api/#checks-performed-on-receipt-of-a-pdu
+
+import type { NewEvent } from "./store";
+
+export interface EventFlags {
+	rejected: boolean;
+	soft_failed: boolean;
+	outlier: boolean;
+	stream_ordering: number | null;
+	depth: number;
+}
+
+export class FederationStore {
+	constructor(private readonly sql: SqlStorage) {}
+
+	flags(eventId: string): EventFlags | null {
+		const row = this.sql
+			.exec<{ rejected: number; soft_failed: number; outlier: number; stream_ordering: number | null; depth: number }>(
+				"SELECT rejected, soft_failed, outlier, stream_ordering, depth FROM events WHERE event_id = ?",
+				eventId,
+			)
+			.toArray()[0];
+		if (!row) return null;
+		return { rejected: row.rejected === 1, soft_failed: row.soft_failed === 1, outlier: row.outlier === 1, stream_ordering: row.stream_ordering, depth: row.depth };
+	}
+
+	/** The IDs among `ids` that this room has not stored. */
+	missing(ids: readonly string[]): string[] {
+		return ids.filter((id) => this.sql.exec("SELECT 1 FROM events WHERE event_id = ?", id).toArray().length === 0);
+	}
+
+	/**
+	 * Stores a received event and its edges. Only accepted timeline events take a stream ordering: rejected
+	 * and soft-failed events are kept for the DAG (others reference them) but clients never see them,
+	 * and outliers are not part of the timeline at all.
+	 */
+	insert(ev: NewEvent): number | null {
+		let ordering: number | null = null;
+		if (!ev.outlier && ev.rejection_reason === null && !ev.soft_failed) {
+			ordering = this.sql
+				.exec<{ stream_position: number }>("UPDATE room_meta SET stream_position = stream_position + 1 WHERE singleton = 1 RETURNING stream_position")
+				.one().stream_position;
+		}
+		this.sql.exec(
+			`INSERT INTO events (event_id, stream_ordering, depth, type, state_key, sender, origin_server_ts, pdu,
+				outlier, rejected, rejection_reason, soft_failed, received_ts)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ev.event_id,
+			ordering,
+			ev.depth,
+			ev.type,
+			ev.state_key ?? null,
+			ev.sender,
+			ev.origin_server_ts,
+			ev.pdu,
+			ev.outlier ? 1 : 0,
+			ev.rejection_reason === null ? 0 : 1,
+			ev.rejection_reason,
+			ev.soft_failed ? 1 : 0,
+			ev.received_ts,
+		);
+		for (const target of ev.prev_events) this.sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) VALUES (?, 'prev', ?)", ev.event_id, target);
+		for (const target of ev.auth_events) this.sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) VALUES (?, 'auth', ?)", ev.event_id, target);
+		return ordering;
+	}
+
+	/** An outlier that later arrives as a timeline event (say, through backfill) is promoted in place. */
+	promoteOutlier(eventId: string): number {
+		const ordering = this.sql
+			.exec<{ stream_position: number }>("UPDATE room_meta SET stream_position = stream_position + 1 WHERE singleton = 1 RETURNING stream_position")
+			.one().stream_position;
+		this.sql.exec("UPDATE events SET outlier = 0, stream_ordering = ? WHERE event_id = ?", ordering, eventId);
+		return ordering;
+	}
+
+	/** Whether any user of `serverName` is joined in current state (user IDs end in `:server`). */
+	serverHasJoinedMember(serverName: string): boolean {
+		return this.sql.exec("SELECT 1 FROM room_members WHERE membership = 'join' AND substr(user_id, -?) = ? LIMIT 1", serverName.length + 1, `:${serverName}`).toArray().length > 0;
+	}
+
+	/** The non-outlier, non-rejected event whose origin_server_ts is closest to `ts` in direction `dir`. */
+	closestByTimestamp(ts: number, dir: "f" | "b"): { event_id: string; origin_server_ts: number } | null {
+		const sql =
+			dir === "f"
+				? "SELECT event_id, origin_server_ts FROM events WHERE outlier = 0 AND rejected = 0 AND origin_server_ts >= ? ORDER BY origin_server_ts ASC, stream_ordering ASC LIMIT 1"
+				: "SELECT event_id, origin_server_ts FROM events WHERE outlier = 0 AND rejected = 0 AND origin_server_ts <= ? ORDER BY origin_server_ts DESC, stream_ordering DESC LIMIT 1";
+		return this.sql.exec<{ event_id: string; origin_server_ts: number }>(sql, ts).toArray()[0] ?? null;
+	}
+}

@@ -1,0 +1,173 @@
+// Inbound federation through the real routes: a remote user joins a local room (make_join / send_join),
+// the remote server sends events with /send, local members see them; plus the spec's outcomes for bad input.
+// Spec: https://spec.matrix.org/latest/server-server-api/#checks-performed-on-receipt-of-a-pdu
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Pdu, PduDraft } from "../../src/protocol/events/pdu";
+import { api, createRoom, makeUser, type TestUser } from "./rooms-helpers";
+import { syncUntil } from "./sync-helpers";
+import { currentState, draftEvent, enc, fed, ME, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
+
+let remote: RemoteServer;
+let stranger: RemoteServer;
+let alice: TestUser;
+let roomId: string;
+let version: string;
+const bob = "@bob:remote.example";
+let joinId: string;
+let depth = 0;
+let txn = 0;
+
+async function state(key: string): Promise<string> {
+	return (await currentState(roomId)).get(key)!;
+}
+
+/** A remote event by bob after the current extremities, citing the auth events current state names. */
+async function bobEvent(type: string, content: Record<string, unknown>, opts: { stateKey?: string; prev?: string[] } = {}): Promise<{ pdu: Pdu; event_id: string }> {
+	const auth = [await state("m.room.power_levels|"), await state(`m.room.member|${bob}`)];
+	if (version !== "12") auth.push(await state("m.room.create|"));
+	const prev = opts.prev ?? (await env.ROOM.getByName(roomId).getForwardExtremities());
+	depth += 100;
+	const draft: PduDraft = draftEvent(roomId, bob, type, content as never, prev, auth, depth, opts.stateKey);
+	return signAs(remote, version, draft);
+}
+
+async function send(pdus: unknown[], id = `t${++txn}`) {
+	return fed(remote, "PUT", `/_matrix/federation/v1/send/${id}`, { origin: remote.name, origin_server_ts: Date.now(), pdus, edus: [] });
+}
+
+beforeAll(async () => {
+	vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("network down"));
+	remote = await remoteServer("remote.example", 7);
+	stranger = await remoteServer("stranger.example", 9);
+	await seedKeys([remote, stranger]);
+	alice = await makeUser("fedalice");
+	roomId = await createRoom(alice, { preset: "public_chat" });
+	version = (await env.ROOM.getByName(roomId).getRoomInfo())!.room_version;
+});
+
+afterAll(() => {
+	vi.restoreAllMocks();
+});
+
+describe("inbound join", () => {
+	it("refuses make_join when the joining server does not support the room version", async () => {
+		const res = await fed(remote, "GET", `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(bob)}?ver=1`);
+		expect(res.status).toBe(400);
+		expect(res.body).toMatchObject({ errcode: "M_INCOMPATIBLE_ROOM_VERSION", room_version: version });
+	});
+
+	it("refuses make_join for a user of another server", async () => {
+		const res = await fed(stranger, "GET", `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(bob)}?ver=${version}`);
+		expect(res.status).toBe(403);
+	});
+
+	it("lets a remote user join through make_join and send_join", async () => {
+		const made = await fed(remote, "GET", `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(bob)}?ver=${version}&ver=1`);
+		expect(made.status).toBe(200);
+		expect(made.body.room_version).toBe(version);
+		const template = made.body.event as PduDraft;
+		expect(template).toMatchObject({ type: "m.room.member", state_key: bob, sender: bob, content: { membership: "join" } });
+		const signed = await signAs(remote, version, template);
+		joinId = signed.event_id;
+		depth = template.depth;
+		const res = await fed(remote, "PUT", `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(joinId)}`, signed.pdu);
+		expect(res.status).toBe(200);
+		expect(res.body.members_omitted).toBe(false);
+		expect(res.body.origin).toBe(ME);
+		const stateTypes = (res.body.state as Pdu[]).map((p) => p.type);
+		expect(stateTypes).toEqual(expect.arrayContaining(["m.room.create", "m.room.power_levels", "m.room.join_rules", "m.room.member"]));
+		expect((res.body.auth_chain as Pdu[]).length).toBeGreaterThan(0);
+		expect(await state(`m.room.member|${bob}`)).toBe(joinId);
+		expect(await env.ROOM.getByName(roomId).getMembership(bob)).toBe("join");
+	});
+});
+
+describe("inbound /send", () => {
+	it("accepts a message that local members then see in /sync and /messages", async () => {
+		const msg = await bobEvent("m.room.message", { msgtype: "m.text", body: "hello from afar" });
+		const res = await send([msg.pdu]);
+		expect(res.status).toBe(200);
+		expect(res.body).toEqual({ pdus: { [msg.event_id]: {} } });
+		const synced = await syncUntil(alice, (b) => (b.rooms.join[roomId]?.timeline?.events ?? []).some((e) => e.event_id === msg.event_id));
+		expect(synced.status).toBe(200);
+		const messages = await api(alice, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=5`);
+		expect((messages.body.chunk as { event_id: string }[]).map((e) => e.event_id)).toContain(msg.event_id);
+	});
+
+	it("returns the stored response for a retried txnId and changes nothing", async () => {
+		const msg = await bobEvent("m.room.message", { msgtype: "m.text", body: "once" });
+		const first = await send([msg.pdu], "retry-1");
+		const position = (await env.ROOM.getByName(roomId).getRoomInfo())!.stream_position;
+		const again = await send([msg.pdu], "retry-1");
+		expect(again).toEqual(first);
+		expect((await env.ROOM.getByName(roomId).getRoomInfo())!.stream_position).toBe(position);
+	});
+
+	it("drops a PDU with a bad signature and says so", async () => {
+		const msg = await bobEvent("m.room.message", { msgtype: "m.text", body: "forged" });
+		const forged = await signAs(stranger, version, { ...msg.pdu, signatures: {} } as PduDraft);
+		const pdu = { ...msg.pdu, signatures: { [remote.name]: forged.pdu.signatures[stranger.name]! } };
+		const res = await send([pdu]);
+		const result = (res.body.pdus as Record<string, { error?: string }>)[msg.event_id];
+		expect(result?.error).toMatch(/Signature/);
+		expect(await env.ROOM.getByName(roomId).getPdu(msg.event_id)).toBeNull();
+	});
+
+	it("redacts and keeps a PDU whose content hash does not match", async () => {
+		const msg = await bobEvent("m.room.message", { msgtype: "m.text", body: "original" });
+		const tampered = { ...msg.pdu, content: { msgtype: "m.text", body: "tampered" } };
+		const res = await send([tampered]);
+		expect(res.body).toEqual({ pdus: { [msg.event_id]: {} } });
+		const stored = JSON.parse((await env.ROOM.getByName(roomId).getPdu(msg.event_id))!) as Pdu;
+		expect(stored.content).toEqual({});
+	});
+
+	it("rejects an event that fails auth and leaves current state alone", async () => {
+		const before = await currentState(roomId);
+		const grab = await bobEvent("m.room.power_levels", { users: { [bob]: 100 } }, { stateKey: "" });
+		const res = await send([grab.pdu]);
+		expect((res.body.pdus as Record<string, { error?: string }>)[grab.event_id]?.error).toMatch(/rejected/);
+		expect(await currentState(roomId)).toEqual(before);
+	});
+
+	it("drops an oversized PDU", async () => {
+		const big = await bobEvent("m.room.message", { msgtype: "m.text", body: "x".repeat(70_000) });
+		const res = await send([big.pdu]);
+		expect(res.status).toBe(200);
+		expect((res.body.pdus as Record<string, unknown>)[big.event_id]).toBeUndefined();
+		expect(await env.ROOM.getByName(roomId).getPdu(big.event_id)).toBeNull();
+	});
+
+	it("refuses a transaction of more than 50 PDUs", async () => {
+		const msg = await bobEvent("m.room.message", { msgtype: "m.text", body: "many" });
+		const res = await send(Array.from({ length: 51 }, () => msg.pdu));
+		expect(res.status).toBe(400);
+		expect(res.body.errcode).toBe("M_TOO_LARGE");
+	});
+
+	it("refuses a bad X-Matrix signature and a wrong destination with 401", async () => {
+		const body = { origin: remote.name, origin_server_ts: 1, pdus: [], edus: [] };
+		const tampered = await fed(remote, "PUT", "/_matrix/federation/v1/send/sig-1", body, { sendBody: { ...body, origin_server_ts: 2 } });
+		expect(tampered.status).toBe(401);
+		const elsewhere = await fed(remote, "PUT", "/_matrix/federation/v1/send/dest-1", body, { destination: "other.example" });
+		expect(elsewhere.status).toBe(401);
+	});
+
+	it("soft-fails an event that current state no longer allows", async () => {
+		const prev = await env.ROOM.getByName(roomId).getForwardExtremities();
+		const auth = [await state("m.room.power_levels|"), await state(`m.room.member|${bob}`), ...(version !== "12" ? [await state("m.room.create|")] : [])];
+		const ban = await api(alice, "POST", `/_matrix/client/v3/rooms/${enc(roomId)}/ban`, { user_id: bob });
+		expect(ban.status).toBe(200);
+		const before = await currentState(roomId);
+		depth += 100;
+		const late = await signAs(remote, version, draftEvent(roomId, bob, "m.room.message", { msgtype: "m.text", body: "after ban" }, prev, auth, depth));
+		const res = await send([late.pdu]);
+		expect(res.body).toEqual({ pdus: { [late.event_id]: {} } });
+		expect(await env.ROOM.getByName(roomId).getPdu(late.event_id)).not.toBeNull();
+		expect(await currentState(roomId)).toEqual(before);
+		expect(await env.ROOM.getByName(roomId).getForwardExtremities()).not.toContain(late.event_id);
+		const messages = await api(alice, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=20`);
+		expect((messages.body.chunk as { event_id: string }[]).map((e) => e.event_id)).not.toContain(late.event_id);
+	});
+});
