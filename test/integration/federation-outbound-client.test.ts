@@ -1,0 +1,102 @@
+// The signed federation client and discovery in workerd: typed failures that never carry the remote's
+// text, the SSRF guard, `/.well-known/matrix/server` caching in KV, and the queue hand-off.
+// Spec: https://spec.matrix.org/latest/server-server-api/#resolving-server-names
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { federationRequest } from "../../src/bridge/client/federation-client";
+import { discoverDestination } from "../../src/bridge/discovery/discover-destination";
+import { wellKnownCacheKey } from "../../src/bridge/discovery/well-known";
+import { consumeFederationPdu, FEDERATION_PDU_KIND, handOffToDestinations } from "../../src/bridge/outbound/hand-off";
+import { getConfig } from "../../src/platform/config";
+import { installReceiver, pduText } from "./federation-outbound-helpers";
+
+afterEach(() => {
+	vi.restoreAllMocks();
+	// A DestinationDO alarm may fire after a test; it must meet a dead network, not the real one.
+	vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline"));
+});
+
+const options = (allowInsecureLoopback = false) => ({ cache: env.CACHE, dohUrl: "https://cloudflare-dns.com/dns-query", allowInsecureLoopback, now: Date.now });
+
+describe("federationRequest", () => {
+	it("signs, and turns a remote error into a typed failure without its text", async () => {
+		const receiver = installReceiver();
+		receiver.failNext(1, 403);
+		const result = await federationRequest(env, getConfig(env), "peer.example:8448", "PUT", "/_matrix/federation/v1/send/t1", { origin: env.SERVER_NAME, origin_server_ts: 1, pdus: [] });
+		expect(result).toEqual({ ok: false, kind: "http", status: 403, remoteErrcode: "M_UNKNOWN", reason: "HTTP 403" });
+		expect(JSON.stringify(result)).not.toContain("remote secret detail");
+		expect(receiver.received[0]!.signatureValid).toBe(true);
+		const ok = await federationRequest(env, getConfig(env), "peer.example:8448", "PUT", "/_matrix/federation/v1/send/t2", { pdus: [] });
+		expect(ok).toEqual({ ok: true, status: 200, body: { pdus: {} } });
+	});
+
+	it("refuses ourselves, private and loopback destinations before any request", async () => {
+		const receiver = installReceiver();
+		const config = getConfig(env);
+		for (const dest of [config.serverName, "10.1.2.3:8448", "127.0.0.1:8448", "[::1]:8448", "169.254.169.254", "localhost:8448"]) {
+			expect(await federationRequest(env, config, dest, "GET", "/_matrix/federation/v1/version")).toMatchObject({ ok: false, kind: "refused" });
+		}
+		expect(receiver.received).toEqual([]);
+	});
+
+	it("refuses a name whose A record is private", async () => {
+		vi.spyOn(globalThis, "fetch").mockImplementation(async () => Response.json({ Status: 0, Answer: [{ type: 1, TTL: 60, data: "10.0.0.5" }] }));
+		expect(await discoverDestination("internal.example:8448", options())).toEqual({ ok: false, reason: "private destination refused" });
+	});
+
+	it("reaches loopback host:port over plain HTTP only with FEDERATION_INSECURE_LOOPBACK", async () => {
+		expect(await discoverDestination("127.0.0.1:8788", options(true))).toMatchObject({ ok: true, value: { baseUrls: ["http://127.0.0.1:8788"], hostHeader: "127.0.0.1:8788" } });
+		expect(await discoverDestination("127.0.0.2:8788", options(true))).toMatchObject({ ok: false });
+		expect(await discoverDestination("127.0.0.1:8788", options(false))).toMatchObject({ ok: false });
+	});
+});
+
+describe("well-known discovery and caching", () => {
+	it("follows a delegation, caches it per Cache-Control, and answers from KV next time", async () => {
+		const receiver = installReceiver({
+			"deleg.example": () => Response.json({ "m.server": "matrix.deleg.example:443" }, { headers: { "cache-control": "max-age=600" } }),
+		});
+		const first = await discoverDestination("deleg.example", options());
+		expect(first).toEqual({ ok: true, value: { baseUrls: ["https://matrix.deleg.example:443"], hostHeader: "matrix.deleg.example:443", tlsName: "matrix.deleg.example", step: "3.2" } });
+		const cached = await env.CACHE.get<{ server: string; expires_ts: number }>(wellKnownCacheKey("deleg.example"), "json");
+		expect(cached?.server).toBe("matrix.deleg.example:443");
+		expect(cached!.expires_ts - Date.now()).toBeLessThanOrEqual(600_000);
+		expect(await discoverDestination("deleg.example", options())).toEqual(first);
+		expect(receiver.wellKnownHits).toEqual(["deleg.example"]);
+	});
+
+	it("caches an error, counts repeated failures, and falls back to SRV then 8448", async () => {
+		const receiver = installReceiver();
+		const result = await discoverDestination("nowk.example", options());
+		expect(result).toMatchObject({ ok: true, value: { baseUrls: ["https://nowk.example:8448"], hostHeader: "nowk.example", step: "6" } });
+		expect(receiver.dohQueries).toEqual(expect.arrayContaining(["SRV _matrix-fed._tcp.nowk.example", "SRV _matrix._tcp.nowk.example"]));
+		const entry = await env.CACHE.get<{ error: string; failures: number; expires_ts: number }>(wellKnownCacheKey("nowk.example"), "json");
+		expect(entry).toMatchObject({ error: "HTTP 404", failures: 1 });
+		await discoverDestination("nowk.example", options());
+		expect(receiver.wellKnownHits).toEqual(["nowk.example"]);
+	});
+});
+
+describe("room hand-off", () => {
+	it("queues one message per remote server, skipping ourselves and duplicates", async () => {
+		const sent: unknown[] = [];
+		const queue = { sendBatch: vi.fn(async (batch: Iterable<MessageSendRequest<unknown>>) => void sent.push(...[...batch].map((m) => m.body))) };
+		const fakeEnv = { ...env, FEDERATION_OUT: queue as unknown as Queue };
+		const p = pduText("!h:hs1", 1);
+		expect(await handOffToDestinations(fakeEnv, "!h:hs1", p.eventId, p.json, ["a.example", env.SERVER_NAME, "b.example:8448", "a.example", "bad name"])).toBe(2);
+		expect(sent).toEqual([
+			{ kind: FEDERATION_PDU_KIND, destination: "a.example", room_id: "!h:hs1", event_id: p.eventId, pdu: p.json },
+			{ kind: FEDERATION_PDU_KIND, destination: "b.example:8448", room_id: "!h:hs1", event_id: p.eventId, pdu: p.json },
+		]);
+	});
+
+	it("the consumer enqueues into the DestinationDO, idempotently", async () => {
+		vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline"));
+		const p = pduText("!h:hs1", 2);
+		const body = { kind: FEDERATION_PDU_KIND, destination: "consumer.example:8448", room_id: "!h:hs1", event_id: p.eventId, pdu: p.json };
+		await consumeFederationPdu(body, env);
+		await consumeFederationPdu(body, env);
+		const status = await env.DESTINATION.getByName("consumer.example:8448").status();
+		expect(status.queued_pdus + (status.in_flight_txn_id === null ? 0 : 1)).toBe(1);
+	});
+});
