@@ -2,15 +2,15 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#checks-performed-on-receipt-of-a-pdu,
 // https://spec.matrix.org/latest/client-server-api/#server-access-control-lists-acls-for-rooms
 import { describe, expect, it } from "vitest";
-import { fetchPrerequisites } from "../../../src/bridge/inbound/fetch-missing";
-import type { RemoteSource } from "../../../src/bridge/inbound/remote-source";
-import type { KeySource } from "../../../src/bridge/inbound/step-2-signatures";
-import { signingKeyFromSeed } from "../../../src/protocol/crypto/ed25519";
-import { toRoomEvent } from "../../../src/protocol/events/event-id";
-import type { Pdu } from "../../../src/protocol/events/pdu";
-import { signEvent } from "../../../src/protocol/events/sign-event";
-import { serverAllowedByAcl } from "../../../src/protocol/federation/server-acl";
-import { ROOM_V10 } from "../../../src/protocol/room-versions/rules";
+import { fetchPrerequisites } from "../../src/bridge/inbound/fetch-missing";
+import type { RemoteSource } from "../../src/bridge/inbound/remote-source";
+import type { KeySource } from "../../src/bridge/inbound/step-2-signatures";
+import { signingKeyFromSeed } from "../../src/protocol/crypto/ed25519";
+import { toRoomEvent } from "../../src/protocol/events/event-id";
+import type { Pdu } from "../../src/protocol/events/pdu";
+import { signEvent } from "../../src/protocol/events/sign-event";
+import { serverAllowedByAcl } from "../../src/protocol/federation/server-acl";
+import { ROOM_V10 } from "../../src/protocol/room-versions/rules";
 
 const ROOM = "!room:remote.example";
 
