@@ -115,4 +115,6 @@ export interface ClientRoomReadApi {
 	readTimestampToEventJson(reader: Reader, ts: number, dir: "b" | "f"): Promise<RpcResult<string>>;
 	/** SyncSlice */
 	getSyncSliceJson(request: SyncSliceReadRequest): Promise<RpcResult<string>>;
+	/** { slice: SyncSlice, ephemeral: EphemeralSlice | null }: the ephemeral part from scratch, for a joined reader. */
+	getSyncSliceWithEphemeralJson(request: SyncSliceReadRequest): Promise<RpcResult<string>>;
 }

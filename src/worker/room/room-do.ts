@@ -211,6 +211,14 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return asJson(this.reads.getSyncSlice(request));
 	}
 
+	/** getSyncSliceJson plus, for a joined reader, getEphemeralJson from scratch: one round trip for a room new to /sync. */
+	getSyncSliceWithEphemeralJson(request: SyncSliceReadRequest): RpcResult<string> {
+		const slice = this.reads.getSyncSlice(request);
+		if (!slice.ok) return slice;
+		const ephemeral = slice.value.membership === "join" ? ephemeralSlice(this.ephemeralHost, this.receipts, this.typing.current(), request.user_id, null) : null;
+		return { ok: true, value: JSON.stringify({ slice: slice.value, ephemeral: ephemeral?.ok === true ? ephemeral.value : null }) };
+	}
+
 	readEventJson(reader: Reader, eventId: string): RpcResult<string> {
 		return asJson(this.reads.readEvent(reader, eventId));
 	}

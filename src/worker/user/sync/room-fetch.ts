@@ -16,6 +16,8 @@ import type { EphemeralSlice } from "./types";
  */
 export interface SyncRoomStub {
 	getSyncSliceJson(request: SyncSliceRequest & { device_id?: string }): Promise<RpcResult<string>>;
+	/** The slice plus, for a joined reader, the ephemeral events from scratch: `{ slice, ephemeral | null }`. */
+	getSyncSliceWithEphemeralJson(request: SyncSliceRequest & { device_id?: string }): Promise<RpcResult<string>>;
 	getEphemeralJson(userId: string, since: number | null): Promise<RpcResult<string>>;
 }
 
@@ -75,9 +77,25 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 		}
 	}
 
+	/** Ephemeral slices (from scratch) that came with this round's timeline slices. */
+	let withSlice = new Map<string, EphemeralSlice>();
 	const getSlice = async (roomId: string, since: number | null): Promise<SyncSlice | null> => {
 		try {
-			const result = await room(roomId).getSyncSliceJson(plan.sliceRequest(roomId, since));
+			const stub = room(roomId);
+			const request = plan.sliceRequest(roomId, since);
+			// A room new to the client (or a full refresh) also shows its typing and receipts from scratch:
+			// one round trip fetches both, which halves the calls of an initial sync.
+			if (since === null || plan.everything) {
+				const result = await stub.getSyncSliceWithEphemeralJson(request);
+				if (result.ok) {
+					const both = JSON.parse(result.value) as { slice: SyncSlice; ephemeral: EphemeralSlice | null };
+					if (both.ephemeral !== null) withSlice.set(roomId, both.ephemeral);
+					return both.slice;
+				}
+				log.warn("sync_slice_refused", { room_id: roomId, errcode: result.errcode });
+				return null;
+			}
+			const result = await stub.getSyncSliceJson(request);
 			if (result.ok) return JSON.parse(result.value) as SyncSlice;
 			log.warn("sync_slice_refused", { room_id: roomId, errcode: result.errcode });
 		} catch (err) {
@@ -102,6 +120,7 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 	};
 
 	for (let round = 0; round < MAX_ROUNDS; round++) {
+		withSlice = new Map();
 		const timeline = await fetchAll(
 			[...pendingTimeline].filter(plan.roomAllowed).map((r): [string, number | null] => [r, sinceOf(r, "timeline")]),
 			getSlice,
@@ -121,7 +140,10 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 			[...pendingEphemeral]
 				.filter((r) => plan.roomAllowed(r) && joined(r))
 				.map((r): [string, number | null] => [r, slices.get(r)?.since === null || plan.everything ? null : sinceOf(r, "ephemeral")]),
-			getEphemeral,
+			(roomId, since) => {
+				const fetched = since === null ? withSlice.get(roomId) : undefined;
+				return fetched === undefined ? getEphemeral(roomId, since) : Promise.resolve(fetched);
+			},
 		);
 		for (const [roomId, f] of eph) ephemeral.set(roomId, f);
 
