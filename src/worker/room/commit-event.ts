@@ -1,5 +1,5 @@
 // Writing one authorised local event: PDU text, edges, state group, current state, extremities, stream
-// position, member row, redaction row, txn row and outbox pokes. Callers run it inside one
+// position, member row, redaction row, txn row, outbox pokes and the federation hand-off row. Callers run it inside one
 // `transactionSync`, so an event is stored with all of its bookkeeping or not at all.
 // Spec: https://spec.matrix.org/latest/server-server-api/#pdus
 
@@ -80,5 +80,14 @@ export function commitLocalEvent(built: BuiltEvent, ctx: CommitContext): number 
 	for (const target of targets) {
 		ctx.outbox.addPoke(target, position, change?.user === target ? change.change : null, ctx.now);
 	}
+
+	// Remote servers hear of the event from us (its origin): those of the joined members at this point, plus
+	// the server of a remote member event's target (an invitee, a kicked or banned user) so it learns too.
+	const servers = new Set<string>();
+	for (const user of [...writes.membersWith(["join"]), ...(change ? [change.user] : [])]) {
+		const server = serverNameOf(user);
+		if (server !== undefined && server !== ctx.server_name) servers.add(server);
+	}
+	if (servers.size > 0) ctx.outbox.addFederation(event.event_id, position, [...servers].sort(), ctx.now);
 	return position;
 }

@@ -1,5 +1,6 @@
-// The RoomDO outbox: pokes to local users' UserDOs, written in the event's transaction and deleted only
-// after the hand-off succeeded. Schema: schema.ts (`outbox`). ARCHITECTURE.md "Pokes carry positions".
+// The RoomDO outbox: pokes to local users' UserDOs and federation hand-offs of local events to remote
+// servers, written in the event's transaction and deleted only after the hand-off succeeded.
+// Schema: schema.ts (`outbox`). ARCHITECTURE.md "Pokes carry positions"; spec: https://spec.matrix.org/latest/server-server-api/#transactions
 
 import type { Membership } from "./api";
 
@@ -17,6 +18,14 @@ export interface PokeRow {
 	attempts: number;
 }
 
+/** A federation row: hand the stored PDU of `event_id` to each of `servers` (fixed when the event was committed). */
+export interface FederationRow {
+	id: number;
+	event_id: string;
+	servers: string[];
+	attempts: number;
+}
+
 export class OutboxStore {
 	constructor(private readonly sql: SqlStorage) {}
 
@@ -29,6 +38,30 @@ export class OutboxStore {
 			nowTs,
 			nowTs,
 		);
+	}
+
+	/** `target` holds the event ID; the payload the destination servers, as JSON. */
+	addFederation(eventId: string, position: number, servers: readonly string[], nowTs: number): void {
+		this.sql.exec(
+			"INSERT INTO outbox (kind, target, stream_position, payload, created_ts, next_attempt_ts) VALUES ('federation', ?, ?, ?, ?, ?)",
+			eventId,
+			position,
+			JSON.stringify(servers),
+			nowTs,
+			nowTs,
+		);
+	}
+
+	/** Due federation rows in commit order. */
+	dueFederation(nowTs: number, limit: number): FederationRow[] {
+		return this.sql
+			.exec<{ id: number; target: string; payload: string | null; attempts: number }>(
+				"SELECT id, target, payload, attempts FROM outbox WHERE kind = 'federation' AND next_attempt_ts <= ? ORDER BY id LIMIT ?",
+				nowTs,
+				limit,
+			)
+			.toArray()
+			.map((r) => ({ id: r.id, event_id: r.target, servers: r.payload === null ? [] : (JSON.parse(r.payload) as string[]), attempts: r.attempts }));
 	}
 
 	/**

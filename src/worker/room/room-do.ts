@@ -9,6 +9,8 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import type { ClientRoomApi, CreatedRoom, CreateRoomInput, LocalEventInput, Membership, SentEvent } from "./api";
 import { LocalWriter } from "./local-writer";
 import { drainOutbox } from "./outbox-drain";
+import { drainFederation } from "./outbox-federation";
+import { handOffToDestinations } from "../../platform/federation-hand-off";
 import { OutboxStore } from "./outbox-store";
 import { pokeDelivery } from "./poke-delivery";
 import type { ContextRequest, MembersRequest, MessagesRequest, Reader, RelationsRequest, SyncSliceReadRequest, ThreadsRequest } from "./read-api";
@@ -185,6 +187,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 					this.drainAgain = false;
 					const room = this.store.getRoomInfo();
 					if (room === null) return;
+					await drainFederation(this.outbox, (id) => this.store.getPdu(id), (id, pdu, servers) => handOffToDestinations(this.env, room.room_id, id, pdu, servers), Date.now);
 					const next = await drainOutbox(this.outbox, pokeDelivery(this.env, room.room_id, Date.now), Date.now);
 					if (next !== null && !this.drainAgain) await this.armAlarm(next);
 				} while (this.drainAgain);

@@ -1,0 +1,78 @@
+// Room → destinations: a committed local event goes, as the exact stored PDU text, to the DestinationDO of
+// every remote server with a joined member (and to an invited remote user's server), through the room
+// outbox and the FEDERATION_OUT queue; remote events are not relayed.
+// Spec: https://spec.matrix.org/latest/server-server-api/#transactions
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { PduDraft } from "../../src/protocol/events/pdu";
+import { api, createRoom, makeUser, type TestUser } from "./rooms-helpers";
+import { enc, fed, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
+
+let remote: RemoteServer;
+let alice: TestUser;
+let roomId: string;
+const bob = "@bob:handoff.example";
+
+/** Every PDU text the destination holds, queued or in flight, by event ID. */
+async function destinationPdus(server: string): Promise<Map<string, string>> {
+	const stub = env.DESTINATION.getByName(server);
+	return runInDurableObject(stub, (_instance, state) => {
+		const out = new Map<string, string>();
+		for (const r of state.storage.sql.exec<{ dedupe_key: string; payload: string }>("SELECT dedupe_key, payload FROM queue WHERE kind = 'pdu'").toArray()) {
+			out.set(r.dedupe_key, r.payload);
+		}
+		for (const r of state.storage.sql.exec<{ payload: string }>("SELECT payload FROM in_flight_txn").toArray()) {
+			const body = JSON.parse(r.payload) as { pdus?: unknown[] };
+			for (const p of body.pdus ?? []) out.set("in-flight", JSON.stringify(p));
+		}
+		return out;
+	});
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 8000): Promise<T> {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await fn();
+		if (v !== undefined) return v;
+		if (Date.now() > end) throw new Error("timed out");
+		await new Promise((r) => setTimeout(r, 50));
+	}
+}
+
+beforeAll(async () => {
+	// Destinations try to send and fail: what they hold stays queued or in flight for inspection.
+	vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("network down"));
+	remote = await remoteServer("handoff.example", 21);
+	await seedKeys([remote]);
+	alice = await makeUser("handoffalice");
+	roomId = await createRoom(alice, { preset: "public_chat" });
+	const version = (await env.ROOM.getByName(roomId).getRoomInfo())!.room_version;
+	const made = await fed(remote, "GET", `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(bob)}?ver=${version}`);
+	const signed = await signAs(remote, version, made.body.event as PduDraft);
+	const res = await fed(remote, "PUT", `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(signed.event_id)}`, signed.pdu);
+	expect(res.status).toBe(200);
+});
+
+afterAll(() => vi.restoreAllMocks());
+
+describe("room hand-off to destinations", () => {
+	it("hands a local message to the joined remote server as the exact stored PDU", async () => {
+		const sent = await api(alice, "PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/h1`, { msgtype: "m.text", body: "hi" });
+		expect(sent.status).toBe(200);
+		const eventId = sent.body.event_id as string;
+		const stored = await env.ROOM.getByName(roomId).getPdu(eventId);
+		const pdus = await waitFor(async () => {
+			const p = await destinationPdus("handoff.example");
+			return [...p.values()].some((t) => JSON.parse(t).event_id === eventId || t === stored) ? p : undefined;
+		});
+		const text = [...pdus.values()].find((t) => t === stored || JSON.parse(t).event_id === eventId);
+		expect(JSON.parse(text!)).toEqual(JSON.parse(stored!));
+		// The outbox row went only after the hand-off.
+		await waitFor(async () => ((await outboxFederationRows()) === 0 ? true : undefined));
+	});
+});
+
+async function outboxFederationRows(): Promise<number> {
+	return runInDurableObject(env.ROOM.getByName(roomId), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'federation'").one().n);
+}
