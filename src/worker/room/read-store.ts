@@ -19,6 +19,16 @@ const SERVABLE = "stream_ordering IS NOT NULL AND rejected = 0 AND soft_failed =
 
 export type Direction = "b" | "f";
 
+type StateAtHit = { event_id: string; value: string | null } | null;
+/** Beyond this many entries a room's cache drops its oldest ones. */
+const STATE_AT_CACHE_LIMIT = 20_000;
+/**
+ * stateAt answers per room (keyed by the DO's SqlStorage, so they live as long as the object). A state
+ * group never changes once written and a stored PDU never changes, so an answer stays true; /sync and
+ * visibility checks ask the same groups again and again, and each answer is a recursive query.
+ */
+const stateAtCaches = new WeakMap<SqlStorage, Map<string, StateAtHit>>();
+
 export class ReadStore {
 	constructor(private readonly sql: SqlStorage) {}
 
@@ -66,13 +76,21 @@ export class ReadStore {
 	 * together with one JSON field of its content. Null when the key is absent from the state.
 	 */
 	stateAt(groupId: number, type: string, stateKey: string, contentField = "$.content"): { event_id: string; value: string | null } | null {
+		let cache = stateAtCaches.get(this.sql);
+		if (cache === undefined) {
+			cache = new Map();
+			stateAtCaches.set(this.sql, cache);
+		}
+		const key = `${groupId}\u0000${type}\u0000${stateKey}\u0000${contentField}`;
+		const cached = cache.get(key);
+		if (cached !== undefined) return cached === null ? null : { ...cached };
 		const row = this.sql
-			.exec<{ event_id: string | null; value: string | null }>(
+			.exec<{ event_id: string | null; value: string | null; stored: number }>(
 				`WITH RECURSIVE chain(id, prev, n) AS (
 					SELECT id, prev_group, 0 FROM state_groups WHERE id = ?
 					UNION ALL SELECT g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev
 				)
-				SELECT e.event_id AS event_id, json_extract(ev.pdu, ?) AS value
+				SELECT e.event_id AS event_id, json_extract(ev.pdu, ?) AS value, ev.event_id IS NOT NULL AS stored
 				FROM chain c JOIN state_group_entries e ON e.group_id = c.id LEFT JOIN events ev ON ev.event_id = e.event_id
 				WHERE e.type = ? AND e.state_key = ? ORDER BY c.n LIMIT 1`,
 				groupId,
@@ -81,8 +99,16 @@ export class ReadStore {
 				stateKey,
 			)
 			.toArray()[0];
-		if (row === undefined || row.event_id === null) return null;
-		return { event_id: row.event_id, value: typeof row.value === "string" ? row.value : row.value === null ? null : String(row.value) };
+		const hit: StateAtHit =
+			row === undefined || row.event_id === null
+				? null
+				: { event_id: row.event_id, value: typeof row.value === "string" ? row.value : row.value === null ? null : String(row.value) };
+		// A state event not stored yet (federation may fetch it later) would change `value`: not cached.
+		if (row === undefined || row.stored === 1 || row.event_id === null) {
+			if (cache.size >= STATE_AT_CACHE_LIMIT) cache.delete(cache.keys().next().value ?? key);
+			cache.set(key, hit);
+		}
+		return hit === null ? null : { ...hit };
 	}
 
 	/** The user's member events in the timeline, oldest first, with the membership each set. */
