@@ -46,9 +46,7 @@ export const authenticateUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 	if (userId === undefined) throw unknownToken("Unknown access token");
 	const ip = (c.req.header("CF-Connecting-IP") ?? "").slice(0, MAX_IP);
 	const userAgent = (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT);
-	const ta = performance.now();
 	const result = await c.env.USER.getByName(userId).authenticate(await hashToken(token), ip, userAgent, Date.now());
-	console.log(`PROF auth ${(performance.now() - ta).toFixed(2)}`);
 	if (!result.ok) {
 		if (result.errcode === "M_UNKNOWN_TOKEN") throw unknownToken(result.error, result.extra?.soft_logout === true);
 		throw new MatrixError(result.errcode, result.error, result.status === undefined ? {} : { status: result.status });
