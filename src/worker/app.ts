@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { authenticateServer } from "../bridge/auth/x-matrix-auth";
+import { e2eeFederationFor } from "../bridge/e2ee/e2ee-federation";
 import { authenticateAuthority } from "../export/authority-auth/middleware";
 import { endpoints } from "./endpoints";
 import { requireOperator } from "./http/auth-operator";
@@ -38,6 +39,11 @@ export function buildApp(table: readonly Endpoint[], auth: AuthMiddlewares = AUT
 	app.use("/_matrix/*", matrixCors);
 	app.use("/.well-known/matrix/*", matrixCors);
 	app.use("*", configMiddleware);
+	// The E2EE routes reach other servers through this port (ARCHITECTURE.md: worker code imports bridge types only).
+	app.use("*", async (c, next) => {
+		c.set("e2eeFederation", e2eeFederationFor(c.env, c.get("config")));
+		await next();
+	});
 	mountEndpoints(app, table, auth);
 	app.onError(handleError);
 	return app;

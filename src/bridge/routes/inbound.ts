@@ -10,6 +10,8 @@ import { sendTransactionEndpoints } from "./send";
 import { stateEndpoints } from "./state";
 import { stateIdsEndpoints } from "./state-ids";
 import { timestampToEventEndpoints } from "./timestamp-to-event";
+import { queryEndpoints } from "./queries";
+import { userKeysEndpoints } from "./user-keys";
 
 export const inboundFederationEndpoints: Endpoint[] = [
 	...sendTransactionEndpoints,
@@ -20,4 +22,6 @@ export const inboundFederationEndpoints: Endpoint[] = [
 	...getMissingEventsEndpoints,
 	...timestampToEventEndpoints,
 	...joinEndpoints,
+	...userKeysEndpoints,
+	...queryEndpoints,
 ];

@@ -9,6 +9,7 @@ import type { Endpoint } from "../../worker/http/endpoint";
 import type { Context } from "hono";
 import { readRequestJson } from "../auth/request-body";
 import { federationPortFor } from "../client/federation-client";
+import { handleEdus } from "../edu/dispatch";
 import { receivePdus } from "../inbound/receive-pdus";
 import { remoteSourceFor } from "../inbound/remote-source";
 import { loadTxnResponse, storeTxnResponse } from "../inbound/txn-store";
@@ -48,8 +49,8 @@ async function handler(c: Context<AppEnv>): Promise<Response> {
 		deadline: now + FETCH_BUDGET_MS,
 		now: Date.now,
 	});
-	// EDUs (typing, receipts, to-device, device lists) are not handled here yet: accepted and ignored, as the
-	// spec lets a server ignore EDUs it does not process.
+	// EDUs after PDUs: a receipt or typing notice may name a room the PDUs just joined the user to.
+	await handleEdus({ env: c.env, origin, now: Date.now }, edus, config.serverName);
 	const response = JSON.stringify({ pdus: results });
 	await storeTxnResponse(c.env.DB, origin, txnId, response, now);
 	return c.body(response, 200, { "content-type": "application/json" });

@@ -12,7 +12,6 @@ import type { Endpoint } from "../http/endpoint";
 import { e2eeUser } from "../user/e2ee/api";
 import type { CrossSigningUpload, SignatureItem } from "../user/e2ee/cross-signing";
 import { fanOutDeviceListChange } from "../user/e2ee/device-list-fan-out";
-import { localOnlyFederation } from "../user/e2ee/federation-port";
 import type { UserKeys } from "../user/e2ee/key-query";
 import { sortUsers } from "../user/e2ee/local-users";
 import { requireUserInteractiveAuth } from "./uia";
@@ -66,7 +65,7 @@ export const crossSigningEndpoints: Endpoint[] = [
 			// An upload without keys changes nothing and tells nobody.
 			if (Object.keys(upload).length === 0) return c.json({});
 			unwrapRpc(await me.uploadCrossSigningKeys(userId, upload));
-			await fanOutDeviceListChange(c.env, userId, localOnlyFederation, { includeSelf: false });
+			await fanOutDeviceListChange(c.env, userId, c.get("e2eeFederation"), { includeSelf: false });
 			return c.json({});
 		},
 	},
@@ -89,7 +88,7 @@ export const crossSigningEndpoints: Endpoint[] = [
 				}),
 			);
 			const result = unwrapRpc(await e2eeUser(c.env, userId).uploadKeySignatures(userId, items, masters));
-			if (result.ownKeysChanged) await fanOutDeviceListChange(c.env, userId, localOnlyFederation, { includeSelf: false });
+			if (result.ownKeysChanged) await fanOutDeviceListChange(c.env, userId, c.get("e2eeFederation"), { includeSelf: false });
 			return c.json({ failures: result.failures });
 		},
 	},

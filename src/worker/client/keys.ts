@@ -11,7 +11,6 @@ import { readJsonBody } from "../http/body";
 import type { Endpoint } from "../http/endpoint";
 import { fanOutDeviceListChange } from "../user/e2ee/device-list-fan-out";
 import type { KeysUpload } from "../user/e2ee/device-keys";
-import { localOnlyFederation } from "../user/e2ee/federation-port";
 import { publicKeyOf, type UserKeys, withSignatures } from "../user/e2ee/key-query";
 import { sortUsers } from "../user/e2ee/local-users";
 import { e2eeUser } from "../user/e2ee/api";
@@ -75,6 +74,20 @@ function claimBody(body: JsonObject): Record<string, Record<string, string>> | u
 	return out;
 }
 
+type KeysQueryOut = Record<"device_keys" | "master_keys" | "self_signing_keys" | "user_signing_keys", Record<string, JsonObject>>;
+
+/** Copies a remote /user/keys/query answer in, for the users asked of that server only (no user-signing keys cross servers). */
+function mergeRemoteKeys(out: KeysQueryOut, answer: JsonObject, users: readonly string[]): void {
+	for (const field of ["device_keys", "master_keys", "self_signing_keys"] as const) {
+		const section = answer[field];
+		if (!isObject(section)) continue;
+		for (const u of users) {
+			const value = section[u];
+			if (isObject(value)) out[field][u] = value;
+		}
+	}
+}
+
 export const keysEndpoints: Endpoint[] = [
 	{
 		method: "POST",
@@ -86,7 +99,7 @@ export const keysEndpoints: Endpoint[] = [
 			const deviceId = c.get("device");
 			const upload = await readJsonBody(c, uploadBody(userId, deviceId));
 			const result = unwrapRpc(await e2eeUser(c.env, userId).uploadKeys(userId, deviceId, upload));
-			if (result.device_keys_changed) await fanOutDeviceListChange(c.env, userId, localOnlyFederation, { includeSelf: false });
+			if (result.device_keys_changed) await fanOutDeviceListChange(c.env, userId, c.get("e2eeFederation"), { includeSelf: false });
 			return c.json({ one_time_key_counts: result.one_time_key_counts });
 		},
 	},
@@ -123,8 +136,9 @@ export const keysEndpoints: Endpoint[] = [
 			}
 			await Promise.all(
 				[...users.remote].map(async ([server, ids]) => {
-					const answer = await localOnlyFederation.queryKeys(server, Object.fromEntries(ids.map((u) => [u, request[u] ?? []])), timeout);
+					const answer = await c.get("e2eeFederation").queryKeys(server, Object.fromEntries(ids.map((u) => [u, request[u] ?? []])), timeout);
 					if (answer === null) out.failures[server] = {};
+					else mergeRemoteKeys(out, answer, ids);
 				}),
 			);
 			return c.json(out);
@@ -149,8 +163,15 @@ export const keysEndpoints: Endpoint[] = [
 			});
 			await Promise.all(
 				[...users.remote].map(async ([server, ids]) => {
-					const answer = await localOnlyFederation.claimKeys(server, Object.fromEntries(ids.map((u) => [u, request[u] ?? {}])), timeout);
+					const answer = await c.get("e2eeFederation").claimKeys(server, Object.fromEntries(ids.map((u) => [u, request[u] ?? {}])), timeout);
 					if (answer === null) out.failures[server] = {};
+					else if (isObject(answer.one_time_keys)) {
+						// Only the users asked of that server: a remote cannot answer for anyone else's keys.
+						for (const u of ids) {
+							const keys = answer.one_time_keys[u];
+							if (isObject(keys)) out.one_time_keys[u] = keys;
+						}
+					}
 				}),
 			);
 			return c.json(out);

@@ -8,7 +8,6 @@ import type { JsonObject, JsonValue } from "../../protocol/events/pdu";
 import { readJsonBody } from "../http/body";
 import type { Endpoint } from "../http/endpoint";
 import { e2eeUser } from "../user/e2ee/api";
-import { localOnlyFederation } from "../user/e2ee/federation-port";
 import { sortUsers } from "../user/e2ee/local-users";
 
 type Messages = Record<string, Record<string, JsonObject>>;
@@ -49,10 +48,11 @@ export const toDeviceEndpoints: Endpoint[] = [
 			await Promise.all(
 				users.local.map((u) => e2eeUser(c.env, u).receiveToDevice(u, { sender, type, messageId, messages: messages[u]! })),
 			);
-			// Remote recipients: queued for federation when it exists; the client is told nothing either way.
+			// Remote recipients: one m.direct_to_device EDU per server, queued on its DestinationDO.
+			const federation = c.get("e2eeFederation");
 			await Promise.all(
 				[...users.remote].map(([server, ids]) =>
-					localOnlyFederation.sendToDevice(server, sender, type, messageId, Object.fromEntries(ids.map((u) => [u, messages[u]!]))),
+					federation.sendToDevice(server, sender, type, messageId, Object.fromEntries(ids.map((u) => [u, messages[u]!]))),
 				),
 			);
 			await me.recordToDeviceTxn(sender, senderDevice, txnId);

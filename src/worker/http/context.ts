@@ -2,6 +2,7 @@
 // Middleware declares its variables here (STYLE.md: never `c.get('x' as any)`).
 
 import type { Config } from "../../platform/config";
+import type { E2eeFederationPort } from "../user/e2ee/federation-port";
 
 export interface AppVariables {
 	config: Config;
@@ -12,6 +13,8 @@ export interface AppVariables {
 	origin: string;
 	/** Set by authority auth (RFC 9421): the trust-store authority and the key that signed. */
 	authority: { authorityId: string; kid: string };
+	/** Remote key queries/claims and outbound E2EE EDUs; set by the composition root (app.ts). */
+	e2eeFederation: E2eeFederationPort;
 	/** The mounted endpoint's body limit, read by readJsonBody; unset outside mounted endpoints. */
 	maxBodyBytes?: number;
 }
