@@ -70,10 +70,29 @@ export async function memberContent(db: D1Database, userId: string, membership: 
 	return content;
 }
 
-async function join(c: Context<AppEnv>, roomId: RoomId): Promise<Response> {
+/**
+ * Joins locally when the room lives here; otherwise through the servers the client named (`via`, the
+ * deprecated `server_name`) and the room ID's own domain, over federation (make_join/send_join).
+ */
+async function join(c: Context<AppEnv>, roomId: RoomId, via: readonly string[] = []): Promise<Response> {
 	const body = await readJsonBody(c);
-	await setMembership(c, roomId, c.get("user"), withReason(body, await memberContent(c.env.DB, c.get("user"), "join")), "M_NOT_FOUND");
+	const content = withReason(body, await memberContent(c.env.DB, c.get("user"), "join"));
+	const ours = c.get("config").serverName;
+	if ((await c.env.ROOM.getByName(roomId).getRoomInfo()) === null) {
+		const servers = [...via, serverNameOf(roomId)].filter((s): s is string => s !== undefined && s !== ours);
+		if (servers.length > 0) {
+			const joined = await c.get("roomFederation").joinRemote(c.get("user"), roomId, servers, content);
+			if (!joined.ok) throw new MatrixError(joined.errcode, joined.error);
+			return c.json({ room_id: roomId });
+		}
+	}
+	await setMembership(c, roomId, c.get("user"), content, "M_NOT_FOUND");
 	return c.json({ room_id: roomId });
+}
+
+/** The candidate servers of POST /join/{roomIdOrAlias}: `via`, then the deprecated `server_name`. */
+function viaServers(c: Context<AppEnv>): string[] {
+	return [...(c.req.queries("via") ?? []), ...(c.req.queries("server_name") ?? [])];
 }
 
 async function knock(c: Context<AppEnv>): Promise<Response> {
@@ -141,7 +160,7 @@ async function forget(c: Context<AppEnv>): Promise<Response> {
 
 export const membershipEndpoints: Endpoint[] = [
 	{ method: "POST", path: `${ROOM}/join`, auth: "user", rateLimit: LIMIT, handler: (c) => join(c, roomIdParam(c.req.param("roomId"))) },
-	{ method: "POST", path: "/_matrix/client/v3/join/:roomIdOrAlias", auth: "user", rateLimit: LIMIT, handler: async (c) => join(c, await resolveRoom(c, c.req.param("roomIdOrAlias"))) },
+	{ method: "POST", path: "/_matrix/client/v3/join/:roomIdOrAlias", auth: "user", rateLimit: LIMIT, handler: async (c) => join(c, await resolveRoom(c, c.req.param("roomIdOrAlias")), viaServers(c)) },
 	{ method: "POST", path: "/_matrix/client/v3/knock/:roomIdOrAlias", auth: "user", rateLimit: LIMIT, handler: knock },
 	{ method: "POST", path: `${ROOM}/invite`, auth: "user", rateLimit: LIMIT, handler: invite },
 	{ method: "POST", path: `${ROOM}/leave`, auth: "user", rateLimit: LIMIT, handler: leave },

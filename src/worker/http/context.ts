@@ -2,6 +2,7 @@
 // Middleware declares its variables here (STYLE.md: never `c.get('x' as any)`).
 
 import type { Config } from "../../platform/config";
+import type { RoomFederationPort } from "../client/room-federation-port";
 import type { E2eeFederationPort } from "../user/e2ee/federation-port";
 
 export interface AppVariables {
@@ -15,6 +16,8 @@ export interface AppVariables {
 	authority: { authorityId: string; kid: string };
 	/** Remote key queries/claims and outbound E2EE EDUs; set by the composition root (app.ts). */
 	e2eeFederation: E2eeFederationPort;
+	/** Remote joins and invites for the membership routes; set by the composition root (app.ts). */
+	roomFederation: RoomFederationPort;
 	/** The mounted endpoint's body limit, read by readJsonBody; unset outside mounted endpoints. */
 	maxBodyBytes?: number;
 }

@@ -25,6 +25,7 @@ import type { IngestOutcome, RemoteEventInput } from "./federation-ingest";
 import type { MakeMembershipRequest, MembershipKind } from "./federation-membership";
 import { type FederationReadRequest, FederationRoom } from "./federation-room";
 import { FederationStore } from "./federation-store";
+import { joinRemoteRoom, type RemoteJoinInput } from "./federation-join";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { RoomTyping } from "./typing";
 import { WriteStore } from "./write-store";
@@ -141,6 +142,15 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	federationSendMembershipJson(origin: string, kind: MembershipKind, eventId: string, pduJson: string, now: number): Promise<RpcResult<string>> {
 		return this.federation.sendMembership(origin, kind, eventId, pduJson, now);
+	}
+
+	/** Creates this room from a remote resident's send_join answer (room/federation-join.ts); our join is its first timeline event. */
+	async joinRemoteRoom(input: RemoteJoinInput, now: number): Promise<RpcResult<{ event_id: string; stream_position: number }>> {
+		const { storage } = this.ctx;
+		const fed = new FederationStore(storage.sql);
+		const result = await joinRemoteRoom({ storage, store: this.store, fed, writes: this.writes, outbox: this.outbox, server_name: getConfig(this.env).serverName }, input, now);
+		if (result.ok) await this.scheduleDrain();
+		return result;
 	}
 
 	/** The room's forward extremities (its newest events). */

@@ -1,0 +1,97 @@
+// Joining a room on another server for a local user: make_join (room-version negotiation) against each
+// candidate server in turn, our join signed with our key, send_join v2, then checks 1–3 (format,
+// signatures through the key ring, content hashes) on the returned state and auth chain before the
+// RoomDO checks auth and creates the room from them. The RoomDO never makes a network call.
+// Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms
+
+import type { Config } from "../../platform/config";
+import { getServerKeys } from "../../platform/signing-key/server-key";
+import type { RpcResult } from "../../protocol/errors";
+import { toRoomEvent } from "../../protocol/events/event-id";
+import type { JsonObject, Pdu, PduDraft } from "../../protocol/events/pdu";
+import { signEvent } from "../../protocol/events/sign-event";
+import { roomVersionRules } from "../../protocol/room-versions/rules";
+import { federationRequest, type FederationClientEnv } from "../client/federation-client";
+import { RawJson } from "../client/federation-port";
+import { checkFormat } from "../inbound/step-1-format";
+import { checkSignatures } from "../inbound/step-2-signatures";
+import { copyToStore } from "../inbound/step-3-content-hash";
+import { keyRingFor } from "../keys/key-ring";
+
+/** The versions we offer in make_join's `ver`: those whose event format, auth rules and state res we implement. */
+export const JOINABLE_ROOM_VERSIONS = ["3", "4", "5", "6", "7", "8", "9", "10", "11", "12"] as const;
+
+export type RemoteJoinEnv = FederationClientEnv & Pick<Env, "ROOM">;
+
+const enc = encodeURIComponent;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Checks 1–3 on each PDU of the answer; a PDU that fails format or signatures fails the whole join. */
+async function verifyAll(raws: unknown[], roomVersion: string, roomId: string, env: RemoteJoinEnv, config: Config): Promise<string[] | string> {
+	const rules = roomVersionRules(roomVersion)!;
+	const keys = keyRingFor(env, config);
+	const out: string[] = [];
+	for (const raw of raws) {
+		const format = await checkFormat(raw, rules, roomId);
+		if (!format.ok) return format.error;
+		const verdict = await checkSignatures(format.pdu, rules, keys);
+		if (verdict.verdict === "drop") return `bad signature on ${format.event.event_id}: ${verdict.error}`;
+		// A content-hash mismatch keeps the redacted copy, as the receipt checks do.
+		out.push(copyToStore(format.pdu, verdict).pdu_json);
+	}
+	return out;
+}
+
+/** One attempt against one resident server; a string explains why it failed. */
+async function joinVia(env: RemoteJoinEnv, config: Config, server: string, userId: string, roomId: string, content: JsonObject): Promise<RpcResult<{ event_id: string }> | string> {
+	const ver = JOINABLE_ROOM_VERSIONS.map((v) => `ver=${v}`).join("&");
+	const made = await federationRequest(env, config, server, "GET", `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(userId)}?${ver}`);
+	if (!made.ok) {
+		if (made.remoteErrcode === "M_INCOMPATIBLE_ROOM_VERSION") return { ok: false, errcode: "M_INCOMPATIBLE_ROOM_VERSION", error: "The room's version is not supported here" };
+		return `make_join: ${made.kind} ${made.status ?? ""}`;
+	}
+	const body = made.body;
+	if (!isObject(body) || !isObject(body.event)) return "make_join: malformed answer";
+	// "room_version: The version of the room where the server is trying to join. If not provided, the room version is assumed to be either '1' or '2'."
+	const version = typeof body.room_version === "string" ? body.room_version : "1";
+	const rules = (JOINABLE_ROOM_VERSIONS as readonly string[]).includes(version) ? roomVersionRules(version) : undefined;
+	if (!rules) return { ok: false, errcode: "M_INCOMPATIBLE_ROOM_VERSION", error: "The room's version is not supported here" };
+	const template = body.event;
+	if (template.type !== "m.room.member" || template.state_key !== userId || template.sender !== userId || template.room_id !== roomId) return "make_join: template is not our join";
+	const { signatures: _sig, hashes: _h, unsigned: _u, event_id: _e, ...rest } = template;
+	const draft = { ...rest, origin_server_ts: Date.now(), content: { ...content, membership: "join" } } as unknown as PduDraft;
+	if (isObject(template.content) && typeof template.content.join_authorised_via_users_server === "string") {
+		draft.content = { ...draft.content, join_authorised_via_users_server: template.content.join_authorised_via_users_server };
+	}
+	const keys = await getServerKeys(env.DB, config);
+	const pdu = await signEvent(draft, config.serverName, keys.current, rules);
+	const eventId = (await toRoomEvent(pdu, rules)).event_id;
+	let joinJson = JSON.stringify(pdu);
+
+	const sent = await federationRequest(env, config, server, "PUT", `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(eventId)}`, new RawJson(joinJson), { timeoutMs: 60_000 });
+	if (!sent.ok) return `send_join: ${sent.kind} ${sent.status ?? ""}`;
+	const answer = sent.body;
+	if (!isObject(answer) || !Array.isArray(answer.state) || !Array.isArray(answer.auth_chain)) return "send_join: malformed answer";
+	// Restricted joins: "event: ... signed by the resident server"; it must still be our event.
+	if (isObject(answer.event)) {
+		const returned = await toRoomEvent(answer.event as Pdu, rules).catch(() => null);
+		if (returned?.event_id === eventId) joinJson = JSON.stringify(answer.event);
+	}
+	const state = await verifyAll(answer.state, version, roomId, env, config);
+	if (typeof state === "string") return `send_join state: ${state}`;
+	const authChain = await verifyAll(answer.auth_chain, version, roomId, env, config);
+	if (typeof authChain === "string") return `send_join auth_chain: ${authChain}`;
+	const stored = await env.ROOM.getByName(roomId).joinRemoteRoom({ room_id: roomId, room_version: version, join_pdu: joinJson, state, auth_chain: authChain }, Date.now());
+	return stored.ok ? { ok: true, value: { event_id: stored.value.event_id } } : stored;
+}
+
+/** Tries each candidate resident server in order until one lets us join. */
+export async function joinRemoteRoom(env: RemoteJoinEnv, config: Config, userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<RpcResult<{ event_id: string }>> {
+	const reasons: string[] = [];
+	for (const server of [...new Set(servers)].filter((s) => s !== config.serverName)) {
+		const attempt = await joinVia(env, config, server, userId, roomId, content);
+		if (typeof attempt !== "string") return attempt;
+		reasons.push(`${server}: ${attempt}`);
+	}
+	return { ok: false, errcode: "M_UNKNOWN", error: reasons.length === 0 ? "No server to join through" : `Could not join through any server (${reasons.join("; ")})` };
+}
