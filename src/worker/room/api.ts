@@ -2,6 +2,7 @@
 // their caller"). RoomDO implements them; callers depend on these types only.
 // Spec: https://spec.matrix.org/latest/client-server-api/#events
 
+import type { UnreadCounts } from "../../protocol/push/unread";
 import type { RpcResult } from "../../protocol/errors";
 import type { JsonObject } from "../../protocol/events/pdu";
 
@@ -56,6 +57,10 @@ export interface SyncSliceRequest {
 	lazy_load_members: boolean;
 	/** matrix-js-sdk's org.matrix.msc4222.use_state_after: `state` is the state after the timeline. */
 	use_state_after: boolean;
+	/** The reader's enabled push rules (protocol/push/unread.ts rulesDigest): asks for unread counts. */
+	push_rules?: string;
+	/** The filter's unread_thread_notifications: count threads apart. */
+	unread_thread_notifications?: boolean;
 }
 
 export interface SyncSlice {
@@ -73,6 +78,9 @@ export interface SyncSlice {
 	stripped_state?: StrippedStateEvent[];
 	/** m.joined_member_count / m.invited_member_count / m.heroes. */
 	summary?: JsonObject;
+	/** For a joined reader who sent push_rules: room/unread-counts.ts. */
+	unread_notifications?: UnreadCounts;
+	unread_thread_notifications?: Record<string, UnreadCounts>;
 }
 
 /** A new room's first events: the create event already signed (a v12 room ID derives from it), then templates. */

@@ -26,6 +26,8 @@ import { openRead, ReadSession } from "./read-session";
 import { readJoinedMembers, readMembers, readState, readStateEvent } from "./read-state";
 import type { RoomStore } from "./store";
 import { emptySlice, getSyncSlice } from "./sync-slice";
+import { parseRulesDigest } from "../../protocol/push/unread";
+import { type UnreadSection, unreadSection } from "./unread-counts";
 
 /** A read's result as JSON text, the form it crosses RPC in. */
 export function asJson<T>(result: RpcResult<T>): RpcResult<string> {
@@ -91,6 +93,20 @@ export class RoomReads {
 		const rules = roomVersionRules(info.room_version);
 		if (rules === undefined) return { ok: false, errcode: "M_UNKNOWN", error: "Room version not supported" };
 		const reader = { user_id: req.user_id, ...(req.device_id === undefined ? {} : { device_id: req.device_id }) };
-		return { ok: true, value: getSyncSlice(new ReadSession(this.storage, info, rules, reader, this.now()), req) };
+		const session = new ReadSession(this.storage, info, rules, reader, this.now());
+		const slice = getSyncSlice(session, req);
+		if (req.push_rules !== undefined && slice.membership === "join") {
+			Object.assign(slice, unreadSection(this.storage.sql, session, parseRulesDigest(req.push_rules), req.unread_thread_notifications === true));
+		}
+		return { ok: true, value: slice };
+	}
+
+	/** A joined member's unread counts alone (their receipt moved): room/unread-counts.ts. */
+	unread(userId: string, pushRules: string, threads: boolean): UnreadSection | null {
+		const info = this.store.getRoomInfo();
+		const rules = info === null ? undefined : roomVersionRules(info.room_version);
+		if (info === null || rules === undefined) return null;
+		const session = new ReadSession(this.storage, info, rules, { user_id: userId }, this.now());
+		return session.membership === "join" ? unreadSection(this.storage.sql, session, parseRulesDigest(pushRules), threads) : null;
 	}
 }

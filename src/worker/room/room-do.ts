@@ -86,9 +86,12 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	}
 
 	/** /sync's ephemeral events for a joined member (typing now, receipts past `since`), as JSON text. */
-	getEphemeralJson(userId: string, since: number | null): RpcResult<string> {
+	getEphemeralJson(userId: string, since: number | null, pushRules?: string, threads?: boolean): RpcResult<string> {
 		const slice = ephemeralSlice(this.ephemeralHost, this.receipts, this.typing.current(), userId, since);
-		return slice.ok ? { ok: true, value: JSON.stringify(slice.value) } : slice;
+		if (!slice.ok) return slice;
+		// A receipt moves the reader's unread counts, so /sync's ephemeral fetch brings them along.
+		const unread = pushRules === undefined ? null : this.reads.unread(userId, pushRules, threads === true);
+		return { ok: true, value: JSON.stringify(unread === null ? slice.value : { ...slice.value, ...unread }) };
 	}
 
 	sendLocalEvent(input: LocalEventInput): Promise<RpcResult<SentEvent>> {

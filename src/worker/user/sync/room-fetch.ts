@@ -18,7 +18,8 @@ export interface SyncRoomStub {
 	getSyncSliceJson(request: SyncSliceRequest & { device_id?: string }): Promise<RpcResult<string>>;
 	/** The slice plus, for a joined reader, the ephemeral events from scratch: `{ slice, ephemeral | null }`. */
 	getSyncSliceWithEphemeralJson(request: SyncSliceRequest & { device_id?: string }): Promise<RpcResult<string>>;
-	getEphemeralJson(userId: string, since: number | null): Promise<RpcResult<string>>;
+	/** With `pushRules` (a rules digest) the answer carries the reader's unread counts too. */
+	getEphemeralJson(userId: string, since: number | null, pushRules?: string, threads?: boolean): Promise<RpcResult<string>>;
 }
 
 export interface FetchPlan {
@@ -29,6 +30,8 @@ export interface FetchPlan {
 	fullState: boolean;
 	roomAllowed(roomId: string): boolean;
 	sliceRequest(roomId: string, since: number | null): SyncSliceRequest & { device_id: string };
+	/** The user's push rules digest and thread-count wish, for unread counts with ephemeral fetches. */
+	unread?: { push_rules: string; threads: boolean };
 }
 
 export interface Fetched<T> {
@@ -105,7 +108,7 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 	};
 	const getEphemeral = async (roomId: string, since: number | null): Promise<EphemeralSlice | null> => {
 		try {
-			const result = await room(roomId).getEphemeralJson(userId, since);
+			const result = await room(roomId).getEphemeralJson(userId, since, plan.unread?.push_rules, plan.unread?.threads);
 			if (result.ok) return JSON.parse(result.value) as EphemeralSlice;
 		} catch (err) {
 			log.error("sync_ephemeral_failed", { room_id: roomId, error: err });

@@ -64,7 +64,7 @@ export function buildRoomSections(store: SyncStore, userId: string, fetched: Fet
 				ephemeral: { events: eph },
 				account_data: { events: accountData },
 				summary: slice.summary ?? {},
-				unread_notifications: { highlight_count: 0, notification_count: 0 },
+				...unreadOf(slice, fetched.ephemeral.get(roomId)?.slice),
 			};
 			rooms.join[roomId] = room;
 			continue;
@@ -92,10 +92,23 @@ export function buildRoomSections(store: SyncStore, userId: string, fetched: Fet
 			ephemeral: { events: eph },
 			account_data: { events: accountData },
 			summary: {},
-			unread_notifications: { highlight_count: 0, notification_count: 0 },
+			...unreadOf(undefined, fetched.ephemeral.get(roomId)?.slice),
 		};
 	}
 	return { rooms, changes };
+}
+
+/**
+ * The room's unread counts: the ephemeral answer's are the freshest when the reader's receipt moved,
+ * else the slice's; zero when neither carried any (the user has no push rules).
+ */
+function unreadOf(slice: SyncSlice | undefined, eph: EphemeralSlice | undefined): Pick<JoinedRoom, "unread_notifications" | "unread_thread_notifications"> {
+	const source = eph?.unread_notifications !== undefined ? eph : slice;
+	const out: Pick<JoinedRoom, "unread_notifications" | "unread_thread_notifications"> = {
+		unread_notifications: source?.unread_notifications ?? { highlight_count: 0, notification_count: 0 },
+	};
+	if (source?.unread_thread_notifications !== undefined) out.unread_thread_notifications = source.unread_thread_notifications;
+	return out;
 }
 
 function ephemeralEvents(fetched: Fetched<EphemeralSlice> | undefined, filter: Filter): BasicEvent[] {

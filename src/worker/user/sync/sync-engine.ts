@@ -16,6 +16,7 @@ import {
 	toDeviceSection,
 	unusedFallbackKeyTypes,
 } from "../e2ee/sync-sections";
+import { rulesDigest } from "../../../protocol/push/unread";
 import type { Notifier } from "./notifier";
 import { presenceEvent, setPresence } from "./presence";
 import { fetchRooms, type SyncRoomStub } from "./room-fetch";
@@ -63,6 +64,9 @@ export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<Rp
 
 async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken | null, filter: Filter) {
 	const { store } = ctx;
+	// Rooms count unread notifications with the user's rules, so each slice request carries them.
+	const pushRules = rulesDigest(ctx.pushRules());
+	const threads = filter.room?.timeline?.unread_thread_notifications === true;
 	const fetched = await fetchRooms(store, ctx.room, ctx.userId, {
 		sinceSeq: since?.user ?? null,
 		everything: since === null || req.full_state,
@@ -76,7 +80,9 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 			full_state: req.full_state,
 			lazy_load_members: filter.room?.state?.lazy_load_members === true || filter.room?.timeline?.lazy_load_members === true,
 			use_state_after: req.use_state_after,
+			...(pushRules === null ? {} : { push_rules: pushRules, unread_thread_notifications: threads }),
 		}),
+		...(pushRules === null ? {} : { unread: { push_rules: pushRules, threads } }),
 	});
 
 	// Everything below is synchronous: one snapshot of the user's own streams.

@@ -2,6 +2,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3sync
 
 import type { JsonObject } from "../../../protocol/events/pdu";
+import type { UnreadCounts } from "../../../protocol/push/unread";
 import type { ClientEvent, StrippedStateEvent } from "../../room/api";
 
 export type PresenceState = "online" | "offline" | "unavailable";
@@ -26,6 +27,9 @@ export interface EphemeralSlice {
 	typing: string[];
 	/** m.receipt content, or null when no receipt changed since the given position. */
 	receipts: JsonObject | null;
+	/** The reader's unread counts, when the request carried their push rules (a receipt moves them). */
+	unread_notifications?: UnreadCounts;
+	unread_thread_notifications?: Record<string, UnreadCounts>;
 }
 
 export interface BasicEvent {
@@ -40,7 +44,9 @@ export interface JoinedRoom {
 	ephemeral: { events: BasicEvent[] };
 	account_data: { events: BasicEvent[] };
 	summary: JsonObject;
-	unread_notifications: { highlight_count: number; notification_count: number };
+	unread_notifications: UnreadCounts;
+	/** Only when the filter set unread_thread_notifications. */
+	unread_thread_notifications?: Record<string, UnreadCounts>;
 }
 
 export interface LeftRoom {
