@@ -62,8 +62,20 @@ if (migrate.status !== 0) {
 const values = { SERVER_NAME: serverName };
 for (const name of SETTINGS) if (name !== "SERVER_NAME" && process.env[name] !== undefined) values[name] = process.env[name];
 const envFile = join(stateDir, "sealbridge.env");
-writeFileSync(envFile, Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join("\n") + "\n", { mode: 0o600 });
+writeFileSync(envFile, Object.entries(values).map(([k, v]) => `${k}=${dotenvQuote(String(v))}`).join("\n") + "\n", { mode: 0o600 });
 chmodSync(envFile, 0o600);
+
+/**
+ * A value quoted for wrangler's dotenv parser. Single- and backtick-quoted values are taken literally, while
+ * double quotes keep backslashes (`\"` stays `\"`), which broke JSON settings such as LAWFUL_TRUST_STORE.
+ * So: the first of ' and ` that the value does not contain; double quotes only as the last resort.
+ */
+function dotenvQuote(value) {
+	for (const q of ["'", "`"]) if (!value.includes(q)) return `${q}${value}${q}`;
+	if (!value.includes('"') && !value.includes("\\")) return `"${value}"`;
+	console.error("a setting contains ', ` and \" (or a backslash) at once; wrangler's env file cannot carry it literally");
+	process.exit(2);
+}
 
 const inspector = await freePort();
 const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", stateDir, "--env-file", envFile, "--show-interactive-dev-session=false"];
