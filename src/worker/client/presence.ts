@@ -6,6 +6,7 @@ import type { JsonObject } from "../../protocol/events/pdu";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
 import { parseUserId } from "../../protocol/ids/user-id";
 import { getAccount } from "../d1/accounts";
+import { sharesRoomWith } from "../d1/shared-rooms";
 import { readJsonBody } from "../http/body";
 import type { Endpoint } from "../http/endpoint";
 import { isPresenceState } from "../user/sync/presence";
@@ -46,6 +47,12 @@ export const presenceEndpoints: Endpoint[] = [
 			// Spec 404: "There is no presence state for this user." Remote presence needs federation (later).
 			if (serverNameOf(userId) !== c.get("config").serverName || (await getAccount(c.env.DB, userId)) === null) {
 				throw new MatrixError("M_NOT_FOUND", "No presence for this user");
+			}
+			// Spec 403 "You are not allowed to see their presence": like Synapse, presence is visible to
+			// oneself and to users who share a room (the same audience /sync's presence section has).
+			const requester = c.get("user");
+			if (requester !== userId && !(await sharesRoomWith(c.env.DB, requester, userId))) {
+				throw new MatrixError("M_FORBIDDEN", "You are not allowed to see their presence");
 			}
 			return c.json(await c.env.USER.getByName(userId).getPresence());
 		},

@@ -18,3 +18,16 @@ export async function usersSharingRoomWith(db: D1Database, userId: string): Prom
 		.all<{ user_id: string }>();
 	return results.map((r) => r.user_id);
 }
+
+/** Whether two users are joined or invited to a common room (spec: presence is visible to them). */
+export async function sharesRoomWith(db: D1Database, a: string, b: string): Promise<boolean> {
+	const row = await db
+		.prepare(
+			`SELECT 1 AS one FROM room_memberships AS mine
+			JOIN room_memberships AS other ON other.room_id = mine.room_id
+			WHERE mine.user_id = ?1 AND other.user_id = ?2 AND mine.membership IN ${SHARING} AND other.membership IN ${SHARING} LIMIT 1`,
+		)
+		.bind(a, b)
+		.first<{ one: number }>();
+	return row !== null;
+}

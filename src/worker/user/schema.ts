@@ -236,4 +236,20 @@ CREATE INDEX refresh_tokens_by_device ON refresh_tokens (device_id);
 CREATE INDEX refresh_tokens_by_previous ON refresh_tokens (previous_hash);
 `,
 	},
+	{
+		name: "sync: presence of users sharing a room",
+		sql: `
+-- Spec: https://spec.matrix.org/latest/client-server-api/#presence
+-- The latest m.presence of each other user who shares a room with this one, pushed by their UserDO;
+-- stream_id places it on this user's stream so /sync shows each change once.
+CREATE TABLE others_presence (
+	user_id TEXT PRIMARY KEY,
+	state TEXT NOT NULL,
+	status_msg TEXT,
+	last_active_ts INTEGER NOT NULL,
+	stream_id INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX others_presence_by_stream ON others_presence (stream_id);
+`,
+	},
 ];

@@ -10,6 +10,8 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
 import { Notifier } from "./sync/notifier";
+import { fanOutPresence } from "./sync/others-presence";
+import { serverNameOf } from "../../protocol/ids/server-name-of";
 import type { PresenceStatus } from "./sync/presence";
 import type { PresenceState, SyncRequest } from "./sync/types";
 import { UserSync } from "./sync/user-sync";
@@ -81,6 +83,13 @@ export class UserDO extends DurableObject<Env> {
 		pushRules: () => {
 			const ruleset = this.pushRules.ruleset();
 			return ruleset === null ? null : (JSON.parse(JSON.stringify({ global: ruleset })) as JsonObject);
+		},
+		presenceChanged: () => {
+			const owner = this.store.getOwner();
+			const row = this.sync.store.getPresence();
+			if (owner === null || row === null) return;
+			// Off the request's path: room mates learn of it a moment later, the caller need not wait.
+			this.ctx.waitUntil(fanOutPresence(this.env.DB, serverNameOf(owner), owner, row, (u) => this.env.USER.getByName(u)));
 		},
 	});
 
@@ -380,6 +389,11 @@ export class UserDO extends DurableObject<Env> {
 
 	getPresence(): PresenceStatus {
 		return this.sync.getPresence();
+	}
+
+	/** Another local user's presence changed and they share a room with this user (sync/others-presence.ts). */
+	receivePresence(sender: string, state: string, statusMsg: string | null, lastActiveTs: number): void {
+		this.sync.receivePresence(sender, state, statusMsg, lastActiveTs);
 	}
 
 	/** Retention (user/retention/): purges session IPs last seen before `before`; the caller skips held users. */

@@ -1,5 +1,5 @@
 // The user's own presence: PUT/GET /presence/{userId}/status, /sync's set_presence, and the m.presence
-// event /sync shows. Presence of other users (fan-out to those sharing a room) is not tracked yet.
+// event /sync shows. Presence of other users (fan-out to those sharing a room): others-presence.ts.
 // Spec: https://spec.matrix.org/latest/client-server-api/#presence
 
 import type { PresenceRow, SyncStore } from "./stream-store";

@@ -18,6 +18,7 @@ import {
 } from "../e2ee/sync-sections";
 import { rulesDigest } from "../../../protocol/push/unread";
 import type { Notifier } from "./notifier";
+import { othersPresenceBetween } from "./others-presence";
 import { presenceEvent, setPresence } from "./presence";
 import { fetchRooms, type SyncRoomStub } from "./room-fetch";
 import { buildRoomSections, isRoomsEmpty } from "./room-sections";
@@ -38,6 +39,8 @@ export interface SyncContext {
 	transaction<T>(fn: () => T): T;
 	/** The push ruleset as m.push_rules content; clients need it in the initial sync. */
 	pushRules(): JsonObject | null;
+	/** Own presence changed (set_presence): fan it out to those sharing a room. */
+	presenceChanged?(): void;
 }
 
 export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<RpcResult<SyncResponse>> {
@@ -50,7 +53,10 @@ export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<Rp
 			return { ok: false, errcode: "M_INVALID_PARAM", error: "Unknown sync token" };
 		}
 	}
-	if (req.set_presence !== null && setPresence(ctx.store, req.set_presence, undefined, ctx.now())) ctx.notifier.notify();
+	if (req.set_presence !== null && setPresence(ctx.store, req.set_presence, undefined, ctx.now())) {
+		ctx.notifier.notify();
+		ctx.presenceChanged?.();
+	}
 
 	const deadline = ctx.now() + Math.min(Math.max(0, req.timeout_ms), MAX_TIMEOUT_MS);
 	for (;;) {
@@ -122,10 +128,10 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 		}
 
 		const presence = store.getPresence();
-		const presenceEvents =
-			presence !== null && presence.stream_id > sinceSeq && presence.stream_id <= fetched.mark
-				? [presenceEvent(ctx.userId, presence, ctx.now())].filter((e) => eventMatches(filter.presence, e))
-				: [];
+		const ownPresence = presence !== null && presence.stream_id > sinceSeq && presence.stream_id <= fetched.mark ? [presenceEvent(ctx.userId, presence, ctx.now())] : [];
+		// Room mates' presence, pushed to this UserDO (others-presence.ts).
+		const others = othersPresenceBetween(ctx.sql, sinceSeq, fetched.mark).map((r) => presenceEvent(r.user_id, r, ctx.now()));
+		const presenceEvents = [...ownPresence, ...others].filter((e) => eventMatches(filter.presence, e));
 
 		const toDeviceUpTo = toDevicePosition(ctx.sql);
 		const toDevice = toDeviceSection(ctx.sql, req.device_id, since?.to_device ?? 0, toDeviceUpTo);

@@ -7,7 +7,8 @@ import type { JsonObject } from "../../../protocol/events/pdu";
 import { deleteTag, getAccountData, getTags, putAccountData, putServerAccountData, putTag } from "./account-data";
 import { createFilter, getFilter } from "./filters";
 import type { Notifier } from "./notifier";
-import { type PresenceStatus, presenceStatus, setPresence } from "./presence";
+import { isPresenceState, type PresenceStatus, presenceStatus, setPresence } from "./presence";
+import { storeOthersPresence } from "./others-presence";
 import type { SyncRoomStub } from "./room-fetch";
 import { handleSync } from "./sync-engine";
 import { SyncStore } from "./stream-store";
@@ -21,6 +22,8 @@ export interface UserSyncHost {
 	room(roomId: string): SyncRoomStub;
 	/** The user's push ruleset as account data content (`{global: ...}`), for m.push_rules. */
 	pushRules(): JsonObject | null;
+	/** The user's own presence changed: tell those sharing a room (others-presence.ts). */
+	presenceChanged?(): void;
 }
 
 const NO_OWNER = { ok: false, errcode: "M_UNKNOWN", error: "User object has no owner", status: 500 } as const;
@@ -60,6 +63,7 @@ export class UserSync {
 				now: Date.now,
 				transaction: this.host.transaction,
 				pushRules: this.host.pushRules,
+				...(this.host.presenceChanged === undefined ? {} : { presenceChanged: this.host.presenceChanged }),
 			},
 			req,
 		);
@@ -113,7 +117,17 @@ export class UserSync {
 	}
 
 	setPresence(state: PresenceState, statusMsg: string | null | undefined): void {
-		if (this.host.transaction(() => setPresence(this.store, state, statusMsg, Date.now()))) this.host.notifier.notify();
+		if (this.host.transaction(() => setPresence(this.store, state, statusMsg, Date.now()))) {
+			this.host.notifier.notify();
+			this.host.presenceChanged?.();
+		}
+	}
+
+	/** Another user's presence, pushed by their UserDO because they share a room with this user. */
+	receivePresence(sender: string, state: string, statusMsg: string | null, lastActiveTs: number): void {
+		if (typeof sender !== "string" || !isPresenceState(state) || !Number.isSafeInteger(lastActiveTs)) return;
+		const msg = typeof statusMsg === "string" ? statusMsg : null;
+		if (this.host.transaction(() => storeOthersPresence(this.host.sql, this.store, sender, state, msg, lastActiveTs))) this.host.notifier.notify();
 	}
 
 	getPresence(): PresenceStatus {
