@@ -3,8 +3,9 @@
 // category, Counterparties included) must then hold none of: the plaintext, any ciphertext string, Megolm
 // session IDs, sender keys (and the devices' Curve25519 identity keys), key-backup data, or media bytes — not
 // in the raw ZIP and not inside any decompressed entry. verify-package must pass on it and fail on tampering.
-// Production runs in the server itself (its EXPORT_JOBS consumer); the job is created in its D1 directly, the
-// way startProduction does after approval. Design: LAWFUL_ACCESS.md "What may be exported" (canary test).
+// The package comes through the real API flow: an order signed by a trust-store authority, submitted, approved by
+// two operators, produced by the server's EXPORT_JOBS consumer and retrieved once with an RFC 9421-signed GET.
+// Design: LAWFUL_ACCESS.md "What may be exported" (canary test).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,10 +14,7 @@ import { unzipSync, zipSync } from "fflate";
 import type { MatrixClient } from "matrix-js-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestHarness } from "wrangler";
-import { createHash } from "node:crypto";
-import { planProduction } from "../../src/export/collect/plan";
-import type { ScopeTask } from "../../src/export/order/types";
-import type { ProductionInput } from "../../src/export/job/types";
+import { approveAs, newAuthority, signedGet, signOrder, submitOrder, waitForDelivery } from "./lawful-authority";
 import { type Account, eventually, register, startCryptoClient, waitForDecryptedMessage } from "./matrix-clients";
 
 process.env.WRANGLER_SEND_METRICS ??= "false";
@@ -24,7 +22,8 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 process.env.WRANGLER_HIDE_BANNER ??= "true";
 
 const SERVER_NAME = "localhost";
-const server = createTestHarness({ workers: [{ configPath: "./wrangler.toml", vars: { SERVER_NAME, ENABLE_REGISTRATION: "true", ENVIRONMENT: "test" } }] });
+const authority = await newAuthority();
+const server = createTestHarness({ workers: [{ configPath: "./wrangler.toml", vars: { SERVER_NAME, ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", LAWFUL_TRUST_STORE: authority.trustStore } }] });
 let baseUrl: string;
 let alice: MatrixClient;
 let bob: MatrixClient;
@@ -144,44 +143,31 @@ describe("lawful-access canary", () => {
 		expect(forbidden.size).toBeGreaterThan(10);
 	});
 
-	it("a full-category export is produced by the server's job", async () => {
-		const env = (await server.getWorker().getEnv()) as { DB: D1Like; EXPORT_JOBS: { send(body: unknown): Promise<void> }; EVIDENCE: { get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null> } };
-		const orderId = crypto.randomUUID();
-		const target = { format: "ServiceAccessIdentifier" as const, userId: aliceAccount.userId };
-		const window = { start: Date.now() - 3_600_000, end: Date.now() + 60_000 };
-		const tasks: ScopeTask[] = [
-			{ ldid: "LD-SUB", kind: "LD", requestType: "SubscriberData", subtypes: [], target, window: null, preservationExpiresAt: null },
-			{ ldid: "LD-ID", kind: "LD", requestType: "UserIdentifyingData", subtypes: [], target, window, preservationExpiresAt: null },
-			{ ldid: "LD-TRAFFIC", kind: "LD", requestType: "TrafficData", subtypes: ["DeviceKeys", "PushTargets", "Memberships", "EventEnvelopes", "Counterparties", "MediaMetadata"], target, window, preservationExpiresAt: null },
-		];
-		const orderJws = "eyJhbGciOiJFZERTQSIsInR5cCI6Imxhd2Z1bC1vcmRlcitqd3MifQ.e30.c2ln";
-		// What job/input.ts productionInput builds (its hashing is WebCrypto's; node:crypto here gives the same hex).
-		const input: ProductionInput = {
-			orderId,
-			caseReference: "CANARY-CASE",
-			legalBasis: "US-18USC2703d",
-			orderJws,
-			orderSha256: createHash("sha256").update(orderJws).digest("hex"),
-			requested: tasks.map((t) => ({ ldid: t.ldid, requestType: t.requestType, subtypes: t.subtypes, target: `ServiceAccessIdentifier ${aliceAccount.userId}`, window: t.window })),
-			plan: planProduction(tasks, SERVER_NAME, Date.now()),
-			startedAt: Date.now(),
-		};
-		// As job/store.ts insertJob does (this process has no Workers types for it).
-		await env.DB.prepare("INSERT INTO lawful_jobs (order_id, state, input_json, units_total, created_ts, updated_ts) VALUES (?1, 'collecting', ?2, ?3, ?4, ?4)")
-			.bind(orderId, JSON.stringify(input), input.plan.units.length, Date.now())
-			.run();
-		await env.EXPORT_JOBS.send({ kind: "lawful_export", orderId });
-		let key: string | null = null;
-		await eventually(async () => {
-			const row = await env.DB.prepare("SELECT state, package_key, error FROM lawful_jobs WHERE order_id = ?1").bind(orderId).first<{ state: string; package_key: string | null; error: string | null }>();
-			if (row?.state === "failed") throw new Error(`production failed: ${row.error}`);
-			key = row?.package_key ?? null;
-			return row?.state === "done";
-		}, "the package is produced", 60_000);
-		const object = await env.EVIDENCE.get(key!);
-		zipBytes = new Uint8Array(await object!.arrayBuffer());
+	it("a full-category order goes through the real flow: signed, submitted, approved twice, retrieved once", async () => {
+		const env = (await server.getWorker().getEnv()) as { DB: D1Like };
+		// Operator accounts: registered over HTTP, then flagged as operators, which is what `admin create-user --operator` writes.
+		const operators = [await register(baseUrl, "opal", "opal-password"), await register(baseUrl, "otto", "otto-password")];
+		for (const op of operators) await env.DB.prepare("UPDATE accounts SET is_operator = 1 WHERE user_id = ?1").bind(op.userId).run();
+		const target = aliceAccount.userId;
+		const window = { start: Date.now() - 3_600_000, end: Date.now() };
+		const jws = await signOrder(authority, SERVER_NAME, "CANARY-CASE", [
+			{ ldid: "LD-SUB", type: "SubscriberData", target },
+			{ ldid: "LD-ID", type: "UserIdentifyingData", target, window },
+			{ ldid: "LD-TRAFFIC", type: "TrafficData", subtypes: ["DeviceKeys", "PushTargets", "Memberships", "EventEnvelopes", "Counterparties", "MediaMetadata"], target, window },
+		]);
+		const orderId = await submitOrder(baseUrl, jws);
+		expect(await approveAs(baseUrl, operators[0]!.accessToken, orderId, "canary: first review")).toBe(200);
+		expect(await approveAs(baseUrl, operators[1]!.accessToken, orderId, "canary: second review")).toBe(200);
+		const url = await waitForDelivery(authority, baseUrl, orderId);
+		const res = await signedGet(authority, url);
+		expect(res.status).toBe(200);
+		zipBytes = new Uint8Array(await res.arrayBuffer());
+		const again = await signedGet(authority, url);
+		expect(again.status).toBe(410);
+		expect(((await again.json()) as { code: string }).code).toBe("LA_GONE");
 		const files = unzipSync(zipBytes);
 		const text = (name: string) => new TextDecoder().decode(files[name]);
+		expect(text("data/order.jws")).toBe(jws);
 		// It really is full: envelopes of the encrypted events, a device, co-member bob, the media.
 		expect(text("data/records/event-envelopes.ndjson").match(/m\.room\.encrypted/g)?.length).toBe(2);
 		expect(text("data/records/counterparties.ndjson")).toContain(bobAccount.userId);
@@ -227,5 +213,5 @@ describe("lawful-access canary", () => {
 });
 
 interface D1Like {
-	prepare(sql: string): { bind(...values: unknown[]): { run(): Promise<unknown>; first<T>(): Promise<T | null> } };
+	prepare(sql: string): { bind(...values: unknown[]): { run(): Promise<unknown> } };
 }
