@@ -12,6 +12,7 @@ import { USER_MIGRATIONS } from "./schema";
 import { Notifier } from "./sync/notifier";
 import { fanOutPresence } from "./sync/others-presence";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
+import { roomMembersSharing, sharesRoomOutside } from "../d1/shared-rooms";
 import type { PresenceStatus } from "./sync/presence";
 import type { PresenceState, SyncRequest } from "./sync/types";
 import { UserSync } from "./sync/user-sync";
@@ -90,6 +91,10 @@ export class UserDO extends DurableObject<Env> {
 			if (owner === null || row === null) return;
 			// Off the request's path: room mates learn of it a moment later, the caller need not wait.
 			this.ctx.waitUntil(fanOutPresence(this.env.DB, serverNameOf(owner), owner, row, (u) => this.env.USER.getByName(u)));
+		},
+		sharedRooms: {
+			sharesRoomOutside: (a, b, except) => sharesRoomOutside(this.env.DB, a, b, except),
+			roomMembers: (roomId) => roomMembersSharing(this.env.DB, roomId),
 		},
 	});
 

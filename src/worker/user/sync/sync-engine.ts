@@ -18,6 +18,7 @@ import {
 } from "../e2ee/sync-sections";
 import { rulesDigest } from "../../../protocol/push/unread";
 import type { Notifier } from "./notifier";
+import { departedUsers, departureCandidates, type SharedRoomIndex } from "./device-lists-left";
 import { othersPresenceBetween } from "./others-presence";
 import { presenceEvent, setPresence } from "./presence";
 import { fetchRooms, type SyncRoomStub } from "./room-fetch";
@@ -41,6 +42,8 @@ export interface SyncContext {
 	pushRules(): JsonObject | null;
 	/** Own presence changed (set_presence): fan it out to those sharing a room. */
 	presenceChanged?(): void;
+	/** The D1 membership index, for device_lists.left (device-lists-left.ts). */
+	sharedRooms?: SharedRoomIndex;
 }
 
 export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<RpcResult<SyncResponse>> {
@@ -91,6 +94,12 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 		...(pushRules === null ? {} : { unread: { push_rules: pushRules, threads } }),
 	});
 
+	// Users this sync shows leaving (or left behind) who share no other room: device_lists.left. Only
+	// slices with a departure cost an index query, so an ordinary sync does none.
+	const index = ctx.sharedRooms;
+	const departed =
+		since === null || index === undefined ? [] : await departedUsers(ctx.userId, await departureCandidates(store, ctx.userId, fetched.slices, index), index);
+
 	// Everything below is synchronous: one snapshot of the user's own streams.
 	return ctx.transaction(() => {
 		const sinceSeq = since?.user ?? 0;
@@ -125,6 +134,7 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 		if (since !== null) {
 			const now = ctx.now();
 			for (const user of changes.joined) appendDeviceListChange(ctx.sql, user, "changed", now);
+			for (const user of departed) appendDeviceListChange(ctx.sql, user, "left", now);
 		}
 
 		const presence = store.getPresence();

@@ -9,6 +9,7 @@ import { createFilter, getFilter } from "./filters";
 import type { Notifier } from "./notifier";
 import { isPresenceState, type PresenceStatus, presenceStatus, setPresence } from "./presence";
 import { storeOthersPresence } from "./others-presence";
+import type { SharedRoomIndex } from "./device-lists-left";
 import type { SyncRoomStub } from "./room-fetch";
 import { handleSync } from "./sync-engine";
 import { SyncStore } from "./stream-store";
@@ -24,6 +25,8 @@ export interface UserSyncHost {
 	pushRules(): JsonObject | null;
 	/** The user's own presence changed: tell those sharing a room (others-presence.ts). */
 	presenceChanged?(): void;
+	/** The D1 membership index, for device_lists.left (device-lists-left.ts). */
+	sharedRooms?: SharedRoomIndex;
 }
 
 const NO_OWNER = { ok: false, errcode: "M_UNKNOWN", error: "User object has no owner", status: 500 } as const;
@@ -64,6 +67,7 @@ export class UserSync {
 				transaction: this.host.transaction,
 				pushRules: this.host.pushRules,
 				...(this.host.presenceChanged === undefined ? {} : { presenceChanged: this.host.presenceChanged }),
+				...(this.host.sharedRooms === undefined ? {} : { sharedRooms: this.host.sharedRooms }),
 			},
 			req,
 		);
