@@ -1,6 +1,7 @@
-// Creating a room here from a remote resident's send_join answer: the auth chain and state are stored as
-// outliers, the resolved state becomes the state before our join, and the join is the first timeline
-// event. The bridge already checked format, signatures and content hashes; the auth rules run here, on
+// Creating a room here from a remote resident's send_join answer: the auth chain is stored as outliers;
+// the events of the returned state enter the timeline (oldest first) with the resolved state as their
+// state, so current state points at servable events and clients can read it (GET /state/{type}/{key});
+// the resolved state becomes the state before our join, which follows them. The bridge already checked format, signatures and content hashes; the auth rules run here, on
 // every event against its own auth events and on the join against the returned state. No network calls.
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms (send_join v2: "state", "auth_chain")
 
@@ -43,14 +44,14 @@ export async function joinRemoteRoom(deps: RemoteJoinDeps, input: RemoteJoinInpu
 	const { store } = deps;
 	if (store.getRoomInfo() !== null) return { ok: false, errcode: "M_ROOM_IN_USE", error: "The room is already known here" };
 
-	const byId = new Map<string, { event: RoomEvent; json: string }>();
+	const byId = new Map<string, { event: RoomEvent; json: string; in_state: boolean }>();
 	const state: StateMap = new Map();
 	try {
 		for (const [i, json] of [...input.state, ...input.auth_chain].entries()) {
 			const event = await toRoomEvent(JSON.parse(json) as Pdu, rules);
 			if (event.room_id !== input.room_id) return refuse("The resident returned an event of another room");
 			if (event.state_key === undefined) return refuse("The resident returned a non-state event as state");
-			byId.set(event.event_id, { event, json });
+			byId.set(event.event_id, { event, json, in_state: (byId.get(event.event_id)?.in_state ?? false) || i < input.state.length });
 			if (i < input.state.length) state.set(stateKeyOf(event.type, event.state_key), event.event_id);
 		}
 	} catch {
@@ -88,7 +89,8 @@ export async function joinRemoteRoom(deps: RemoteJoinDeps, input: RemoteJoinInpu
 	}
 	const position = deps.storage.transactionSync(() => {
 		store.initRoom(input.room_id, rules.id, now);
-		for (const { event, json } of ordered) {
+		const before = store.createStateGroup(null, state);
+		for (const { event, json, in_state } of ordered) {
 			deps.fed.insert({
 				event_id: event.event_id,
 				type: event.type,
@@ -99,15 +101,18 @@ export async function joinRemoteRoom(deps: RemoteJoinDeps, input: RemoteJoinInpu
 				pdu: json,
 				prev_events: event.prev_events,
 				auth_events: event.auth_events,
-				outlier: true,
+				// Auth-chain-only events stay outliers. A state event is given a stream position and the
+				// resolved state as its state (we know no other), so it is stored like any timeline event.
+				outlier: !in_state,
 				rejection_reason: null,
 				soft_failed: false,
 				received_ts: now,
 			});
+			if (in_state) store.setEventState(event.event_id, before, before);
 		}
 		const { storage: _s, ...ctx } = deps;
 		return persistReceivedEvent(
-			{ event: join, pdu_json: input.join_pdu, outlier: false, rejection: null, soft_failed: false, before: { state, group: null } },
+			{ event: join, pdu_json: input.join_pdu, outlier: false, rejection: null, soft_failed: false, before: { state, group: before } },
 			{ ...ctx, now, new_current: newCurrent, member_events: memberEvents },
 		);
 	});
