@@ -3,15 +3,19 @@
 // so every figure also reads as a ratio to the platform's own floor. Not a test: it prints figures.
 // Loops are bounded in count and time; everything runs on 127.0.0.1 inside one wrangler test harness.
 import { createTestHarness } from "wrangler";
+import { benchAuthority, EVENTS, exportBench } from "./bench/export-bench.mjs";
 
 const HELP = `Usage: npm run bench [-- --quick]
 
 Starts sealbridge and a hello-world worker in one workerd (wrangler's test harness, 127.0.0.1) and prints
 medians for: requests/s of hello-world and of cheap sealbridge routes; sequential sends/s to one room;
 sends/s with 8 in flight to one room and across 8 rooms; send -> other user's long-poll /sync latency
-p50/p95; initial /sync for a user in 50 rooms; empty incremental /sync; lost/duplicated events.
+p50/p95; initial /sync for a user in 50 rooms; empty incremental /sync; lost/duplicated events; and the
+lawful-access export: 100,000 event envelopes across 20 rooms, approval -> package ready, workerd peak RSS.
 Each rate is also given as a ratio to hello-world's rate in the same run.
-  --quick   fewer iterations (a smoke run)`;
+  --quick              fewer iterations (a smoke run); skips the export benchmark
+  --export-events N    load N events (≤ 100000) for the export benchmark instead of 100,000
+  --export-only        run only the export benchmark`;
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
 	console.log(HELP);
 	process.exit(0);
@@ -19,6 +23,11 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
 const QUICK = process.argv.includes("--quick");
 const N = QUICK ? 50 : 400;
 const ROUNDS = QUICK ? 1 : 3;
+const EXPORT_ONLY = process.argv.includes("--export-only");
+const eventsArg = process.argv.indexOf("--export-events");
+const EXPORT_EVENTS = eventsArg < 0 ? EVENTS : Math.min(EVENTS, Math.max(1, Number(process.argv[eventsArg + 1]) || EVENTS));
+// The export section needs a trust store naming an authority key, so it is made before the server starts.
+const authority = await benchAuthority();
 
 process.env.WRANGLER_SEND_METRICS ??= "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
@@ -26,7 +35,7 @@ process.env.WRANGLER_HIDE_BANNER ??= "true";
 
 const server = createTestHarness({
 	workers: [
-		{ configPath: "./wrangler.toml", vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test" } },
+		{ configPath: "./wrangler.toml", vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", LAWFUL_TRUST_STORE: authority.trustStore } },
 		{ configPath: "./bench/hello-world/wrangler.toml" },
 	],
 });
@@ -87,12 +96,10 @@ for (let i = 0; i < 20; i++) {
 	await server.fetch("http://hello.bench/");
 	await req("GET", "/_matrix/client/versions");
 }
-const hello = await seqRate(N, () => server.fetch("http://hello.bench/").then((r) => r.text()));
-row("hello-world GET, sequential", hello, "req/s");
-const hello8 = await parallelRate(N, 8, () => server.fetch("http://hello.bench/").then((r) => r.text()));
-row("hello-world GET, 8 in flight", hello8, "req/s");
-row("GET /_matrix/client/versions", await seqRate(N, () => req("GET", "/_matrix/client/versions")), "req/s", hello);
-row("GET /_matrix/key/v2/server (signs)", await seqRate(N, () => req("GET", "/_matrix/key/v2/server")), "req/s", hello);
+const notes = [];
+if (!EXPORT_ONLY) await generalBench();
+if (!QUICK) await exportBench({ server, req, register, row, notes, authority, db: (await server.getWorker().getEnv()).DB, events: EXPORT_EVENTS });
+await server.close();
 
 // The Client-Server figures need registration, rooms, send and sync.
 async function register(name) {
@@ -101,7 +108,15 @@ async function register(name) {
 	const done = await req("POST", "/_matrix/client/v3/register", { username: name, password: `pw-${name}-0123456789`, auth: { type: "m.login.dummy", session: first.json.session } });
 	return done.status === 200 ? done.json : undefined;
 }
-const notes = [];
+
+async function generalBench() {
+const hello = await seqRate(N, () => server.fetch("http://hello.bench/").then((r) => r.text()));
+row("hello-world GET, sequential", hello, "req/s");
+const hello8 = await parallelRate(N, 8, () => server.fetch("http://hello.bench/").then((r) => r.text()));
+row("hello-world GET, 8 in flight", hello8, "req/s");
+row("GET /_matrix/client/versions", await seqRate(N, () => req("GET", "/_matrix/client/versions")), "req/s", hello);
+row("GET /_matrix/key/v2/server (signs)", await seqRate(N, () => req("GET", "/_matrix/key/v2/server")), "req/s", hello);
+
 const alice = await register("alice");
 const bob = alice && (await register("bob"));
 if (!alice || !bob) notes.push("registration not available: Client-Server figures skipped");
@@ -184,7 +199,7 @@ else {
 		} else notes.push("/sync not available: sync figures skipped");
 	}
 }
-await server.close();
+}
 
 console.log(`\nsealbridge bench (${QUICK ? "quick" : `${ROUNDS} rounds, n=${N}`}), ${new Date().toISOString()}, node ${process.version}`);
 console.log("| measure | value | unit | ratio to hello-world |\n|---|---:|---|---:|");

@@ -1,0 +1,114 @@
+// The lawful-access export figure of `npm run bench` (issue 5 "Benchmark"): a target with EVENTS event
+// envelopes across ROOMS rooms, then the time from the second operator approval to "package ready" (the
+// authority's signed status read shows the one-time URL). Events go in through the real send route and
+// RoomDO, many in flight, bounded in count and time. Peak memory: workerd's resident high-water mark
+// (VmHWM from /proc, the whole workerd process, not one isolate's heap), because workerd exposes no
+// per-isolate figure to the harness.
+import { readdirSync, readFileSync } from "node:fs";
+import { buildOrder, signOrder } from "../lawful/order-sign.mjs";
+import { loadAuthorityKey, signedGet } from "../lawful/lib/signed-fetch.mjs";
+import { exportJWK, generateKeyPair, importJWK } from "jose";
+
+export const EVENTS = 100_000;
+const ROOMS = 20;
+const INFLIGHT = 64;
+/** The loader stops here even if EVENTS is not reached; the figure then says how many it had. */
+const LOAD_BUDGET_MS = 240_000;
+const READY_BUDGET_MS = 120_000;
+
+/** A throwaway authority; `trustStore` goes into the harness vars as LAWFUL_TRUST_STORE. */
+export async function benchAuthority() {
+	const { privateKey, publicKey } = await generateKeyPair("Ed25519", { extractable: true });
+	const jwk = { ...(await exportJWK(privateKey)), kid: "bench-1" };
+	const now = Date.now();
+	const trustStore = JSON.stringify({
+		authorities: [{
+			id: "bench-authority", name: "Bench authority", country: "US", regimes: ["US-SCA"], allowedLegalBases: ["US-18USC2703d"],
+			allowedRequestTypes: ["SubscriberData", "TrafficData"], maxTargetsPerOrder: 1, maxWindowDays: 30, maxOrderLifetimeDays: 30,
+			verificationContact: { name: "Bench", phone: "+12025550100" },
+			keys: [{ kid: "bench-1", jwk: await exportJWK(publicKey), notBefore: new Date(now - 86_400_000).toISOString(), notAfter: new Date(now + 86_400_000).toISOString(), status: "active" }],
+		}],
+	});
+	return { jwk, trustStore };
+}
+
+/** VmHWM (peak resident set, MB) of every workerd process this bench started, or null where /proc is missing. */
+function workerdPeakMb() {
+	let total = null;
+	try {
+		for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+			try {
+				if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd")) continue;
+				const status = readFileSync(`/proc/${pid}/status`, "utf8");
+				if (Number(/PPid:\s+(\d+)/.exec(status)?.[1]) !== process.pid) continue;
+				total = (total ?? 0) + Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+			} catch {}
+		}
+	} catch {}
+	return total;
+}
+
+/**
+ * Runs the export benchmark. `ctx`: { server, req, register, row, notes, authority, db } as bench.mjs has them;
+ * `db` is the harness's D1 binding (operator flags are what `admin create-user --operator` writes);
+ * `events` (default EVENTS) is for a smaller trial run.
+ */
+export async function exportBench({ server, req, register, row, notes, authority, db, events = EVENTS }) {
+	const target = await register("target");
+	const ops = [await register("opal"), await register("otto")];
+	if (!target || ops.some((o) => !o)) return notes.push("registration not available: export figure skipped");
+	for (const op of ops) await db.prepare("UPDATE accounts SET is_operator = 1 WHERE user_id = ?1").bind(op.user_id).run();
+	const rooms = [];
+	for (let i = 0; i < ROOMS; i++) rooms.push((await req("POST", "/_matrix/client/v3/createRoom", { preset: "private_chat" }, target.access_token)).json.room_id);
+	const windowStart = new Date(Date.now() - 60_000).toISOString();
+
+	// The bulk loader: INFLIGHT sends at a time across the rooms, each a real PUT /send into its RoomDO.
+	let next = 0;
+	let sent = 0;
+	const loadStart = performance.now();
+	await Promise.all(Array.from({ length: INFLIGHT }, async () => {
+		for (let i = next++; i < events && performance.now() - loadStart < LOAD_BUDGET_MS; i = next++) {
+			const room = encodeURIComponent(rooms[i % ROOMS]);
+			const r = await req("PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/b${i}`, { msgtype: "m.text", body: `bench ${i}` }, target.access_token);
+			if (r.status === 200) sent++;
+		}
+	}));
+	const loadS = (performance.now() - loadStart) / 1000;
+	row("export bench: events loaded (real send path)", sent, "events");
+	row("export bench: load rate", sent / loadS, "sends/s");
+	if (sent < events) notes.push(`export bench: only ${sent} of ${events} events within the ${LOAD_BUDGET_MS / 1000} s load budget`);
+
+	const key = loadAuthorityKey(authority.jwk);
+	const order = buildOrder({ sender: "bench-authority", receiver: "localhost", "legal-basis": "US-18USC2703d", reference: "BENCH-1", type: "TrafficData", subtype: ["EventEnvelopes"], target: [target.user_id], start: windowStart, end: new Date().toISOString() });
+	const jws = await signOrder(order, [{ kid: authority.jwk.kid, alg: "EdDSA", key: await importJWK(authority.jwk, "EdDSA") }]);
+	const submitted = await server.fetch("http://localhost/_lawful/v1/orders", { method: "POST", body: jws, headers: { "content-type": "application/jose" } });
+	const { orderId } = await submitted.json();
+	if (submitted.status !== 202) return notes.push(`export bench: order refused (${submitted.status})`);
+	const approve = (op, reason) => req("POST", `/_lawful/v1/admin/orders/${orderId}/approve`, { reason }, op.access_token);
+	await approve(ops[0], "bench: first");
+	const hwmBefore = workerdPeakMb();
+	const t0 = performance.now();
+	await approve(ops[1], "bench: second");
+	let ready = false;
+	let records;
+	while (performance.now() - t0 < READY_BUDGET_MS) {
+		const res = await signedGet(`http://localhost/_lawful/v1/orders/${orderId}`, key, (u, init) => server.fetch(u, init));
+		const body = await res.json();
+		records = body.progress?.records;
+		if (body.delivery) {
+			ready = true;
+			break;
+		}
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	const readyMs = performance.now() - t0;
+	if (!ready) return notes.push(`export bench: no package within ${READY_BUDGET_MS / 1000} s`);
+	row(`export: approval -> package ready, ${sent} envelopes / ${ROOMS} rooms (target ≤ 10 s at 100,000)`, readyMs, "ms");
+	if (typeof records === "number") row("export: records in the package", records, "records");
+	const hwm = workerdPeakMb();
+	if (hwm === null) notes.push("export bench: workerd peak memory not measurable here (no /proc)");
+	else {
+		row("workerd peak RSS (VmHWM), whole process, before approval", hwmBefore, "MB");
+		row("workerd peak RSS (VmHWM), whole process, after export", hwm, "MB");
+	}
+}
