@@ -11,6 +11,9 @@ import { checkFormat, roomIdOfPdu } from "./step-1-format";
 import { checkSignatures, type KeySource } from "./step-2-signatures";
 import { copyToStore } from "./step-3-content-hash";
 
+/** How often a PDU for a room we are joining re-checks whether the room exists yet. */
+const JOIN_WAIT_STEP_MS = 100;
+
 export type PduResult = Record<string, never> | { error: string };
 
 export interface ReceiveDeps {
@@ -38,7 +41,14 @@ async function receiveOne(raw: unknown, deps: ReceiveDeps): Promise<{ eventId: s
 	const roomId = roomIdOfPdu(raw);
 	if (roomId === undefined) return null;
 	const stub = deps.room(roomId);
-	const gate = await stub.federationSendGate(deps.origin);
+	let gate = await stub.federationSendGate(deps.origin);
+	// Our remote join of this room may still be storing the send_join answer while the resident already
+	// sends us the room's next events: wait for the room (within the transaction's budget) rather than
+	// answer "unknown room", since the sender does not resend a PDU that got a per-PDU error.
+	while (!gate.ok && deps.now() < deps.deadline && (await stub.remoteJoinPending())) {
+		await new Promise((resolve) => setTimeout(resolve, JOIN_WAIT_STEP_MS));
+		gate = await stub.federationSendGate(deps.origin);
+	}
 	if (!gate.ok) {
 		const id = raw !== null && typeof raw === "object" && "event_id" in raw && typeof raw.event_id === "string" ? raw.event_id : null;
 		return id === null ? null : { eventId: id, result: { error: gate.error } };

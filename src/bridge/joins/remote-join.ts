@@ -21,6 +21,9 @@ import { keyRingFor } from "../keys/key-ring";
 /** The versions we offer in make_join's `ver`: those whose event format, auth rules and state res we implement. */
 export const JOINABLE_ROOM_VERSIONS = ["3", "4", "5", "6", "7", "8", "9", "10", "11", "12"] as const;
 
+/** Longer than one make_join + send_join attempt (send_join may take 60 s) plus the room's creation. */
+const JOIN_PENDING_MS = 90_000;
+
 export type RemoteJoinEnv = FederationClientEnv & Pick<Env, "ROOM">;
 
 const enc = encodeURIComponent;
@@ -88,10 +91,17 @@ async function joinVia(env: RemoteJoinEnv, config: Config, server: string, userI
 /** Tries each candidate resident server in order until one lets us join. */
 export async function joinRemoteRoom(env: RemoteJoinEnv, config: Config, userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<RpcResult<{ event_id: string }>> {
 	const reasons: string[] = [];
-	for (const server of [...new Set(servers)].filter((s) => s !== config.serverName)) {
-		const attempt = await joinVia(env, config, server, userId, roomId, content);
-		if (typeof attempt !== "string") return attempt;
-		reasons.push(`${server}: ${attempt}`);
+	// Lets inbound /send wait for the room while we join (worker/room/room-do.ts noteRemoteJoin).
+	const room = env.ROOM.getByName(roomId);
+	await room.noteRemoteJoin(Date.now() + JOIN_PENDING_MS);
+	try {
+		for (const server of [...new Set(servers)].filter((s) => s !== config.serverName)) {
+			const attempt = await joinVia(env, config, server, userId, roomId, content);
+			if (typeof attempt !== "string") return attempt;
+			reasons.push(`${server}: ${attempt}`);
+		}
+	} finally {
+		await room.noteRemoteJoin(0);
 	}
 	return { ok: false, errcode: "M_UNKNOWN", error: reasons.length === 0 ? "No server to join through" : `Could not join through any server (${reasons.join("; ")})` };
 }

@@ -147,6 +147,21 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return this.federation.sendMembership(origin, kind, eventId, pduJson, now);
 	}
 
+	/**
+	 * Until when a remote join of this room is under way (in memory: it spans seconds). A resident sends new
+	 * events as soon as it accepted our send_join, maybe before joinRemoteRoom below created the room; the
+	 * bridge's /send waits for the room instead of answering those PDUs "unknown room" and losing them.
+	 */
+	private remoteJoinUntil = 0;
+
+	noteRemoteJoin(until: number): void {
+		this.remoteJoinUntil = until;
+	}
+
+	remoteJoinPending(): boolean {
+		return this.store.getRoomInfo() === null && Date.now() < this.remoteJoinUntil;
+	}
+
 	/** Creates this room from a remote resident's send_join answer (room/federation-join.ts); our join is its first timeline event. */
 	async joinRemoteRoom(input: RemoteJoinInput, now: number): Promise<RpcResult<{ event_id: string; stream_position: number }>> {
 		const { storage } = this.ctx;
