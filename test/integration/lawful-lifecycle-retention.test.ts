@@ -40,7 +40,7 @@ async function sessionCount(userId: string): Promise<number> {
 function preserve(target: string, ndoUntil?: number) {
 	return (o: Order) => {
 		const now = Date.now();
-		o.tasks = [{ kind: "LP", reference: "LP-1", requestDetails: { type: "SubscriberData", requestValues: [{ formatType: "ServiceAccessIdentifier", value: target }] }, desiredPreservationExpiration: iso(now + 90 * DAY) }];
+		o.tasks = [{ kind: "LP", reference: "LP-1", requestDetails: { type: "SubscriberData", requestValues: [{ formatType: "ServiceAccessIdentifier", value: target }] }, desiredPreservationExpiration: iso(now + 89 * DAY) }];
 		o.authorisation.legalBasis = "US-18USC2703f";
 		if (ndoUntil !== undefined) o.authorisation.nonDisclosure = { until: iso(ndoUntil), legalProvision: "18 U.S.C. 2705(b)" };
 	};
@@ -126,6 +126,9 @@ describe("one-time delivery", () => {
 		expect(await auditActions(id)).toEqual(expect.arrayContaining(["ready", "retrieved", "deleted", "retrieval-refused:LA_GONE"]));
 		// A fresh token cannot be minted for a delivered package.
 		expect(await issueRetrievalToken(env.DB, id, Date.now())).toBeNull();
+		// The target's disclosure notice goes out (no NDO), then the order has nothing left to do and closes.
+		await runLawfulHousekeeping(w.env, Date.now());
+		expect(await statusOf(id)).toBe("Closed");
 	});
 
 	it("at the TTL the job deletes the unretrieved package and the order expires", async () => {

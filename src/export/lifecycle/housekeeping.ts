@@ -1,6 +1,6 @@
 // The lifecycle's hourly work (wired into the worker's `scheduled` handler): release expired holds, purge
 // unheld session IPs, delete retrieved or expired packages, send notices now due, report overdue emergency
-// reviews. Each step runs even if another fails. Design: /work/shared/LAWFUL_ACCESS.md#lifecycle
+// reviews, close orders with nothing left to do. Each step runs even if another fails. Design: /work/shared/LAWFUL_ACCESS.md#lifecycle
 
 import { log } from "../../platform/log";
 import { appendAudit } from "../audit/append";
@@ -9,6 +9,7 @@ import { expireDeliveries } from "./delivery";
 import { releaseExpiredHolds } from "./holds";
 import { sendDueNotices } from "./notices";
 import { purgeSessionIps } from "./retention-job";
+import { closeFinishedOrders } from "./close";
 
 async function reportOverdueReviews(env: Env, now: number): Promise<number> {
 	const overdue = await overdueReviews(env.DB, now);
@@ -29,6 +30,7 @@ const STEPS: readonly [string, (env: Env, now: number) => Promise<unknown>][] = 
 	["deliveries", expireDeliveries],
 	["notices", sendDueNotices],
 	["emergency_reviews", reportOverdueReviews],
+	["close", closeFinishedOrders],
 ];
 
 export async function runLawfulHousekeeping(env: Env, now: number): Promise<void> {
