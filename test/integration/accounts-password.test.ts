@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getAccount } from "../../src/worker/d1/accounts";
+import { getProfile, setProfileField } from "../../src/worker/d1/profiles";
 import { call, login, registerUser, SERVER_NAME } from "./accounts-helpers";
 
 const auth = (user: string, password: string, session?: unknown) => ({ type: "m.login.password", identifier: { type: "m.id.user", user }, password, session });
@@ -60,6 +61,22 @@ describe("POST /account/deactivate", () => {
 		// A wrong password still gets the generic answer: deactivation is not revealed to strangers.
 		expect((await login("leo", "wrong")).body.errcode).toBe("M_FORBIDDEN");
 		expect((await call("/v3/register/available?username=leo")).body.errcode).toBe("M_USER_IN_USE");
+	});
+
+	it("erase drops the profile, unless a preservation hold names the user", async () => {
+		for (const [name, held] of [["nora", false], ["otis", true]] as const) {
+			const me = await registerUser(name, `${name}-pw`);
+			const userId = `@${name}:${SERVER_NAME}`;
+			await setProfileField(env.DB, userId, "displayname", `${name} display`, Date.now());
+			if (held) {
+				await env.DB.prepare("INSERT INTO lawful_holds (order_id, ldid, target_user, created_ts, expires_ts) VALUES ('o1', 'LP-1', ?1, ?2, ?3)")
+					.bind(userId, Date.now(), Date.now() + 86_400_000)
+					.run();
+			}
+			const done = await call("/v3/account/deactivate", { body: { auth: auth(name, `${name}-pw`), erase: true }, token: me.access_token });
+			expect(done.status).toBe(200);
+			expect((await getProfile(env.DB, userId)).displayname).toBe(held ? `${name} display` : undefined);
+		}
 	});
 
 	it("refuses a wrong password and a malformed body, leaving the account active", async () => {

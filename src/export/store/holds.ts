@@ -33,13 +33,7 @@ export async function heldUsers(db: D1Database, now: number): Promise<Set<string
 	return new Set(results.map((r) => r.target_user));
 }
 
-export async function isUserHeld(db: D1Database, userId: string, now: number): Promise<boolean> {
-	const row = await db
-		.prepare("SELECT 1 AS ok FROM lawful_holds WHERE target_user = ?1 AND released_ts IS NULL AND expires_ts > ?2 LIMIT 1")
-		.bind(userId, now)
-		.first<{ ok: number }>();
-	return row !== null;
-}
+export { isUserHeld } from "../../platform/preservation-holds";
 
 /** A renewal extends only holds not renewed before (the design allows one) and not yet released. */
 export async function renewHolds(db: D1Database, orderId: string, newExpiry: number): Promise<number> {

@@ -15,6 +15,7 @@ import { readJsonBody } from "../http/body";
 import type { AppEnv } from "../http/context";
 import type { Endpoint } from "../http/endpoint";
 import { requireUserInteractiveAuth, type UiaFlow } from "./uia";
+import { isUserHeld } from "../../platform/preservation-holds";
 import { clearProfile } from "../d1/profiles";
 import { deleteAllPushers } from "../d1/pushers";
 
@@ -65,8 +66,9 @@ async function deactivate(c: Context<AppEnv>): Promise<Response> {
 	await c.env.USER.getByName(userId).deleteAllDevicesExcept(null);
 	await deleteAllPushers(c.env.DB, userId);
 	await leaveAllRooms(c, userId);
-	// `erase`: the user asked to be forgotten; their profile goes (events stay, as the spec allows).
-	if (body.erase === true) await clearProfile(c.env.DB, userId);
+	// `erase`: the user asked to be forgotten; their profile goes (events stay, as the spec allows) —
+	// unless a lawful-access preservation hold names them, which suspends erasure until it ends.
+	if (body.erase === true && !(await isUserHeld(c.env.DB, userId, Date.now()))) await clearProfile(c.env.DB, userId);
 	// We bound no 3PIDs to any identity server, so there was nothing to unbind: that counts as success.
 	return c.json({ id_server_unbind_result: "success" });
 }
