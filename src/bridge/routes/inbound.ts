@@ -5,6 +5,7 @@ import type { Endpoint } from "../../worker/http/endpoint";
 import { backfillEndpoints } from "./backfill";
 import { eventAuthEndpoints } from "./event-auth";
 import { getMissingEventsEndpoints } from "./get-missing-events";
+import { inviteEndpoints } from "./invite";
 import { joinEndpoints } from "./joins";
 import { sendTransactionEndpoints } from "./send";
 import { stateEndpoints } from "./state";
@@ -22,6 +23,7 @@ export const inboundFederationEndpoints: Endpoint[] = [
 	...getMissingEventsEndpoints,
 	...timestampToEventEndpoints,
 	...joinEndpoints,
+	...inviteEndpoints,
 	...userKeysEndpoints,
 	...queryEndpoints,
 ];

@@ -25,6 +25,7 @@ import { readRelations, readThreads, readTimestampToEvent } from "./read-relatio
 import { openRead, ReadSession } from "./read-session";
 import { readJoinedMembers, readMembers, readState, readStateEvent } from "./read-state";
 import type { RoomStore } from "./store";
+import { RemoteInvites } from "./remote-invites";
 import { emptySlice, getSyncSlice } from "./sync-slice";
 import { parseRulesDigest } from "../../protocol/push/unread";
 import { type UnreadSection, unreadSection } from "./unread-counts";
@@ -89,7 +90,12 @@ export class RoomReads {
 	/** Never refuses: a room the user has no membership in answers `membership: null`. */
 	getSyncSlice(req: SyncSliceReadRequest): RpcResult<SyncSlice> {
 		const info = this.store.getRoomInfo();
-		if (info === null) return { ok: true, value: emptySlice(0) };
+		if (info === null) {
+			// A room known here only through a remote server's invite (room/remote-invites.ts).
+			const invite = new RemoteInvites(this.storage.sql).get(req.user_id);
+			if (invite === null) return { ok: true, value: emptySlice(0) };
+			return { ok: true, value: { ...emptySlice(invite.position), membership: invite.membership, ...(invite.membership === "invite" ? { stripped_state: invite.stripped_state } : {}) } };
+		}
 		const rules = roomVersionRules(info.room_version);
 		if (rules === undefined) return { ok: false, errcode: "M_UNKNOWN", error: "Room version not supported" };
 		const reader = { user_id: req.user_id, ...(req.device_id === undefined ? {} : { device_id: req.device_id }) };

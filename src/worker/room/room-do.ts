@@ -27,6 +27,7 @@ import { type FederationReadRequest, FederationRoom } from "./federation-room";
 import { FederationStore } from "./federation-store";
 import { joinRemoteRoom, type RemoteJoinInput } from "./federation-join";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
+import { type RemoteInvite, RemoteInvites } from "./remote-invites";
 import { RoomTyping } from "./typing";
 import { WriteStore } from "./write-store";
 import { type ExportCoMember, type ExportEnvelope, type ExportMembership, ExportProjection, type ExportRoomApi, type ExportWindow } from "./export-projection";
@@ -160,6 +161,18 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	remoteJoinPending(): boolean {
 		return this.store.getRoomInfo() === null && Date.now() < this.remoteJoinUntil;
+	}
+
+	/** Stores a remote server's invite to this (unknown here) room and wakes the invitee's /sync. */
+	async receiveRemoteInvite(roomId: string, userId: string, invite: Omit<RemoteInvite, "position">): Promise<RpcResult<null>> {
+		if (this.store.getRoomInfo() !== null) return { ok: false, errcode: "M_FORBIDDEN", error: "The room is already known here" };
+		const position = new RemoteInvites(this.ctx.storage.sql).put(userId, invite);
+		await pokeDelivery(this.env, roomId, Date.now)(userId, position, { membership: invite.membership, event_id: invite.event_id });
+		return { ok: true, value: null };
+	}
+
+	remoteInviteOf(userId: string): RemoteInvite | null {
+		return new RemoteInvites(this.ctx.storage.sql).get(userId);
 	}
 
 	/** Creates this room from a remote resident's send_join answer (room/federation-join.ts); our join is its first timeline event. */
