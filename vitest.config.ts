@@ -6,6 +6,9 @@ process.env.WRANGLER_SEND_METRICS ??= "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 process.env.WRANGLER_HIDE_BANNER ??= "true";
 
+/** A loopback port nothing listens on (the discard port): connections are refused immediately. */
+const CLOSED_DOH = "http://127.0.0.1:9/dns-query";
+
 export default defineConfig(async () => {
 	// Read D1 migrations in Node; test/integration/apply-migrations.ts applies them inside workerd.
 	const migrations = await readD1Migrations("./migrations");
@@ -23,7 +26,9 @@ export default defineConfig(async () => {
 					plugins: [
 						cloudflareTest({
 							wrangler: { configPath: "./wrangler.toml" },
-							miniflare: { bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test" } },
+							// Tests never reach the public internet: DNS-over-HTTPS goes to a closed loopback port, so
+							// discovery for the made-up remote servers in tests fails at once instead of asking a public resolver.
+							miniflare: { bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test", FEDERATION_DOH_URL: CLOSED_DOH } },
 						}),
 					],
 					test: {

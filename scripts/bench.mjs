@@ -35,7 +35,7 @@ process.env.WRANGLER_HIDE_BANNER ??= "true";
 
 const server = createTestHarness({
 	workers: [
-		{ configPath: "./wrangler.toml", vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", LAWFUL_TRUST_STORE: authority.trustStore } },
+		{ configPath: "./wrangler.toml", vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", LAWFUL_TRUST_STORE: authority.trustStore, FEDERATION_DOH_URL: "http://127.0.0.1:9/dns-query" } },
 		{ configPath: "./bench/hello-world/wrangler.toml" },
 	],
 });

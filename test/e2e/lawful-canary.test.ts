@@ -23,7 +23,7 @@ process.env.WRANGLER_HIDE_BANNER ??= "true";
 
 const SERVER_NAME = "localhost";
 const authority = await newAuthority();
-const server = createTestHarness({ workers: [{ configPath: "./wrangler.toml", vars: { SERVER_NAME, ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", LAWFUL_TRUST_STORE: authority.trustStore } }] });
+const server = createTestHarness({ workers: [{ configPath: "./wrangler.toml", vars: { SERVER_NAME, ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", LAWFUL_TRUST_STORE: authority.trustStore, FEDERATION_DOH_URL: "http://127.0.0.1:9/dns-query" } }] });
 let baseUrl: string;
 let alice: MatrixClient;
 let bob: MatrixClient;

@@ -58,7 +58,8 @@ function stopProcessGroup(child: ChildProcess): Promise<void> {
 export async function startServer(opts: { port?: number; serverName?: string | null; stateDir: string; env?: Record<string, string> }): Promise<RunningServer> {
 	const port = opts.port ?? (await freePort());
 	const serverName = opts.serverName === null ? `localhost:${port}` : (opts.serverName ?? `127.0.0.1:${port}`);
-	const env: Record<string, string | undefined> = { ...process.env, SERVER_NAME: serverName };
+	// DNS-over-HTTPS to a closed loopback port: e2e servers federate only with each other on 127.0.0.1.
+	const env: Record<string, string | undefined> = { ...process.env, FEDERATION_DOH_URL: "http://127.0.0.1:9/dns-query", SERVER_NAME: serverName };
 	if (opts.serverName === null) delete env.SERVER_NAME;
 	const root = resolve(".");
 	const child = spawn(process.execPath, [join(root, "scripts/start.mjs")], {

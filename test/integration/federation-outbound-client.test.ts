@@ -16,7 +16,7 @@ afterEach(() => {
 	vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline"));
 });
 
-const options = (allowInsecureLoopback = false) => ({ cache: env.CACHE, dohUrl: "https://cloudflare-dns.com/dns-query", allowInsecureLoopback, now: Date.now });
+const options = (allowInsecureLoopback = false) => ({ cache: env.CACHE, dohUrl: getConfig(env).federationDohUrl, allowInsecureLoopback, now: Date.now });
 
 describe("federationRequest", () => {
 	it("signs, and turns a remote error into a typed failure without its text", async () => {

@@ -75,7 +75,8 @@ export function installReceiver(wellKnown: Record<string, () => Response> = {}):
 	vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
 		const request = new Request(input, init);
 		const url = new URL(request.url);
-		if (url.host === "cloudflare-dns.com") {
+		// The tests' DNS-over-HTTPS resolver (FEDERATION_DOH_URL in vitest.config.ts), answered here.
+		if (url.href.startsWith(getConfig(env).federationDohUrl.split("?")[0]!)) {
 			dohQueries.push(`${url.searchParams.get("type")} ${url.searchParams.get("name")}`);
 			return dohAnswer(url);
 		}
