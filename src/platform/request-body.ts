@@ -4,6 +4,7 @@
 
 import type { HonoRequest } from "hono";
 import { MatrixError } from "../protocol/errors";
+import { readBounded } from "./bounded-read";
 
 function tooLarge(maxBytes: number): MatrixError {
 	return new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxBytes} bytes`);
@@ -22,25 +23,8 @@ export async function readBodyBytes(req: HonoRequest, maxBytes: number): Promise
 	}
 	const body = req.raw.body;
 	if (!body) return new Uint8Array();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	const reader = body.getReader();
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.length;
-		if (size > maxBytes) {
-			await reader.cancel();
-			throw tooLarge(maxBytes);
-		}
-		chunks.push(value);
-	}
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.length;
-	}
+	const bytes = await readBounded(body, maxBytes);
+	if (bytes === undefined) throw tooLarge(maxBytes);
 	// Hono caches promises here although its type says ArrayBuffer, hence Object.assign.
 	Object.assign(req.bodyCache, { arrayBuffer: Promise.resolve(bytes.buffer) });
 	return bytes;

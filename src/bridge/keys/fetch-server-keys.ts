@@ -4,6 +4,7 @@
 
 import { type ServerVerifyKey, verifyServerKeysResponse } from "../../protocol/federation/server-keys";
 import { resolveServer } from "../discovery/resolve-server";
+import { readLimited } from "../client/read-limited";
 
 export interface FetchServerKeysOptions {
 	allowInsecureLoopback: boolean;
@@ -56,34 +57,4 @@ export async function fetchServerKeys(serverName: string, options: FetchServerKe
 	if (!verified.ok) return verified;
 	// verifyServerKeysResponse accepted it, so it is an object.
 	return { ok: true, response: json as Record<string, unknown>, keys: verified.keys, validUntilTs: verified.validUntilTs, fetchedTs };
-}
-
-/** Reads a body as UTF-8 text, giving up (undefined) once it passes `limit` bytes. */
-async function readLimited(res: Response, limit: number): Promise<string | undefined> {
-	const declared = Number(res.headers.get("content-length") ?? "0");
-	if (declared > limit) {
-		await res.body?.cancel();
-		return undefined;
-	}
-	if (!res.body) return "";
-	const reader = res.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.byteLength;
-		if (size > limit) {
-			await reader.cancel();
-			return undefined;
-		}
-		chunks.push(value);
-	}
-	const all = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		all.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return new TextDecoder().decode(all);
 }

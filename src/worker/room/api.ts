@@ -4,20 +4,11 @@
 
 import type { UnreadCounts } from "../../protocol/push/unread";
 import type { RpcResult } from "../../protocol/errors";
+import type { ClientEventJson } from "../../protocol/events/client-event";
 import type { JsonObject } from "../../protocol/events/pdu";
 
 /** An event as clients see it (the spec's ClientEvent); `room_id` is omitted inside /sync rooms. */
-export interface ClientEvent {
-	event_id: string;
-	type: string;
-	content: JsonObject;
-	sender: string;
-	origin_server_ts: number;
-	room_id?: string;
-	state_key?: string;
-	redacts?: string;
-	unsigned?: JsonObject;
-}
+export type ClientEvent = ClientEventJson;
 
 /** Stripped state, as in invite_state / knock_state. */
 export interface StrippedStateEvent {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { MatrixError } from "../../../src/protocol/errors";
 import { contentDisposition, normaliseContentType } from "../../../src/protocol/media/content-disposition";
 import { servedUnauthenticated } from "../../../src/protocol/media/freeze";
 import { readImageSize } from "../../../src/protocol/media/image-size";
 import { isValidMediaId, mediaIdFromRandom, parseMediaLocation } from "../../../src/protocol/media/media-id";
 import { chooseThumbnailSize, planThumbnail } from "../../../src/protocol/media/thumbnail-plan";
 import { parseThumbnailQuery } from "../../../src/protocol/media/thumbnail-request";
+import { errcodeOf } from "../helpers/errcode";
 
 describe("media IDs", () => {
 	it("allows only A-Za-z0-9, _ and - (no traversal)", () => {
@@ -107,16 +107,6 @@ describe("thumbnail planning", () => {
 });
 
 describe("thumbnail query", () => {
-	function errcodeOf(fn: () => unknown): string | undefined {
-		try {
-			fn();
-		} catch (e) {
-			if (e instanceof MatrixError) return e.errcode;
-			throw e;
-		}
-		return undefined;
-	}
-
 	it("defaults method to scale and bounds the size", () => {
 		expect(parseThumbnailQuery({ width: "64", height: "64" })).toEqual({ width: 64, height: 64, method: "scale" });
 		expect(parseThumbnailQuery({ width: "99999", height: "1", method: "crop" })).toEqual({ width: 4096, height: 1, method: "crop" });

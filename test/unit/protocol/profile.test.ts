@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { MatrixError } from "../../../src/protocol/errors";
 import { checkProfileKey, checkProfileSize, memberContentWithProfile, profileValueFromBody } from "../../../src/protocol/profile/profile-field";
+import { errcodeOf } from "../helpers/errcode";
 
-function errcodeOf(fn: () => unknown): string | undefined {
-	try {
-		fn();
-	} catch (e) {
-		if (e instanceof MatrixError) return e.errcode;
-		throw e;
-	}
-	return undefined;
-}
 
 describe("profile keys and values", () => {
 	it("accepts the spec's keys and namespaced custom keys only", () => {

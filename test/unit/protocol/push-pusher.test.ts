@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MatrixError } from "../../../src/protocol/errors";
 import { parsePusherRequest } from "../../../src/protocol/push/pusher";
+import { errcodeOf } from "../helpers/errcode";
 
 const HTTP = {
 	kind: "http",
@@ -12,15 +12,6 @@ const HTTP = {
 	data: { url: "https://push.example.org/_matrix/push/v1/notify", format: "event_id_only" },
 };
 
-function errcodeOf(fn: () => unknown): string | undefined {
-	try {
-		fn();
-	} catch (e) {
-		if (e instanceof MatrixError) return e.errcode;
-		throw e;
-	}
-	return undefined;
-}
 
 describe("parsePusherRequest", () => {
 	it("accepts the spec's example and defaults append to false", () => {

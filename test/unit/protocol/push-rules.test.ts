@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { MatrixError } from "../../../src/protocol/errors";
 import {
 	buildRuleset,
 	checkUserRuleId,
@@ -9,18 +8,10 @@ import {
 	predefinedRules,
 	type StoredUserRule,
 } from "../../../src/protocol/push";
+import { errcodeOf } from "../helpers/errcode";
 
 const ALICE = "@alice:example.org";
 
-function errcodeOf(fn: () => unknown): string | undefined {
-	try {
-		fn();
-	} catch (e) {
-		if (e instanceof MatrixError) return e.errcode;
-		throw e;
-	}
-	return undefined;
-}
 
 describe("predefined rules", () => {
 	it("lists the spec's override and underride rules in order, with master disabled", () => {

@@ -1,21 +1,12 @@
 // UIA flow logic, the auth dictionary and user identifiers, and PBKDF2 password hashes.
 import { describe, expect, it } from "vitest";
-import { MatrixError } from "../../../src/protocol/errors";
 import { localpartOfIdentifier, parseAuthDict, parseUserIdentifier } from "../../../src/protocol/uia/auth-dict";
 import { challengeBody, isComplete, isNextStage } from "../../../src/protocol/uia/flows";
 import { hashPassword, verifyPassword } from "../../../src/protocol/uia/password-hash";
+import { errcodeOf } from "../helpers/errcode";
 
 const FLOWS = [["m.login.password"], ["m.login.registration_token", "m.login.dummy"]] as const;
 
-function errcodeOf(fn: () => unknown): string | undefined {
-	try {
-		fn();
-	} catch (e) {
-		if (e instanceof MatrixError) return e.errcode;
-		throw e;
-	}
-	return undefined;
-}
 
 describe("UIA flows", () => {
 	it("builds the 401 body with flows as {stages}, params, session and completed", () => {
