@@ -3,6 +3,7 @@
 
 import type { Endpoint } from "../../worker/http/endpoint";
 import { backfillEndpoints } from "./backfill";
+import { eventEndpoints } from "./event";
 import { eventAuthEndpoints } from "./event-auth";
 import { getMissingEventsEndpoints } from "./get-missing-events";
 import { inviteEndpoints } from "./invite";
@@ -16,6 +17,7 @@ import { userKeysEndpoints } from "./user-keys";
 
 export const inboundFederationEndpoints: Endpoint[] = [
 	...sendTransactionEndpoints,
+	...eventEndpoints,
 	...stateEndpoints,
 	...stateIdsEndpoints,
 	...eventAuthEndpoints,

@@ -56,6 +56,13 @@ export class FederationServe {
 		const state = this.store.getStateGroup(at.state_before);
 		const visibility = historyVisibilityOf(this.content(state, "m.room.history_visibility", ""));
 		if (visibility === "world_readable" || visibility === "shared") return true;
+		// The membership that counts is the one after the event: a server sees its own user's join (or invite).
+		const text = this.store.getPdu(eventId);
+		const own = text === null ? null : (JSON.parse(text) as Pdu);
+		if (own?.type === "m.room.member" && typeof own.state_key === "string" && serverNameOf(own.state_key) === origin) {
+			const membership = membershipOf(own.content);
+			if (membership === "join" || (visibility === "invited" && membership === "invite")) return true;
+		}
 		for (const [key, id] of state) {
 			if (!key.startsWith("m.room.member\u0000") || serverNameOf(key.slice("m.room.member\u0000".length)) !== origin) continue;
 			const text = this.store.getPdu(id);
@@ -76,9 +83,15 @@ export class FederationServe {
 		return this.visibleTo(origin, eventId) || !rules ? pdu : redactEvent(pdu, rules);
 	}
 
+	/**
+	 * GET /event: the event as stored, only if the origin's users could see it. Unlike the bulk answers
+	 * (state, backfill), a single event the origin may not see is refused (403), not handed over redacted.
+	 */
 	event(origin: string, eventId: string): Result<Pdu> {
 		const pdu = this.pduFor(origin, eventId);
-		return pdu === null ? notFound("Unknown event") : { ok: true, value: pdu };
+		if (pdu === null) return notFound("Unknown event");
+		if (!this.visibleTo(origin, eventId)) return forbidden("The server's users may not see this event");
+		return { ok: true, value: pdu };
 	}
 
 	/** The auth chain of `ids`: every auth event reachable through auth_events, not including `ids` themselves. */

@@ -9,6 +9,7 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import type { ClientRoomApi, CreatedRoom, CreateRoomInput, LocalEventInput, Membership, SentEvent } from "./api";
 import { LocalWriter } from "./local-writer";
 import { drainOutbox } from "./outbox-drain";
+import { indexNewEvents } from "./event-index";
 import { drainFederation } from "./outbox-federation";
 import { handOffToDestinations } from "../../platform/federation-hand-off";
 import { OutboxStore } from "./outbox-store";
@@ -229,7 +230,9 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 					const room = this.store.getRoomInfo();
 					if (room === null) return;
 					await drainFederation(this.outbox, (id) => this.store.getPdu(id), (id, pdu, servers) => handOffToDestinations(this.env, room.room_id, id, pdu, servers), Date.now);
-					const next = await drainOutbox(this.outbox, pokeDelivery(this.env, room.room_id, Date.now), Date.now);
+					const poked = await drainOutbox(this.outbox, pokeDelivery(this.env, room.room_id, Date.now), Date.now);
+					const indexed = await indexNewEvents(this.ctx.storage.sql, this.env.DB, room.room_id, Date.now);
+					const next = poked === null ? indexed : indexed === null ? poked : Math.min(poked, indexed);
 					if (next !== null && !this.drainAgain) await this.armAlarm(next);
 				} while (this.drainAgain);
 			} finally {

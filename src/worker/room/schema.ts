@@ -170,4 +170,16 @@ CREATE INDEX events_rel_type ON events (json_extract(pdu, '$.content."m.relates_
 CREATE INDEX local_txns_by_event ON local_txns (event_id);
 `,
 	},
+	{
+		name: "event index cursor",
+		sql: `
+-- How far this room's events (by rowid, outliers included) have been copied into D1 event_rooms, the
+-- event → room index that GET /federation/v1/event needs (room/event-index.ts).
+CREATE TABLE event_index_cursor (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	last_rowid INTEGER NOT NULL
+);
+INSERT INTO event_index_cursor (singleton, last_rowid) VALUES (1, 0);
+`,
+	},
 ];
