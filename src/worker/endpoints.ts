@@ -6,6 +6,7 @@ import { keyQueryEndpoints } from "../bridge/routes/key-query";
 import { keyServerEndpoints } from "../bridge/routes/key-server";
 import { federationVersionEndpoints } from "../bridge/routes/version";
 import { inboundFederationEndpoints } from "../bridge/routes/inbound";
+import { localFederationEndpoints } from "./federation/endpoints";
 import { capabilitiesEndpoints } from "./client/capabilities";
 import { createRoomEndpoints } from "./client/create-room";
 import { joinedRoomsEndpoints } from "./client/joined-rooms";
@@ -67,6 +68,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...keyQueryEndpoints,
 	...federationVersionEndpoints(version),
 	...inboundFederationEndpoints,
+	...localFederationEndpoints,
 	...pushRulesEndpoints,
 	...mediaEndpoints,
 	...directoryEndpoints,

@@ -59,6 +59,8 @@ export interface DirectoryQuery {
 	searchTerm?: string;
 	/** filter.room_types: null in the list means rooms without a type. */
 	roomTypes?: (string | null)[];
+	/** third_party_instance_id: one third-party network's rooms (application services publish those). */
+	thirdPartyInstanceId?: string;
 }
 
 export interface DirectoryPage {
@@ -76,6 +78,8 @@ export function parseSinceToken(since: string | undefined): number | undefined {
 }
 
 function matches(chunk: PublicRoomChunk, query: DirectoryQuery): boolean {
+	// Every listed room is on the server's own network: no application service publishes third-party rooms here.
+	if (query.thirdPartyInstanceId !== undefined) return false;
 	if (query.roomTypes !== undefined && query.roomTypes.length > 0 && !query.roomTypes.includes(chunk.room_type ?? null)) return false;
 	const term = query.searchTerm?.trim().toLowerCase();
 	if (term === undefined || term === "") return true;

@@ -3,7 +3,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#listing-rooms
 
 import type { Context } from "hono";
-import { type DirectoryQuery, pageDirectory, parseSinceToken, type PublicRoomChunk } from "../../protocol/directory/public-room";
+import { type DirectoryPage, type DirectoryQuery, pageDirectory, parseSinceToken, type PublicRoomChunk } from "../../protocol/directory/public-room";
 import type { JsonObject } from "../../protocol/events/pdu";
 import { MatrixError } from "../../protocol/errors";
 import { parseRoomId, type RoomId } from "../../protocol/ids/room-id";
@@ -27,15 +27,20 @@ function checkServer(c: Context<AppEnv>, server: string | undefined): void {
 	if (server !== undefined && server !== c.get("config").serverName) throw new MatrixError("M_NOT_FOUND", "Remote room directories are not available");
 }
 
-function checkSince(since: string | undefined): void {
+export function checkSince(since: string | undefined): void {
 	if (parseSinceToken(since) === undefined) throw bad("Unknown pagination token");
 }
 
-function parseLimit(value: unknown): number | undefined {
+export function parseLimit(value: unknown): number | undefined {
 	if (value === undefined) return undefined;
 	const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
 	if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw bad("limit must be a non-negative integer");
 	return Math.min(n, MAX_LIMIT);
+}
+
+/** The directory's page for a query (CS and federation /publicRooms alike); the caller checked `since`. */
+export async function listPublicRooms(env: Env, query: DirectoryQuery): Promise<DirectoryPage> {
+	return pageDirectory(await summaries(env), query);
 }
 
 async function summaries(env: Env): Promise<PublicRoomChunk[]> {
@@ -48,8 +53,8 @@ async function summaries(env: Env): Promise<PublicRoomChunk[]> {
 	return out;
 }
 
-/** The POST body's filter: generic_search_term and room_types; wrong types are M_BAD_JSON. */
-function postQuery(body: JsonObject): DirectoryQuery | undefined {
+/** The POST body (CS and federation alike): limit, since, filter, the network; wrong types are M_BAD_JSON. */
+export function postQuery(body: JsonObject): DirectoryQuery | undefined {
 	const query: DirectoryQuery = {};
 	const limit = body.limit === undefined ? undefined : typeof body.limit === "number" ? parseLimit(body.limit) : null;
 	if (limit === null) return undefined;
@@ -59,7 +64,10 @@ function postQuery(body: JsonObject): DirectoryQuery | undefined {
 		query.since = body.since;
 	}
 	if (body.include_all_networks !== undefined && typeof body.include_all_networks !== "boolean") return undefined;
-	if (body.third_party_instance_id !== undefined && typeof body.third_party_instance_id !== "string") return undefined;
+	if (body.third_party_instance_id !== undefined) {
+		if (typeof body.third_party_instance_id !== "string") return undefined;
+		query.thirdPartyInstanceId = body.third_party_instance_id;
+	}
 	const filter = body.filter;
 	if (filter !== undefined && filter !== null) {
 		if (typeof filter !== "object" || Array.isArray(filter)) return undefined;
@@ -101,7 +109,7 @@ export const publicRoomsEndpoints: Endpoint[] = [
 			checkSince(since);
 			const limit = parseLimit(c.req.query("limit"));
 			const query: DirectoryQuery = { ...(since === undefined ? {} : { since }), ...(limit === undefined ? {} : { limit }) };
-			return c.json(pageDirectory(await summaries(c.env), query));
+			return c.json(await listPublicRooms(c.env, query));
 		},
 	},
 	{
@@ -113,7 +121,7 @@ export const publicRoomsEndpoints: Endpoint[] = [
 			checkServer(c, c.req.query("server"));
 			const query = await readJsonBody(c, postQuery);
 			checkSince(query.since);
-			return c.json(pageDirectory(await summaries(c.env), query));
+			return c.json(await listPublicRooms(c.env, query));
 		},
 	},
 	{

@@ -16,12 +16,31 @@ const MAX_ALLOWED_ROOMS = 10;
 export async function mayPreview(env: Env, view: RoomSummaryView, userId: string | null): Promise<boolean> {
 	if (view.membership === "ban") return false;
 	if (view.membership === "join" || view.membership === "invite") return true;
-	const rule = view.summary.join_rule;
-	if (rule === "public" || rule === "knock" || rule === "knock_restricted" || view.summary.world_readable) return true;
-	if (userId === null || rule !== "restricted") return false;
-	const allowed = (view.summary.allowed_room_ids ?? []).slice(0, MAX_ALLOWED_ROOMS);
-	const memberships = await Promise.all(allowed.map((id) => env.ROOM.getByName(id).getMembership(userId)));
+	if (openToAll(view)) return true;
+	if (userId === null || view.summary.join_rule !== "restricted") return false;
+	const memberships = await Promise.all(allowedRooms(view).map((id) => env.ROOM.getByName(id).getMembership(userId)));
 	return memberships.includes("join");
+}
+
+function openToAll(view: RoomSummaryView): boolean {
+	const rule = view.summary.join_rule;
+	return rule === "public" || rule === "knock" || rule === "knock_restricted" || view.summary.world_readable;
+}
+
+function allowedRooms(view: RoomSummaryView): string[] {
+	return (view.summary.allowed_room_ids ?? []).slice(0, MAX_ALLOWED_ROOMS);
+}
+
+/**
+ * The same rule for a remote server (federation /hierarchy: "rooms the requesting server could peek or
+ * join"): one of its users is joined, the room is open to all, or (restricted) one of its users is joined
+ * to an allowed room. `joined` is whether the server has a user joined to the room itself.
+ */
+export async function mayServerPreview(env: Env, view: RoomSummaryView, origin: string, joined: boolean): Promise<boolean> {
+	if (joined || openToAll(view)) return true;
+	if (view.summary.join_rule !== "restricted") return false;
+	const access = await Promise.all(allowedRooms(view).map((id) => env.ROOM.getByName(id).federationServerAccess(origin)));
+	return access.some((a) => a?.joined === true);
 }
 
 /** A room's summary view from its RoomDO (JSON text across RPC), or null if this server holds no such room. */

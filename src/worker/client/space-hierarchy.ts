@@ -32,7 +32,7 @@ function intParam(c: Context<AppEnv>, name: string, fallback: number, min: numbe
 	return Math.min(Number(raw), max);
 }
 
-function boolParam(c: Context<AppEnv>, name: string): boolean {
+export function boolParam(c: Context<AppEnv>, name: string): boolean {
 	const raw = c.req.query(name);
 	if (raw === undefined || raw === "false") return false;
 	if (raw === "true") return true;
@@ -50,7 +50,8 @@ function parseFrom(from: string | undefined, walk: Walk): number {
 	return Number(m[1]);
 }
 
-function childrenOf(view: RoomSummaryView, walk: Walk): SpaceChildState[] {
+/** The room's m.space.child events, only the suggested ones if asked (client and federation hierarchy alike). */
+export function childrenOf(view: RoomSummaryView, walk: { suggestedOnly: boolean }): SpaceChildState[] {
 	return walk.suggestedOnly ? view.children_state.filter((c) => c.content.suggested === true) : view.children_state;
 }
 

@@ -50,6 +50,13 @@ export class FederationRoom {
 		return { ok: true, value: { room_version: info.room_version, forward_extremities: this.deps.store.getForwardExtremities() } };
 	}
 
+	/** For answers built outside the room (space hierarchy): whether the ACL admits `origin`, and whether a user of it is joined. */
+	serverAccess(origin: string): { acl_allowed: boolean; joined: boolean } | null {
+		const gate = this.sendGate(origin);
+		if (!gate.ok && gate.errcode === "M_NOT_FOUND") return null;
+		return { acl_allowed: gate.ok, joined: this.deps.fed.serverHasJoinedMember(origin) };
+	}
+
 	/** Which of `ids` the room lacks, and which it holds only as outliers (no state known at them). */
 	missing(ids: readonly string[]): { missing: string[]; without_state: string[] } {
 		const missing = this.deps.fed.missing(ids);

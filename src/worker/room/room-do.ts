@@ -133,6 +133,10 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return this.federation.sendGate(origin);
 	}
 
+	federationServerAccess(origin: string): { acl_allowed: boolean; joined: boolean } | null {
+		return this.federation.serverAccess(origin);
+	}
+
 	federationMissing(eventIds: string[]): { missing: string[]; without_state: string[] } {
 		return this.federation.missing(eventIds);
 	}
