@@ -23,7 +23,8 @@ export async function serversSharingRoomWith(env: Pick<Env, "DB" | "ROOM">, user
 	const servers = new Set<string>();
 	for (const answer of answers) {
 		if (!answer.ok) continue;
-		const joined: unknown = Reflect.get(JSON.parse(answer.value) as object, "joined");
+		// The RoomDO answers with the joined map itself (user ID -> profile); /joined_members wraps it.
+		const joined: unknown = JSON.parse(answer.value);
 		if (typeof joined !== "object" || joined === null) continue;
 		for (const member of Object.keys(joined)) {
 			const server = serverNameOf(member);
