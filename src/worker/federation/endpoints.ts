@@ -5,6 +5,7 @@
 
 import type { Endpoint } from "../http/endpoint";
 import { federationHierarchyEndpoints } from "./hierarchy";
+import { federationMediaEndpoints } from "./media";
 import { federationPublicRoomsEndpoints } from "./public-rooms";
 
-export const localFederationEndpoints: Endpoint[] = [...federationPublicRoomsEndpoints, ...federationHierarchyEndpoints];
+export const localFederationEndpoints: Endpoint[] = [...federationPublicRoomsEndpoints, ...federationHierarchyEndpoints, ...federationMediaEndpoints];
