@@ -98,7 +98,8 @@ for (let i = 0; i < 20; i++) {
 }
 const notes = [];
 if (!EXPORT_ONLY) await generalBench();
-if (!QUICK) await exportBench({ server, req, register, row, notes, authority, db: (await server.getWorker().getEnv()).DB, events: EXPORT_EVENTS });
+const harnessEnv = await server.getWorker().getEnv();
+if (!QUICK) await exportBench({ server, req, register, row, notes, authority, db: harnessEnv.DB, env: harnessEnv, events: EXPORT_EVENTS });
 await server.close();
 
 // The Client-Server figures need registration, rooms, send and sync.

@@ -1,9 +1,11 @@
 // Collectors per category, against real data made through the API, with windows that include and exclude.
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { collectPage } from "../../src/export/collect/registry";
 import type { CollectWindow } from "../../src/export/collect/types";
 import type { RecordSetName } from "../../src/export/package/records-schema";
+import type { RoomDO } from "../../src/worker/room/room-do";
 import { buildFixture, type Fixture, MARKERS, MEDIA_BYTES } from "./lawful-collect-fixture";
 
 let fx: Fixture;
@@ -82,6 +84,29 @@ describe("collectors", () => {
 		const text = JSON.stringify(records);
 		for (const marker of Object.values(MARKERS)) expect(text).not.toContain(marker);
 		expect(await collectAll("event-envelopes", FUTURE)).toEqual([]);
+	});
+
+	it("event envelopes: one large page runs on through the rooms, as an index range scan in each", async () => {
+		const one = await collectPage("event-envelopes", { env, ldid: "LD-1", userId: fx.target.userId, window: ALL }, null, null, 10_000);
+		expect(one.next).toBeNull();
+		const rooms = new Set(one.records.map((r) => "room_id" in r && r.room_id));
+		expect(rooms).toEqual(new Set(fx.rooms));
+		const paged = await collectAll("event-envelopes", ALL, 2);
+		expect(one.records).toEqual(paged);
+		// The scan for one sender is a range of events_export_by_sender, not a pass over every event.
+		await runInDurableObject(env.ROOM.getByName(fx.rooms[0]!), (_room: RoomDO, state) => {
+			const plan = state.storage.sql
+				.exec<{ detail: string }>(
+					`EXPLAIN QUERY PLAN SELECT event_id FROM events WHERE sender = ?1 AND stream_ordering IS NOT NULL AND stream_ordering > ?2
+					AND rejected = 0 AND origin_server_ts >= ?3 AND origin_server_ts < ?4 ORDER BY stream_ordering LIMIT ?5`,
+					fx.target.userId, 0, 0, 1, 10,
+				)
+				.toArray()
+				.map((r) => r.detail)
+				.join("; ");
+			expect(plan).toContain("USING INDEX events_export_by_sender (sender=? AND stream_ordering>?)");
+			expect(plan).not.toContain("TEMP B-TREE");
+		});
 	});
 
 	it("counterparties: co-members of the target's rooms", async () => {

@@ -14,9 +14,15 @@ type RoomCursor<K> = { room: string; after: K };
 
 type RoomPage<N extends RecordSetName, K> = { records: RecordOf<N>[]; after: K | null };
 
+/** Rows asked of one room per call: at most the cap of the RoomDO's projection (export-projection.ts MAX_PAGE). */
+const ROOM_READ_MAX = 10_000;
+/** Rooms one page may move through: bounds a step's work when many rooms hold nothing in the window. */
+const ROOMS_PER_PAGE = 64;
+
 /**
  * Walks the user's indexed rooms. `readRoom` returns one page of a room and the key to continue in it
- * (null once the room is exhausted); the walk then moves to the next room in ID order.
+ * (null once the room is exhausted); the walk then moves to the next room in ID order and keeps filling the
+ * same page, so a page is full (or the walk done) unless ROOMS_PER_PAGE rooms were passed.
  */
 function roomWalk<N extends RecordSetName, K>(
 	set: N,
@@ -27,12 +33,18 @@ function roomWalk<N extends RecordSetName, K>(
 		set,
 		async collect(ctx, cursor, limit): Promise<CollectPage<N>> {
 			const start = decodeCursor<RoomCursor<K> | null>(cursor, null);
-			const room = start?.room ?? (await nextIndexedRoom(ctx.env.DB, ctx.userId, ""));
-			if (room === null) return { records: [], next: null };
-			const page = await readRoom(ctx, room, start?.after ?? initial, limit);
-			if (page.after !== null) return { records: page.records, next: encodeCursor({ room, after: page.after }) };
-			const nextRoom = await nextIndexedRoom(ctx.env.DB, ctx.userId, room);
-			return { records: page.records, next: nextRoom === null ? null : encodeCursor({ room: nextRoom, after: initial }) };
+			let room = start?.room ?? (await nextIndexedRoom(ctx.env.DB, ctx.userId, ""));
+			let after = start?.after ?? initial;
+			const records: RecordOf<N>[] = [];
+			for (let rooms = 0; room !== null; rooms++) {
+				if (rooms === ROOMS_PER_PAGE || records.length >= limit) return { records, next: encodeCursor({ room, after }) };
+				const page = await readRoom(ctx, room, after, Math.min(ROOM_READ_MAX, limit - records.length));
+				records.push(...page.records);
+				if (page.after !== null) return { records, next: encodeCursor({ room, after: page.after }) };
+				room = await nextIndexedRoom(ctx.env.DB, ctx.userId, room);
+				after = initial;
+			}
+			return { records, next: null };
 		},
 	};
 }

@@ -9,6 +9,9 @@ import type { Collector, CollectContext } from "./types";
 
 type SessionCursor = { device_id: string; ip: string; user_agent: string };
 
+/** Rows asked per call: at most the UserDO's cap (worker/user/export/export-sessions.ts MAX_PAGE), so a short page means "done". */
+const SESSIONS_READ_MAX = 5_000;
+
 function user(ctx: CollectContext) {
 	return ctx.env.USER.getByName(ctx.userId);
 }
@@ -17,7 +20,8 @@ export const sessionsCollector: Collector<"sessions"> = {
 	set: "sessions",
 	async collect(ctx, cursor, limit) {
 		const after = decodeCursor<SessionCursor | null>(cursor, null);
-		const rows = await user(ctx).exportSessions(ctx.window, after, limit);
+		const asked = Math.min(limit, SESSIONS_READ_MAX);
+		const rows = await user(ctx).exportSessions(ctx.window, after, asked);
 		const last = rows.at(-1);
 		return {
 			records: rows.map((r) => ({
@@ -30,7 +34,7 @@ export const sessionsCollector: Collector<"sessions"> = {
 				first_seen: isoTime(r.first_seen_ts),
 				last_seen: isoTime(r.last_seen_ts),
 			})),
-			next: rows.length < limit || last === undefined ? null : encodeCursor({ device_id: last.device_id, ip: last.ip, user_agent: last.user_agent }),
+			next: rows.length < asked || last === undefined ? null : encodeCursor({ device_id: last.device_id, ip: last.ip, user_agent: last.user_agent }),
 		};
 	},
 };

@@ -8,7 +8,7 @@ import { checkRecord } from "../package/records-schema";
 import { commitPage, inputOf, type JobPosition, type JobRow } from "./store";
 
 /** Records per page (and so per part object): bounds memory per step. */
-export const PAGE_RECORDS = 2_000;
+export const PAGE_RECORDS = 10_000;
 
 export function partPrefix(orderId: string): string {
 	return `lawful/jobs/${orderId}/parts/`;

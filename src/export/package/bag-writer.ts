@@ -1,9 +1,10 @@
-// Writes a bag into one ZIP (fflate) streamed to R2: each file is deflated as it arrives and hashed, so a
-// large record set never sits in memory whole. Design: /work/shared/LAWFUL_ACCESS.md#package
+// Writes a bag into one ZIP (fflate) streamed to R2: each file is deflated (natively, native-deflate.ts) as it
+// arrives and hashed, so a large record set never sits in memory whole. Design: /work/shared/LAWFUL_ACCESS.md#package
 // ZIP: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT via fflate's streaming Zip.
 
-import { Zip, ZipDeflate } from "fflate";
+import { Zip } from "fflate";
 import type { BagFile } from "./bagit";
+import { NativeZipDeflate } from "./native-deflate";
 import { FileHasher, R2Sink } from "./r2-sink";
 
 const encoder = new TextEncoder();
@@ -29,16 +30,22 @@ export class BagWriter {
 
 	/** Adds one file from its chunks; returns its hash and length for the manifests. */
 	async addFile(path: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<BagFile> {
-		const entry = new ZipDeflate(path, { level: 6 });
+		const entry = new NativeZipDeflate(path);
 		entry.mtime = this.mtime;
 		this.zip.add(entry);
 		const hasher = new FileHasher();
-		for await (const chunk of chunks) {
-			await hasher.write(chunk);
-			entry.push(chunk);
-			await this.flush();
+		try {
+			for await (const chunk of chunks) {
+				await Promise.all([hasher.write(chunk), entry.write(chunk)]);
+				await this.flush();
+			}
+			await entry.write(new Uint8Array(0), true);
+			await entry.done;
+		} catch (e) {
+			// The compressor's failure also reaches the archive; stop here with the first error.
+			entry.done.catch(() => undefined);
+			throw e;
 		}
-		entry.push(new Uint8Array(0), true);
 		await this.flush();
 		return { path, sha256: await hasher.hex(), bytes: hasher.bytes };
 	}

@@ -39,7 +39,8 @@ export interface ExportRoomApi {
 	exportCoMembers(target: string, window: ExportWindow, afterUserId: string, limit: number): ExportCoMember[];
 }
 
-const MAX_PAGE = 5_000;
+/** Rows per call; the export's room collectors never ask for more (src/export/collect/room-collectors.ts). */
+const MAX_PAGE = 10_000;
 
 function pageSize(limit: number): number {
 	return Math.max(1, Math.min(MAX_PAGE, Math.floor(limit)));

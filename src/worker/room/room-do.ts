@@ -7,6 +7,7 @@ import type { RpcResult } from "../../protocol/errors";
 import { getConfig } from "../../platform/config";
 import { migrateOnStart } from "../../platform/sqlite-migrations";
 import type { ClientRoomApi, CreatedRoom, CreateRoomInput, LocalEventInput, Membership, SentEvent } from "./api";
+import { sendLocalBatch } from "./local-batch";
 import { LocalWriter } from "./local-writer";
 import { drainOutbox } from "./outbox-drain";
 import { indexNewEvents } from "./event-index";
@@ -98,6 +99,11 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	sendLocalEvent(input: LocalEventInput): Promise<RpcResult<SentEvent>> {
 		return this.writer.sendLocalEvent(input);
+	}
+
+	/** Several local events in order, in one call (room/local-batch.ts). */
+	sendLocalEvents(inputs: LocalEventInput[]): Promise<RpcResult<RpcResult<SentEvent>[]>> {
+		return sendLocalBatch((input) => this.writer.sendLocalEvent(input), inputs);
 	}
 
 	createRoom(input: CreateRoomInput): Promise<RpcResult<CreatedRoom>> {

@@ -182,4 +182,14 @@ CREATE TABLE event_index_cursor (
 INSERT INTO event_index_cursor (singleton, last_rowid) VALUES (1, 0);
 `,
 	},
+	{
+		name: "export sender index",
+		sql: `
+-- The lawful-access export's envelope scan (export-projection.ts exportEnvelopes): the target's timeline events
+-- in stream order, as an index range scan instead of a scan of every event. The time window is checked on the
+-- index entry, so rows outside it are never read.
+CREATE INDEX events_export_by_sender ON events (sender, stream_ordering, origin_server_ts)
+	WHERE stream_ordering IS NOT NULL AND rejected = 0;
+`,
+	},
 ];
