@@ -61,6 +61,17 @@ export class DestinationDO extends DurableObject<Env> {
 		return this.store.status();
 	}
 
+	/**
+	 * The remote server just reached us (an inbound transaction), so it is up again: forget the backoff
+	 * and send what waits now rather than at the next, possibly hour-long, retry (Synapse does the same).
+	 * The outage's start is kept, so a long outage still ends in catch-up.
+	 */
+	async remoteIsUp(): Promise<void> {
+		if (this.store.backoff().next_attempt_ts === null) return;
+		this.store.resetRetries();
+		if (!this.store.isIdle()) await this.ctx.storage.setAlarm(Date.now());
+	}
+
 	/** The send loop: the in-flight transaction first (same ID, same body), then new ones from the queue. */
 	override async alarm(): Promise<void> {
 		if (this.store.isIdle() || this.sending) return;

@@ -186,6 +186,11 @@ export class DestinationStore {
 		return this.backoff();
 	}
 
+	/** The destination is reachable again: the next attempt may go now, and a failure starts over at retry 1. */
+	resetRetries(): void {
+		this.sql.exec("UPDATE backoff SET retry_count = 0, next_attempt_ts = NULL WHERE singleton = 1");
+	}
+
 	/** Room ID -> the newest event ID the destination acknowledged. */
 	roomCursors(): Record<string, string> {
 		const out: Record<string, string> = {};

@@ -3,6 +3,7 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#put_matrixfederationv1sendtxnid,
 // https://spec.matrix.org/latest/server-server-api/#transactions
 
+import { log } from "../../platform/log";
 import { MatrixError } from "../../protocol/errors";
 import type { AppEnv } from "../../worker/http/context";
 import type { Endpoint } from "../../worker/http/endpoint";
@@ -26,6 +27,13 @@ const FETCH_BUDGET_MS = 20_000;
 async function handler(c: Context<AppEnv>): Promise<Response> {
 	const origin = c.get("origin");
 	const txnId = c.req.param("txnId") ?? "";
+	// The origin is up: what we queued for it need not wait out its backoff (it may be retrying this
+	// very transaction because it missed our answer, so this comes before the dedupe).
+	c.executionCtx.waitUntil(
+		c.env.DESTINATION.getByName(origin)
+			.remoteIsUp()
+			.catch((err: unknown) => log.warn("destination_wake_failed", { origin, error: String(err) })),
+	);
 	const done = await loadTxnResponse(c.env.DB, origin, txnId);
 	// A retry gets the first answer, and nothing is processed twice.
 	if (done !== null) return c.body(done, 200, { "content-type": "application/json" });

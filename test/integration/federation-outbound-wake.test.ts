@@ -1,0 +1,61 @@
+// A destination in backoff is woken when that server sends us a transaction: it is evidently up, so what
+// waits for it goes now, under the same transaction ID, instead of at the next (possibly hour-long) retry.
+// Spec: https://spec.matrix.org/latest/server-server-api/#transactions (Synapse resets its retry timings the same way)
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { DestinationDO } from "../../src/bridge/outbound/destination-do";
+import { BACKOFF_BASE_MS } from "../../src/protocol/federation/outbound-transaction";
+import { fed, remoteServer, seedKeys } from "./federation-inbound-helpers";
+import { installReceiver, pduText } from "./federation-outbound-helpers";
+
+afterEach(() => {
+	vi.restoreAllMocks();
+	vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline"));
+});
+
+describe("waking a destination in backoff", () => {
+	it("an inbound transaction from the server ends its backoff and its queue is sent at once", async () => {
+		// An explicit port: discovery needs no well-known lookup.
+		const remote = await remoteServer(`wake-${Date.now()}.example:8448`, 71);
+		await seedKeys([remote]);
+		const receiver = installReceiver();
+		receiver.failNext(1);
+		const stub = env.DESTINATION.getByName(remote.name);
+		const pdu = pduText("!wake:hs1", 1);
+		await stub.enqueuePdu("!wake:hs1", pdu.eventId, pdu.json);
+		await runDurableObjectAlarm(stub);
+		await vi.waitFor(() => expect(receiver.received).toHaveLength(1));
+		const failed = await stub.status();
+		expect(failed.retry_count).toBe(1);
+		expect(failed.next_attempt_ts! - Date.now()).toBeGreaterThan(BACKOFF_BASE_MS / 2);
+
+		// An alarm before the backoff is due sends nothing: without the wake-up, the queue waits.
+		await runDurableObjectAlarm(stub);
+		expect(receiver.received).toHaveLength(1);
+
+		const res = await fed(remote, "PUT", "/_matrix/federation/v1/send/wake-1", { origin: remote.name, origin_server_ts: Date.now(), pdus: [], edus: [] });
+		expect(res.status).toBe(200);
+		await vi.waitFor(async () => expect((await stub.status()).next_attempt_ts).toBeNull());
+		await runInDurableObject(stub, async (_i: DestinationDO, state) => {
+			expect(await state.storage.getAlarm()).toBeLessThanOrEqual(Date.now());
+		});
+		await runDurableObjectAlarm(stub);
+		await vi.waitFor(async () => expect(await stub.status()).toMatchObject({ queued_pdus: 0, in_flight_txn_id: null, retry_count: 0 }));
+		expect(receiver.received).toHaveLength(2);
+		expect(receiver.received[1]!.txnId).toBe(receiver.received[0]!.txnId);
+		expect(receiver.received[1]!.raw).toContain(pdu.json);
+	});
+
+	it("an inbound transaction from a server we are not backing off from changes nothing", async () => {
+		const remote = await remoteServer(`calm-${Date.now()}.example:8448`, 72);
+		await seedKeys([remote]);
+		const res = await fed(remote, "PUT", "/_matrix/federation/v1/send/calm-1", { origin: remote.name, origin_server_ts: Date.now(), pdus: [], edus: [] });
+		expect(res.status).toBe(200);
+		const stub = env.DESTINATION.getByName(remote.name);
+		expect(await stub.status()).toEqual({ queued_pdus: 0, queued_edus: 0, in_flight_txn_id: null, retry_count: 0, next_attempt_ts: null });
+		await runInDurableObject(stub, async (_i: DestinationDO, state) => {
+			expect(await state.storage.getAlarm()).toBeNull();
+		});
+	});
+});
