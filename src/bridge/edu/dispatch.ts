@@ -3,13 +3,12 @@
 // results are already decided) nor stops the other EDUs.
 // Spec: https://spec.matrix.org/latest/server-server-api/#edus,
 // https://spec.matrix.org/latest/server-server-api/#put_matrixfederationv1sendtxnid
-// m.presence is accepted and ignored for now (the spec lets a server ignore EDUs it does not process):
-// there is no store for remote users' presence yet.
 
 import { log } from "../../platform/log";
 import { type EduContext, isRecord } from "./context";
 import { handleDeviceListUpdate } from "./device-list-update";
 import { handleDirectToDevice } from "./direct-to-device";
+import { handlePresence } from "./presence";
 import { handleReceipt } from "./receipt";
 import { handleTyping } from "./typing";
 
@@ -23,6 +22,9 @@ export async function handleEdus(ctx: EduContext, edus: readonly unknown[], ourS
 					break;
 				case "m.receipt":
 					await handleReceipt(ctx, edu.content);
+					break;
+				case "m.presence":
+					await handlePresence(ctx, edu.content);
 					break;
 				case "m.direct_to_device":
 					await handleDirectToDevice(ctx, edu.content, ourServer);

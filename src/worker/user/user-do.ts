@@ -10,7 +10,8 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
 import { Notifier } from "./sync/notifier";
-import { fanOutPresence } from "./sync/others-presence";
+import { fanOutPresence, presencePush } from "./sync/others-presence";
+import { sendPresenceToServers } from "../../platform/presence-out";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
 import { roomMembersSharing, sharesRoomOutside } from "../d1/shared-rooms";
 import type { PresenceStatus } from "./sync/presence";
@@ -91,6 +92,7 @@ export class UserDO extends DurableObject<Env> {
 			if (owner === null || row === null) return;
 			// Off the request's path: room mates learn of it a moment later, the caller need not wait.
 			this.ctx.waitUntil(fanOutPresence(this.env.DB, serverNameOf(owner), owner, row, (u) => this.env.USER.getByName(u)));
+			this.ctx.waitUntil(sendPresenceToServers(this.env, serverNameOf(owner)!, presencePush(owner, row, Date.now()), row.last_active_ts));
 		},
 		sharedRooms: {
 			sharesRoomOutside: (a, b, except) => sharesRoomOutside(this.env.DB, a, b, except),

@@ -6,7 +6,9 @@
 
 import { serverNameOf } from "../../../protocol/ids/server-name-of";
 import { log } from "../../../platform/log";
+import type { PresencePush } from "../../../platform/presence-out";
 import { usersSharingRoomWith } from "../../d1/shared-rooms";
+import { presenceStatus } from "./presence";
 import type { PresenceRow, SyncStore } from "./stream-store";
 
 /** What a UserDO offers others for presence (UserDO.receivePresence). */
@@ -68,4 +70,13 @@ export async function fanOutPresence(
 			}
 		}),
 	);
+}
+
+/** The owner's presence as an m.presence EDU entry for remote servers (platform/presence-out.ts). */
+export function presencePush(owner: string, row: PresenceRow, nowTs: number): PresencePush {
+	const { presence, last_active_ago, status_msg, currently_active } = presenceStatus(row, nowTs);
+	const push: PresencePush = { user_id: owner, presence, last_active_ago: last_active_ago ?? 0 };
+	if (status_msg !== undefined) push.status_msg = status_msg;
+	if (currently_active !== undefined) push.currently_active = currently_active;
+	return push;
 }
