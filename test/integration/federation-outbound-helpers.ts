@@ -37,9 +37,10 @@ function dohAnswer(url: URL): Response {
 
 /**
  * Routes the global fetch: the DoH resolver, `/.well-known/matrix/server` (404 unless `wellKnown` says
- * otherwise) and federation requests to the receiver. Everything else fails like an unreachable host.
+ * otherwise) and federation requests to the receiver (plus any `routes` a test adds). Everything else
+ * fails like an unreachable host.
  */
-export function installReceiver(wellKnown: Record<string, () => Response> = {}): Receiver {
+export function installReceiver(wellKnown: Record<string, () => Response> = {}, routes?: (app: Hono) => void): Receiver {
 	const received: ReceivedTxn[] = [];
 	const dohQueries: string[] = [];
 	const wellKnownHits: string[] = [];
@@ -72,6 +73,7 @@ export function installReceiver(wellKnown: Record<string, () => Response> = {}):
 			inFlight--;
 		}
 	});
+	routes?.(app);
 	vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
 		const request = new Request(input, init);
 		const url = new URL(request.url);

@@ -14,10 +14,11 @@ const MAX_KEYS_PER_EVENT = 8;
 
 export type KeySource = Pick<KeyRing, "getServerVerifyKey">;
 
-export async function checkSignatures(pdu: Pdu, rules: RoomVersionRules, keys: KeySource): Promise<VerifyEventResult> {
+/** `extraServers` must sign as well as those the spec requires of every copy (see verifyEvent). */
+export async function checkSignatures(pdu: Pdu, rules: RoomVersionRules, keys: KeySource, extraServers: readonly string[] = []): Promise<VerifyEventResult> {
 	let servers: string[];
 	try {
-		servers = requiredServerSignatures(pdu, rules);
+		servers = [...new Set([...requiredServerSignatures(pdu, rules), ...extraServers])];
 	} catch {
 		return { verdict: "drop", reason: "malformed", error: "cannot tell which servers must sign" };
 	}
@@ -34,5 +35,5 @@ export async function checkSignatures(pdu: Pdu, rules: RoomVersionRules, keys: K
 			if (key) found.set(`${server} ${keyId}`, { key: key.publicKey, valid_until_ts: keyValidUntil(key) });
 		}
 	}
-	return verifyEvent(pdu, rules, (server, keyId) => found.get(`${server} ${keyId}`));
+	return verifyEvent(pdu, rules, (server, keyId) => found.get(`${server} ${keyId}`), extraServers);
 }

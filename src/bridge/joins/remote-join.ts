@@ -5,11 +5,9 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms
 
 import type { Config } from "../../platform/config";
-import { getServerKeys } from "../../platform/signing-key/server-key";
 import type { RpcResult } from "../../protocol/errors";
 import { toRoomEvent } from "../../protocol/events/event-id";
-import type { JsonObject, Pdu, PduDraft } from "../../protocol/events/pdu";
-import { signEvent } from "../../protocol/events/sign-event";
+import type { JsonObject, Pdu } from "../../protocol/events/pdu";
 import { roomVersionRules } from "../../protocol/room-versions/rules";
 import { federationRequest, type FederationClientEnv } from "../client/federation-client";
 import { RawJson } from "../client/federation-port";
@@ -17,9 +15,8 @@ import { checkFormat } from "../inbound/step-1-format";
 import { checkSignatures } from "../inbound/step-2-signatures";
 import { copyToStore } from "../inbound/step-3-content-hash";
 import { keyRingFor } from "../keys/key-ring";
-
-/** The versions we offer in make_join's `ver`: those whose event format, auth rules and state res we implement. */
-export const JOINABLE_ROOM_VERSIONS = ["3", "4", "5", "6", "7", "8", "9", "10", "11", "12"] as const;
+import { keysWithOurOwn } from "../keys/own-key-source";
+import { isObject, makeMembershipEvent } from "./make-membership-event";
 
 /** Longer than one make_join + send_join attempt (send_join may take 60 s) plus the room's creation. */
 const JOIN_PENDING_MS = 90_000;
@@ -27,7 +24,6 @@ const JOIN_PENDING_MS = 90_000;
 export type RemoteJoinEnv = FederationClientEnv & Pick<Env, "ROOM">;
 
 const enc = encodeURIComponent;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Checks 1–3 on each PDU of the answer; a PDU that fails format or signatures fails the whole join. */
 async function verifyAll(raws: unknown[], roomVersion: string, roomId: string, env: RemoteJoinEnv, config: Config): Promise<string[] | string> {
@@ -47,38 +43,24 @@ async function verifyAll(raws: unknown[], roomVersion: string, roomId: string, e
 
 /** One attempt against one resident server; a string explains why it failed. */
 async function joinVia(env: RemoteJoinEnv, config: Config, server: string, userId: string, roomId: string, content: JsonObject): Promise<RpcResult<{ event_id: string }> | string> {
-	const ver = JOINABLE_ROOM_VERSIONS.map((v) => `ver=${v}`).join("&");
-	const made = await federationRequest(env, config, server, "GET", `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(userId)}?${ver}`);
-	if (!made.ok) {
-		if (made.remoteErrcode === "M_INCOMPATIBLE_ROOM_VERSION") return { ok: false, errcode: "M_INCOMPATIBLE_ROOM_VERSION", error: "The room's version is not supported here" };
-		return `make_join: ${made.kind} ${made.status ?? ""}`;
-	}
-	const body = made.body;
-	if (!isObject(body) || !isObject(body.event)) return "make_join: malformed answer";
-	// "room_version: The version of the room where the server is trying to join. If not provided, the room version is assumed to be either '1' or '2'."
-	const version = typeof body.room_version === "string" ? body.room_version : "1";
-	const rules = (JOINABLE_ROOM_VERSIONS as readonly string[]).includes(version) ? roomVersionRules(version) : undefined;
-	if (!rules) return { ok: false, errcode: "M_INCOMPATIBLE_ROOM_VERSION", error: "The room's version is not supported here" };
-	const template = body.event;
-	if (template.type !== "m.room.member" || template.state_key !== userId || template.sender !== userId || template.room_id !== roomId) return "make_join: template is not our join";
-	const { signatures: _sig, hashes: _h, unsigned: _u, event_id: _e, ...rest } = template;
-	const draft = { ...rest, origin_server_ts: Date.now(), content: { ...content, membership: "join" } } as unknown as PduDraft;
-	if (isObject(template.content) && typeof template.content.join_authorised_via_users_server === "string") {
-		draft.content = { ...draft.content, join_authorised_via_users_server: template.content.join_authorised_via_users_server };
-	}
-	const keys = await getServerKeys(env.DB, config);
-	const pdu = await signEvent(draft, config.serverName, keys.current, rules);
-	const eventId = (await toRoomEvent(pdu, rules)).event_id;
-	let joinJson = JSON.stringify(pdu);
+	const made = await makeMembershipEvent(env, config, server, "join", userId, roomId, content);
+	if (typeof made === "string" || !("pdu" in made)) return made;
+	const { room_version: version, rules, event_id: eventId } = made;
+	let joinJson = JSON.stringify(made.pdu);
 
 	const sent = await federationRequest(env, config, server, "PUT", `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(eventId)}`, new RawJson(joinJson), { timeoutMs: 60_000 });
 	if (!sent.ok) return `send_join: ${sent.kind} ${sent.status ?? ""}`;
 	const answer = sent.body;
 	if (!isObject(answer) || !Array.isArray(answer.state) || !Array.isArray(answer.auth_chain)) return "send_join: malformed answer";
-	// Restricted joins: "event: ... signed by the resident server"; it must still be our event.
+	// Restricted joins: "event: ... signed by the resident server"; it must still be our event, and the
+	// authorising server's signature must verify (the auth rules require it).
 	if (isObject(answer.event)) {
 		const returned = await toRoomEvent(answer.event as Pdu, rules).catch(() => null);
-		if (returned?.event_id === eventId) joinJson = JSON.stringify(answer.event);
+		if (returned?.event_id === eventId) {
+			const verdict = await checkSignatures(answer.event as Pdu, rules, keysWithOurOwn(env, config));
+			if (verdict.verdict === "drop") return `send_join: the returned event's signatures do not verify (${verdict.error})`;
+			joinJson = JSON.stringify(answer.event);
+		}
 	}
 	const state = await verifyAll(answer.state, version, roomId, env, config);
 	if (typeof state === "string") return `send_join state: ${state}`;

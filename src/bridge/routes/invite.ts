@@ -1,6 +1,7 @@
 // PUT /_matrix/federation/v2/invite/{roomId}/{eventId}: a remote server invites one of our users to a
 // room we may not hold. We check the event, countersign it ("the invited homeserver ... signs the event")
-// and keep it with its stripped state for the invitee's /sync; answer `{event}`.
+// and keep it with its stripped state for the invitee's /sync (or, for a room we hold, take it as one
+// of its PDUs); answer `{event}`.
 // Spec: https://spec.matrix.org/latest/server-server-api/#put_matrixfederationv2inviteroomideventid
 
 import type { Context } from "hono";
@@ -14,23 +15,14 @@ import type { AppEnv } from "../../worker/http/context";
 import type { Endpoint } from "../../worker/http/endpoint";
 import type { StrippedStateEvent } from "../../worker/room/api";
 import { readRequestJson } from "../auth/request-body";
-import { JOINABLE_ROOM_VERSIONS } from "../joins/remote-join";
+import { JOINABLE_ROOM_VERSIONS } from "../joins/make-membership-event";
+import { strippedStateOf } from "../joins/stripped-state";
 import { checkFormat } from "../inbound/step-1-format";
 import { checkSignatures } from "../inbound/step-2-signatures";
 import { keyRingFor } from "../keys/key-ring";
 import { eventIdOf, roomParam } from "./room-read";
 
 const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** invite_room_state entries as stripped state events: anything else is dropped, not trusted. */
-function strippedState(list: unknown): StrippedStateEvent[] {
-	if (!Array.isArray(list)) return [];
-	return list.filter(isObject).flatMap((e) =>
-		typeof e.type === "string" && typeof e.state_key === "string" && typeof e.sender === "string" && isObject(e.content)
-			? [{ type: e.type, state_key: e.state_key, sender: e.sender, content: e.content }]
-			: [],
-	);
-}
 
 async function handler(c: Context<AppEnv>): Promise<Response> {
 	const roomId = roomParam(c);
@@ -62,8 +54,15 @@ async function handler(c: Context<AppEnv>): Promise<Response> {
 	const signed = { ...format.pdu, signatures: { ...signatures, ...ours.signatures } };
 
 	const { signatures: _s, hashes: _h, unsigned: _u, ...own } = signed;
-	const stripped = [...strippedState(body.invite_room_state), { type: own.type, state_key: event.state_key, sender: own.sender, content: own.content }];
-	unwrapRpc(await c.env.ROOM.getByName(roomId).receiveRemoteInvite(roomId, event.state_key, { event_id: eventId, origin, membership: "invite", stripped_state: stripped }));
+	const stripped = [...strippedStateOf(body.invite_room_state), { type: own.type, state_key: event.state_key, sender: own.sender, content: own.content }];
+	const room = c.env.ROOM.getByName(roomId);
+	if ((await room.getRoomInfo()) === null) {
+		unwrapRpc(await room.receiveRemoteInvite(roomId, event.state_key, { event_id: eventId, origin, membership: "invite", stripped_state: stripped }));
+	} else {
+		// A room we hold: the invite is a PDU of it. Stored now if we hold its prev events; otherwise it
+		// arrives with the inviting server's next /send (the room's servers get every event).
+		await room.ingestRemoteEvents([{ pdu_json: JSON.stringify(signed), outlier: false }], Date.now());
+	}
 	return c.json({ event: signed });
 }
 

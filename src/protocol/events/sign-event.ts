@@ -87,9 +87,10 @@ export type VerifyEventResult =
  * Checks an event's signatures from every required server, then its content hash. For each required
  * server, every ed25519 signature whose key we know (and, in v5+, whose key was valid at the event's
  * `origin_server_ts`) must verify, and at least one must exist. Signatures are checked on the redacted
- * form, so a copy that was redacted in transit still passes.
+ * form, so a copy that was redacted in transit still passes. `extraServers` must sign too (the invitee's
+ * server on an invite it countersigned: "checks the returned event carries the invitee server's signature").
  */
-export async function verifyEvent(pdu: Pdu, rules: RoomVersionRules, keyLookup: KeyLookup): Promise<VerifyEventResult> {
+export async function verifyEvent(pdu: Pdu, rules: RoomVersionRules, keyLookup: KeyLookup, extraServers: readonly string[] = []): Promise<VerifyEventResult> {
 	let servers: string[];
 	let redacted: Pdu;
 	let signed: Uint8Array;
@@ -97,7 +98,7 @@ export async function verifyEvent(pdu: Pdu, rules: RoomVersionRules, keyLookup: 
 		if (typeof pdu.hashes?.sha256 !== "string") return malformed("hashes.sha256 is missing");
 		if (objectOrUndefined(pdu.signatures) === undefined) return malformed("signatures is missing");
 		if (rules.enforceKeyValidity && !Number.isSafeInteger(pdu.origin_server_ts)) return malformed("origin_server_ts is missing");
-		servers = requiredServerSignatures(pdu, rules);
+		servers = [...new Set([...requiredServerSignatures(pdu, rules), ...extraServers])];
 		redacted = redactEvent(pdu, rules);
 		signed = signingBytes(redacted);
 	} catch (err) {

@@ -4,7 +4,7 @@
 
 import type { Context } from "hono";
 import type { JsonObject } from "../../protocol/events/pdu";
-import { MatrixError } from "../../protocol/errors";
+import { type Errcode, MatrixError } from "../../protocol/errors";
 import { parseRoomAlias } from "../../protocol/ids/room-alias";
 import { parseRoomId, type RoomId } from "../../protocol/ids/room-id";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
@@ -70,21 +70,41 @@ export async function memberContent(db: D1Database, userId: string, membership: 
 	return content;
 }
 
+type RemoteInviteRef = { event_id: string; origin: string; membership: Membership };
+
+/**
+ * The servers to reach a room we do not hold through: those the client named, then the server whose
+ * invite (or our knock) we hold ("the invite's origin"), then the room ID's own domain. Empty when the room
+ * lives here.
+ */
+async function remoteServersFor(c: Context<AppEnv>, roomId: RoomId, via: readonly string[]): Promise<{ servers: string[]; invite: RemoteInviteRef | null } | null> {
+	const room = c.env.ROOM.getByName(roomId);
+	if ((await room.getRoomInfo()) !== null) return null;
+	const invite = await room.remoteInviteOf(c.get("user"));
+	const ours = c.get("config").serverName;
+	const fromInvite = invite !== null && invite.membership !== "leave" ? [invite.origin] : [];
+	const servers = [...via, ...fromInvite, serverNameOf(roomId)].filter((s): s is string => s !== undefined && s !== ours);
+	return { servers: [...new Set(servers)], invite };
+}
+
+/** A failed federation step as the client's error. */
+function federationError(result: { errcode: Errcode; error: string; status?: number }): MatrixError {
+	return new MatrixError(result.errcode, result.error, result.status === undefined ? {} : { status: result.status });
+}
+
 /**
  * Joins locally when the room lives here; otherwise through the servers the client named (`via`, the
- * deprecated `server_name`) and the room ID's own domain, over federation (make_join/send_join).
+ * deprecated `server_name`), the server that invited us and the room ID's own domain, over federation
+ * (make_join/send_join).
  */
 async function join(c: Context<AppEnv>, roomId: RoomId, via: readonly string[] = []): Promise<Response> {
 	const body = await readJsonBody(c);
 	const content = withReason(body, await memberContent(c.env.DB, c.get("user"), "join"));
-	const ours = c.get("config").serverName;
-	if ((await c.env.ROOM.getByName(roomId).getRoomInfo()) === null) {
-		const servers = [...via, serverNameOf(roomId)].filter((s): s is string => s !== undefined && s !== ours);
-		if (servers.length > 0) {
-			const joined = await c.get("roomFederation").joinRemote(c.get("user"), roomId, servers, content);
-			if (!joined.ok) throw new MatrixError(joined.errcode, joined.error);
-			return c.json({ room_id: roomId });
-		}
+	const remote = await remoteServersFor(c, roomId, via);
+	if (remote !== null && remote.servers.length > 0) {
+		const joined = await c.get("roomFederation").joinRemote(c.get("user"), roomId, remote.servers, content);
+		if (!joined.ok) throw federationError(joined);
+		return c.json({ room_id: roomId });
 	}
 	await setMembership(c, roomId, c.get("user"), content, "M_NOT_FOUND");
 	return c.json({ room_id: roomId });
@@ -98,7 +118,14 @@ function viaServers(c: Context<AppEnv>): string[] {
 async function knock(c: Context<AppEnv>): Promise<Response> {
 	const roomId = await resolveRoom(c, c.req.param("roomIdOrAlias"));
 	const body = await readJsonBody(c);
-	await setMembership(c, roomId, c.get("user"), withReason(body, await memberContent(c.env.DB, c.get("user"), "knock")), "M_NOT_FOUND");
+	const content = withReason(body, await memberContent(c.env.DB, c.get("user"), "knock"));
+	const remote = await remoteServersFor(c, roomId, viaServers(c));
+	if (remote !== null && remote.servers.length > 0) {
+		const knocked = await c.get("roomFederation").knockRemote(c.get("user"), roomId, remote.servers, content);
+		if (!knocked.ok) throw federationError(knocked);
+		return c.json({ room_id: roomId });
+	}
+	await setMembership(c, roomId, c.get("user"), content, "M_NOT_FOUND");
 	return c.json({ room_id: roomId });
 }
 
@@ -110,7 +137,11 @@ async function invite(c: Context<AppEnv>): Promise<Response> {
 	}
 	const target = targetUser(body);
 	if (serverNameOf(target) !== c.get("config").serverName) {
-		throw new MatrixError("M_FORBIDDEN", "Inviting users on other servers needs federation, which this server does not offer yet");
+		// Invite v2 to the target's server first; the room stores the invite once it came back countersigned.
+		const invited = await c.get("roomFederation").inviteRemote(roomId, c.get("user"), target, withReason(body, { membership: "invite" }));
+		if (!invited.ok && invited.errcode === "M_NOT_FOUND" && invited.error === "Unknown room") throw new MatrixError("M_FORBIDDEN", "You are not in this room");
+		if (!invited.ok) throw federationError(invited);
+		return c.json({});
 	}
 	const account = await getAccount(c.env.DB, target);
 	if (account === null || account.deactivated) throw new MatrixError("M_NOT_FOUND", "Unknown user");
@@ -121,6 +152,13 @@ async function invite(c: Context<AppEnv>): Promise<Response> {
 async function leave(c: Context<AppEnv>): Promise<Response> {
 	const roomId = roomIdParam(c.req.param("roomId"));
 	const body = await readJsonBody(c);
+	// Rejecting an invite (or retracting a knock) for a room held elsewhere: through the inviting server.
+	const remote = await remoteServersFor(c, roomId, []);
+	if (remote !== null && remote.invite !== null && remote.invite.membership !== "leave") {
+		const left = await c.get("roomFederation").leaveRemote(c.get("user"), roomId, remote.servers, withReason(body, { membership: "leave" }));
+		if (!left.ok) throw federationError(left);
+		return c.json({});
+	}
 	await setMembership(c, roomId, c.get("user"), withReason(body, { membership: "leave" }), "M_FORBIDDEN");
 	return c.json({});
 }

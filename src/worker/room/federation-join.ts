@@ -13,6 +13,7 @@ import { roomVersionRules } from "../../protocol/room-versions/rules";
 import type { FederationStore } from "./federation-store";
 import { persistReceivedEvent } from "./federation-persist";
 import type { OutboxStore } from "./outbox-store";
+import { RemoteInvites } from "./remote-invites";
 import { type RoomStore, type StateMap, stateKeyOf } from "./store";
 import type { WriteStore } from "./write-store";
 
@@ -88,7 +89,8 @@ export async function joinRemoteRoom(deps: RemoteJoinDeps, input: RemoteJoinInpu
 		if (e && e.event.type === "m.room.member") memberEvents.set(id, e.event);
 	}
 	const position = deps.storage.transactionSync(() => {
-		store.initRoom(input.room_id, rules.id, now);
+		// Local users' remote invites to this room had positions here already: /sync must see what follows.
+		store.initRoom(input.room_id, rules.id, now, new RemoteInvites(deps.storage.sql).maxPosition());
 		const before = store.createStateGroup(null, state);
 		for (const { event, json, in_state } of ordered) {
 			deps.fed.insert({

@@ -1,7 +1,10 @@
-// Inbound joins and leaves from remote users: make_join / make_leave build an unsigned template against
-// current state; send_join / send_leave check the signed event as any received PDU and store it.
+// Inbound joins, leaves and knocks from remote users: make_join / make_leave / make_knock build an
+// unsigned template against current state (a restricted join names the local member who vouches for
+// it); send_join / send_leave / send_knock check the signed event as any received PDU and store it.
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms,
-// https://spec.matrix.org/latest/server-server-api/#leaving-rooms-rejecting-invites
+// https://spec.matrix.org/latest/server-server-api/#leaving-rooms-rejecting-invites,
+// https://spec.matrix.org/latest/server-server-api/#knocking-upon-a-room,
+// https://spec.matrix.org/latest/server-server-api/#restricted-rooms
 
 import { authTypesForEvent } from "../../protocol/auth";
 import { buildEventDraft } from "../../protocol/events/build-event";
@@ -17,18 +20,27 @@ import type { FederationServe } from "./federation-serve";
 import type { FederationStore } from "./federation-store";
 import { checkAgainstState } from "./federation-step-5-state-before";
 import { currentStateMap } from "./federation-step-6-soft-fail";
+import { allowRoomsFor, authorisingUser, type CurrentLookup } from "./restricted-join";
 import { type RoomStore, stateKeyOf } from "./store";
+import { strippedStatePdus } from "./stripped-state";
 import type { WriteStore } from "./write-store";
 
-export type MembershipKind = "join" | "leave";
+export type MembershipKind = "join" | "leave" | "knock";
 
 export interface MakeMembershipRequest {
 	origin: string;
 	user_id: string;
 	kind: MembershipKind;
-	/** make_join's `ver` values: the room versions the joining server supports. */
+	/** make_join's (make_knock's) `ver` values: the room versions the joining server supports. */
 	supported_versions: readonly string[] | null;
 	now: number;
+	/** Restricted rooms: the bridge found the user joined to a room the join rules allow. */
+	restricted_allowed?: boolean;
+}
+
+/** send_knock's answer: "knock_room_state: ... stripped state events to help the initiator of the knock identify the room". */
+export interface SendKnockResponse {
+	knock_room_state: Pdu[];
 }
 
 export interface SendJoinResponse {
@@ -67,6 +79,16 @@ export class FederationMembership {
 
 		const content: JsonObject = { membership: req.kind };
 		const state = currentStateMap(store);
+		if (req.kind === "join") {
+			const current = await this.lookup(rules, state, [req.user_id, ...this.localJoined()]);
+			const allowRooms = allowRoomsFor(rules, current, req.user_id);
+			if (allowRooms !== null && req.restricted_allowed === true) {
+				// "The resident server ... must pick a user with the power to invite": the join names them.
+				const authoriser = authorisingUser(rules, current, this.localJoined(), this.deps.server_name());
+				if (authoriser === null) return { ok: false, errcode: "M_UNABLE_TO_GRANT_JOIN", error: "No user here may invite you to this room; try another server" };
+				content.join_authorised_via_users_server = authoriser;
+			}
+		}
 		const authEvents = authTypesForEvent(rules, "m.room.member", req.user_id, req.user_id, content).flatMap(([t, k]) => state.get(stateKeyOf(t, k)) ?? []);
 		const prev = store.getForwardExtremities();
 		const depth = Math.max(0, ...prev.map((id) => fed.flags(id)?.depth ?? 0)) + 1;
@@ -93,15 +115,42 @@ export class FederationMembership {
 			depth,
 			prev_events: prev,
 			auth_events: authEvents,
-			pdu: { ...draft, prev_events: [...prev], auth_events: authEvents, hashes: { sha256: "" }, signatures: {} },
+			// A vouched-for join will carry our signature (send_join adds it); the probe stands in for it.
+			pdu: { ...draft, prev_events: [...prev], auth_events: authEvents, hashes: { sha256: "" }, signatures: "join_authorised_via_users_server" in content ? { [this.deps.server_name()]: { "ed25519:probe": "" } } : {} },
 		};
 		const check = await checkAgainstState(new StoredEvents(rules, store, fed), probe, state);
 		if (check.kind !== "pass") return forbidden(check.kind === "fail" ? check.reason : "The room's state is incomplete");
 		return { ok: true, value: { event: draft, room_version: info.room_version } };
 	}
 
+	/** The allowed rooms a restricted join must be checked against (room/restricted-join.ts); null if none is needed. */
+	async restrictedAllowRooms(userId: string): Promise<string[] | null> {
+		const info = this.deps.store.getRoomInfo();
+		const rules = info && roomVersionRules(info.room_version);
+		if (!rules) return null;
+		return allowRoomsFor(rules, await this.lookup(rules, currentStateMap(this.deps.store), [userId]), userId);
+	}
+
+	private localJoined(): string[] {
+		const me = this.deps.server_name();
+		return this.deps.writes.membersWith(["join"]).filter((u) => serverNameOf(u) === me);
+	}
+
+	/** A synchronous view of the current state events the restricted-join rules read. */
+	private async lookup(rules: NonNullable<ReturnType<typeof roomVersionRules>>, state: Map<string, string>, users: readonly string[]): Promise<CurrentLookup> {
+		const events = new StoredEvents(rules, this.deps.store, this.deps.fed);
+		const loaded = new Map<string, RoomEvent>();
+		const keys: [string, string][] = [["m.room.create", ""], ["m.room.join_rules", ""], ["m.room.power_levels", ""], ...users.map((u): [string, string] => ["m.room.member", u])];
+		for (const [type, key] of keys) {
+			const id = state.get(stateKeyOf(type, key));
+			const event = id === undefined ? undefined : await events.get(id);
+			if (event) loaded.set(stateKeyOf(type, key), event);
+		}
+		return (type, key) => loaded.get(stateKeyOf(type, key));
+	}
+
 	/** Checks 4–6 and the write through the ingest path, then (for joins) the room state the joiner needs. */
-	async send(origin: string, kind: MembershipKind, eventId: string, pduJson: string, now: number): Promise<RpcResult<SendJoinResponse | null>> {
+	async send(origin: string, kind: MembershipKind, eventId: string, pduJson: string, now: number): Promise<RpcResult<SendJoinResponse | SendKnockResponse | null>> {
 		const { store, serve } = this.deps;
 		const info = store.getRoomInfo();
 		const rules = info && roomVersionRules(info.room_version);
@@ -127,6 +176,7 @@ export class FederationMembership {
 		const refused = outcome.status === "rejected" || outcome.status === "soft_failed" || outcome.status === "error" || stored?.rejected || stored?.soft_failed;
 		if (refused || stored === null) return forbidden(`The ${kind} was not allowed: ${outcome.reason ?? outcome.status}`);
 		if (kind === "leave") return { ok: true, value: null };
+		if (kind === "knock") return { ok: true, value: { knock_room_state: strippedStatePdus(store, null) } };
 
 		// "state: The resolved current room state prior to the join event", and the auth chain of it and the join.
 		const ids = serve.stateIds(eventId);

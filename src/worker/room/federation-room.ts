@@ -98,6 +98,10 @@ export class FederationRoom {
 		return json(await this.membership.make(req));
 	}
 
+	restrictedAllowRooms(userId: string): Promise<string[] | null> {
+		return this.membership.restrictedAllowRooms(userId);
+	}
+
 	async sendMembership(origin: string, kind: MembershipKind, eventId: string, pduJson: string, now: number): Promise<RpcResult<string>> {
 		return json(await this.membership.send(origin, kind, eventId, pduJson, now));
 	}

@@ -4,9 +4,10 @@
 // https://spec.matrix.org/latest/client-server-api/#creation
 
 import { checkStateIndependentAuthRules, namedLevel, roomPower, userPowerLevel } from "../../protocol/auth";
-import type { EventTemplate } from "../../protocol/events/build-event";
+import type { BuiltEvent, EventTemplate } from "../../protocol/events/build-event";
 import { toRoomEvent } from "../../protocol/events/event-id";
-import type { JsonObject, Pdu } from "../../protocol/events/pdu";
+import type { JsonObject, Pdu, RoomEvent } from "../../protocol/events/pdu";
+import { serverNameOf } from "../../protocol/ids/server-name-of";
 import type { RpcResult } from "../../protocol/errors";
 import { parseUserId } from "../../protocol/ids/user-id";
 import { canonicalJson } from "../../protocol/json/canonical";
@@ -16,7 +17,7 @@ import { getServerKeys } from "../../platform/signing-key/server-key";
 import type { CreatedRoom, CreateRoomInput, LocalEventInput, SentEvent } from "./api";
 import { commitLocalEvent } from "./commit-event";
 import type { OutboxStore } from "./outbox-store";
-import { placeLocalEvent } from "./place-event";
+import { authoriseBuilt, placeLocalEvent } from "./place-event";
 import { SerialQueue } from "./serial-queue";
 import { EventCache, loadStateView, stateKeysFor, StateView } from "./state-view";
 import type { RoomStore } from "./store";
@@ -54,15 +55,87 @@ export class LocalWriter {
 		return this.queue.run(() => this.create(input));
 	}
 
+	/**
+	 * Builds, signs and authorises an event against current state without storing it: an invite of a user on
+	 * another server must come back countersigned by their server before it is committed (commitPrepared).
+	 */
+	prepare(input: LocalEventInput): Promise<RpcResult<{ pdu_json: string; event_id: string; room_version: string }>> {
+		if (parseUserId(input.sender) === undefined || typeof input.type !== "string" || !isJsonObject(input.content)) {
+			return Promise.resolve({ ok: false, errcode: "M_BAD_JSON", error: "malformed event input" });
+		}
+		return this.queue.run(async () => {
+			const built = await this.build(input, false);
+			if (!built.ok) return built;
+			if (!("placed" in built.value)) return { ok: false, errcode: "M_UNKNOWN", error: "Nothing to prepare" };
+			const { placed, room_version } = built.value;
+			return { ok: true, value: { pdu_json: placed.pdu_json, event_id: placed.event.event_id, room_version } };
+		});
+	}
+
+	/**
+	 * Commits an event prepare() built, as it came back (with more signatures). It is authorised again
+	 * against current state: the room may have moved on while the remote server answered.
+	 */
+	commitPrepared(pduJson: string, now: number): Promise<RpcResult<SentEvent>> {
+		return this.queue.run(async () => {
+			const { store, writes } = this.deps;
+			const info = store.getRoomInfo();
+			const rules = info && roomVersionRules(info.room_version);
+			if (!info || !rules) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown room" };
+			const config = getConfig(this.deps.env);
+			let event: RoomEvent;
+			try {
+				event = await toRoomEvent(JSON.parse(pduJson) as Pdu, rules);
+			} catch {
+				return { ok: false, errcode: "M_BAD_JSON", error: "malformed event" };
+			}
+			if (event.room_id !== info.room_id || serverNameOf(event.sender) !== config.serverName) return { ok: false, errcode: "M_FORBIDDEN", error: "Not an event of this server in this room" };
+			const known = writes.getEventMeta(event.event_id);
+			if (known !== null) return { ok: true, value: { event_id: event.event_id, stream_position: known.stream_ordering ?? info.stream_position } };
+			const template: EventTemplate = { type: event.type, sender: event.sender, content: event.content, ...(event.state_key === undefined ? {} : { state_key: event.state_key }) };
+			const state = await loadStateView(rules, stateKeysFor(rules, template), (t, k) => writes.getCurrentStateEventId(t, k), (id) => store.getPdu(id), this.cache);
+			const built = { event, pdu_json: pduJson };
+			const allowed = await authoriseBuilt(rules, built, state);
+			if (!allowed.ok) return allowed;
+			const position = this.deps.storage.transactionSync(() => commitLocalEvent(built, { store, writes, outbox: this.deps.outbox, server_name: config.serverName, now }));
+			this.cache.put(event);
+			await this.deps.scheduleDrain();
+			return { ok: true, value: { event_id: event.event_id, stream_position: position } };
+		});
+	}
+
 	private async send(input: LocalEventInput): Promise<RpcResult<SentEvent>> {
+		const built = await this.build(input, true);
+		if (!built.ok) return built;
+		if ("existing" in built.value) return { ok: true, value: built.value.existing };
+		const { store, writes } = this.deps;
+		const { placed, server_name: serverName } = built.value;
+		const now = input.origin_server_ts;
+		const txn = input.txn && { user_id: input.sender, device_id: input.txn.device_id, txn_id: input.txn.txn_id };
+		const position = this.deps.storage.transactionSync(() =>
+			commitLocalEvent(placed, { store, writes, outbox: this.deps.outbox, server_name: serverName, now, ...(txn ? { txn } : {}) }),
+		);
+		this.cache.put(placed.event);
+		await this.deps.scheduleDrain();
+		return { ok: true, value: { event_id: placed.event.event_id, stream_position: position } };
+	}
+
+	/**
+	 * The signed, authorised event for `input`, or (with `reuse`) the event a retried txn or an unchanged
+	 * state event already produced.
+	 */
+	private async build(
+		input: LocalEventInput,
+		reuse: boolean,
+	): Promise<RpcResult<{ existing: SentEvent } | { placed: BuiltEvent; room_version: string; server_name: string }>> {
 		const { store, writes } = this.deps;
 		const info = store.getRoomInfo();
 		if (info === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown room" };
 		const rules = roomVersionRules(info.room_version);
 		if (!rules) return { ok: false, errcode: "M_UNSUPPORTED_ROOM_VERSION", error: "Unsupported room version" };
-		if (input.txn) {
+		if (input.txn && reuse) {
 			const done = writes.getTxn(input.sender, input.txn.device_id, input.txn.txn_id);
-			if (done) return { ok: true, value: { event_id: done.event_id, stream_position: done.stream_ordering } };
+			if (done) return { ok: true, value: { existing: { event_id: done.event_id, stream_position: done.stream_ordering } } };
 		}
 		const template: EventTemplate = { type: input.type, sender: input.sender, content: input.content };
 		if (input.state_key !== undefined) template.state_key = input.state_key;
@@ -81,7 +154,7 @@ export class LocalWriter {
 		// Only for a sender still in the room (or changing their own membership): a former member must be refused.
 		const senderJoined = state.get("m.room.member", template.sender)?.content.membership === "join";
 		const ownMembership = template.type === "m.room.member" && template.state_key === template.sender;
-		if (template.state_key !== undefined && (senderJoined || ownMembership)) {
+		if (reuse && template.state_key !== undefined && (senderJoined || ownMembership)) {
 			const current = state.get(template.type, template.state_key);
 			if (current && current.sender === template.sender && canonicalJson(current.content) === canonicalJson(template.content)) {
 				const meta = writes.getEventMeta(current.event_id);
@@ -89,7 +162,7 @@ export class LocalWriter {
 					const txn = input.txn;
 					this.deps.storage.transactionSync(() => writes.insertTxn(input.sender, txn.device_id, txn.txn_id, current.event_id, now));
 				}
-				return { ok: true, value: { event_id: current.event_id, stream_position: meta?.stream_ordering ?? info.stream_position } };
+				return { ok: true, value: { existing: { event_id: current.event_id, stream_position: meta?.stream_ordering ?? info.stream_position } } };
 			}
 		}
 		if (template.type === "m.room.redaction") {
@@ -110,13 +183,7 @@ export class LocalWriter {
 			key: keys.current,
 		});
 		if (!placed.ok) return placed;
-		const txn = input.txn && { user_id: input.sender, device_id: input.txn.device_id, txn_id: input.txn.txn_id };
-		const position = this.deps.storage.transactionSync(() =>
-			commitLocalEvent(placed.value, { store, writes, outbox: this.deps.outbox, server_name: config.serverName, now, ...(txn ? { txn } : {}) }),
-		);
-		this.cache.put(placed.value.event);
-		await this.deps.scheduleDrain();
-		return { ok: true, value: { event_id: placed.value.event.event_id, stream_position: position } };
+		return { ok: true, value: { placed: placed.value, room_version: info.room_version, server_name: config.serverName } };
 	}
 
 	/**

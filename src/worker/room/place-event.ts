@@ -52,12 +52,13 @@ export async function placeLocalEvent(template: EventTemplate, state: StateView,
 		if (err instanceof MatrixError) return { ok: false, errcode: err.errcode, error: err.message };
 		throw err;
 	}
-	const result = await authorise(rules, built, state);
+	const result = await authoriseBuilt(rules, built, state);
 	if (!result.ok) return result;
 	return { ok: true, value: built };
 }
 
-async function authorise(rules: RoomVersionRules, built: BuiltEvent, state: StateView): Promise<RpcResult<null>> {
+/** The auth rules for a built event against `state`: state-independent rules, then state-dependent ones. */
+export async function authoriseBuilt(rules: RoomVersionRules, built: BuiltEvent, state: StateView): Promise<RpcResult<null>> {
 	const lookup = (id: string) => {
 		const event = state.byEventId(id);
 		return event ? { event, rejected: false } : undefined;

@@ -94,7 +94,7 @@ export class RoomReads {
 			// A room known here only through a remote server's invite (room/remote-invites.ts).
 			const invite = new RemoteInvites(this.storage.sql).get(req.user_id);
 			if (invite === null) return { ok: true, value: emptySlice(0) };
-			return { ok: true, value: { ...emptySlice(invite.position), membership: invite.membership, ...(invite.membership === "invite" ? { stripped_state: invite.stripped_state } : {}) } };
+			return { ok: true, value: { ...emptySlice(invite.position), membership: invite.membership, ...(invite.membership !== "leave" ? { stripped_state: invite.stripped_state } : {}) } };
 		}
 		const rules = roomVersionRules(info.room_version);
 		if (rules === undefined) return { ok: false, errcode: "M_UNKNOWN", error: "Room version not supported" };

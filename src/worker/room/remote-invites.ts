@@ -1,6 +1,7 @@
 // Invites to a room this server does not hold yet (PUT /_matrix/federation/v2/invite from the room's
 // server): the countersigned invite and its stripped state, kept per invitee so /sync shows it in
 // `rooms.invite` until the user joins (the remote-join path then creates the room) or rejects it.
+// A local user's knock on such a room (send_knock) is kept the same way, for `rooms.knock`.
 // Spec: https://spec.matrix.org/latest/server-server-api/#put_matrixfederationv2inviteroomideventid,
 // https://spec.matrix.org/latest/client-server-api/#stripped-state
 
@@ -18,10 +19,10 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS remote_invites (
 
 export interface RemoteInvite {
 	event_id: string;
-	/** The inviting server: a join or rejection goes through it. */
+	/** The inviting server (or the one the knock went through): a join or rejection goes through it. */
 	origin: string;
-	/** "invite", or "leave" once rejected here without reaching the inviting server. */
-	membership: "invite" | "leave";
+	/** "invite", "knock" (our user's knock), or "leave" once rejected or retracted. */
+	membership: "invite" | "leave" | "knock";
 	stripped_state: StrippedStateEvent[];
 	/** A room position for the user's /sync: it only grows, so a later change wins. */
 	position: number;
@@ -40,12 +41,18 @@ export class RemoteInvites {
 			)
 			.toArray()[0];
 		if (!row) return null;
-		return { ...row, membership: row.membership === "leave" ? "leave" : "invite", stripped_state: JSON.parse(row.stripped_state) as StrippedStateEvent[] };
+		const membership = row.membership === "leave" || row.membership === "knock" ? row.membership : "invite";
+		return { ...row, membership, stripped_state: JSON.parse(row.stripped_state) as StrippedStateEvent[] };
+	}
+
+	/** The largest position given out: a room created here later continues after it, so /sync sees its news. */
+	maxPosition(): number {
+		return this.sql.exec<{ p: number | null }>("SELECT MAX(position) AS p FROM remote_invites").one().p ?? 0;
 	}
 
 	/** Stores (or replaces) the user's invite; returns its position. */
 	put(userId: string, invite: Omit<RemoteInvite, "position">): number {
-		const position = (this.sql.exec<{ p: number | null }>("SELECT MAX(position) AS p FROM remote_invites").one().p ?? 0) + 1;
+		const position = this.maxPosition() + 1;
 		this.sql.exec(
 			"INSERT OR REPLACE INTO remote_invites (user_id, event_id, origin, membership, stripped_state, position) VALUES (?, ?, ?, ?, ?, ?)",
 			userId,

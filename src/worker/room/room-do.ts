@@ -30,6 +30,7 @@ import { FederationStore } from "./federation-store";
 import { joinRemoteRoom, type RemoteJoinInput } from "./federation-join";
 import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { type RemoteInvite, RemoteInvites } from "./remote-invites";
+import { strippedStatePdus } from "./stripped-state";
 import { RoomTyping } from "./typing";
 import { WriteStore } from "./write-store";
 import { type ExportCoMember, type ExportEnvelope, type ExportMembership, ExportProjection, type ExportRoomApi, type ExportWindow } from "./export-projection";
@@ -155,6 +156,11 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return this.federation.makeMembership(request);
 	}
 
+	/** Restricted rooms: the allowed rooms a remote user's join must be checked against (null: no check needed). */
+	federationRestrictedAllowRooms(userId: string): Promise<string[] | null> {
+		return this.federation.restrictedAllowRooms(userId);
+	}
+
 	federationSendMembershipJson(origin: string, kind: MembershipKind, eventId: string, pduJson: string, now: number): Promise<RpcResult<string>> {
 		return this.federation.sendMembership(origin, kind, eventId, pduJson, now);
 	}
@@ -174,7 +180,10 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return this.store.getRoomInfo() === null && Date.now() < this.remoteJoinUntil;
 	}
 
-	/** Stores a remote server's invite to this (unknown here) room and wakes the invitee's /sync. */
+	/**
+	 * Stores a remote server's invite to this (unknown here) room, a local user's knock on it, or their
+	 * rejection or retraction (room/remote-invites.ts), and wakes the user's /sync.
+	 */
 	async receiveRemoteInvite(roomId: string, userId: string, invite: Omit<RemoteInvite, "position">): Promise<RpcResult<null>> {
 		if (this.store.getRoomInfo() !== null) return { ok: false, errcode: "M_FORBIDDEN", error: "The room is already known here" };
 		const position = new RemoteInvites(this.ctx.storage.sql).put(userId, invite);
@@ -182,8 +191,26 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return { ok: true, value: null };
 	}
 
-	remoteInviteOf(userId: string): RemoteInvite | null {
-		return new RemoteInvites(this.ctx.storage.sql).get(userId);
+	/** The user's remote invite or knock, without its stripped state (RPC's mapping of that JSON is too deep to type-check). */
+	remoteInviteOf(userId: string): Pick<RemoteInvite, "event_id" | "origin" | "membership"> | null {
+		const invite = new RemoteInvites(this.ctx.storage.sql).get(userId);
+		return invite === null ? null : { event_id: invite.event_id, origin: invite.origin, membership: invite.membership };
+	}
+
+	/**
+	 * An invite of a user on another server, signed and authorised but not stored: their server must
+	 * countersign it first (bridge/joins/remote-invite.ts). JSON text: pdu_json, event_id, room_version and
+	 * invite_room_state (the stripped-state PDUs, with the inviter's member event).
+	 */
+	async prepareRemoteInviteJson(input: LocalEventInput): Promise<RpcResult<string>> {
+		const prepared = await this.writer.prepare(input);
+		if (!prepared.ok) return prepared;
+		return { ok: true, value: JSON.stringify({ ...prepared.value, invite_room_state: strippedStatePdus(this.store, input.sender) }) };
+	}
+
+	/** Stores an event prepareRemoteInviteJson built, as the remote server returned it, and federates it. */
+	commitPreparedEvent(pduJson: string, now: number): Promise<RpcResult<SentEvent>> {
+		return this.writer.commitPrepared(pduJson, now);
 	}
 
 	/** Creates this room from a remote resident's send_join answer (room/federation-join.ts); our join is its first timeline event. */

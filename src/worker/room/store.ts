@@ -66,12 +66,16 @@ export class RoomStore {
 		return rows[0] ?? null;
 	}
 
-	/** Binds this object to its room. Fails (PK conflict) if the room was already initialised. */
-	initRoom(roomId: string, roomVersion: string, nowTs: number): void {
+	/**
+	 * Binds this object to its room. Fails (PK conflict) if the room was already initialised. Stream
+	 * positions continue after `startPosition` (positions this object already gave remote invites).
+	 */
+	initRoom(roomId: string, roomVersion: string, nowTs: number, startPosition = 0): void {
 		this.sql.exec(
-			"INSERT INTO room_meta (singleton, room_id, room_version, stream_position, created_ts) VALUES (1, ?, ?, 0, ?)",
+			"INSERT INTO room_meta (singleton, room_id, room_version, stream_position, created_ts) VALUES (1, ?, ?, ?, ?)",
 			roomId,
 			roomVersion,
+			startPosition,
 			nowTs,
 		);
 	}

@@ -12,9 +12,8 @@ import type { ReadSession } from "./read-session";
 import { formatState, stateAtPosition } from "./read-state";
 import { formatRoomToken } from "./read-token";
 import { type StateMap, stateKeyOf } from "./store";
+import { STRIPPED_TYPES } from "./stripped-state";
 
-/** Spec "Stripped state": what an invitee or knocker may see of the room before joining. */
-const STRIPPED_TYPES = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.topic", "m.room.canonical_alias", "m.room.encryption"];
 /** Spec: heroes are "the users which can be used to generate a room name"; Synapse and the spec's example use 5. */
 const MAX_HEROES = 5;
 /** Events looked at when asking "is there anything older?" before answering `limited: true` anyway. */

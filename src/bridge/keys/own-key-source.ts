@@ -1,0 +1,25 @@
+// A key source that knows our own current key as well as remote servers' keys: events that carry our
+// signature next to another server's (a restricted join we vouch for, our join a resident countersigned)
+// are verified whole, and the key ring never tries to fetch keys from ourselves.
+// Spec: https://spec.matrix.org/latest/server-server-api/#validating-hashes-and-signatures-on-received-events
+
+import type { Config } from "../../platform/config";
+import { getServerKeys } from "../../platform/signing-key/server-key";
+import type { ServerVerifyKey } from "../../protocol/federation/server-keys";
+import type { KeySource } from "../inbound/step-2-signatures";
+import { keyRingFor } from "./key-ring";
+
+/** How long our key counts as valid for these checks: it is ours, and current. */
+const OWN_KEY_VALIDITY_MS = 7 * 24 * 3_600_000;
+
+export function keysWithOurOwn(env: { DB: D1Database }, config: Config): KeySource {
+	const ring = keyRingFor(env, config);
+	return {
+		async getServerVerifyKey(serverName: string, keyId: string, minimumValidUntilTs: number): Promise<ServerVerifyKey | undefined> {
+			if (serverName !== config.serverName) return ring.getServerVerifyKey(serverName, keyId, minimumValidUntilTs);
+			const { current } = await getServerKeys(env.DB, config);
+			if (current.keyId !== keyId) return undefined;
+			return { serverName, keyId, publicKey: current.publicKeyBase64, validUntilTs: Date.now() + OWN_KEY_VALIDITY_MS, expiredTs: null };
+		},
+	};
+}
