@@ -31,7 +31,7 @@ export function checkSince(since: string | undefined): void {
 	if (parseSinceToken(since) === undefined) throw bad("Unknown pagination token");
 }
 
-export function parseLimit(value: unknown): number | undefined {
+function parseLimit(value: unknown): number | undefined {
 	if (value === undefined) return undefined;
 	const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
 	if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw bad("limit must be a non-negative integer");
@@ -51,6 +51,14 @@ async function summaries(env: Env): Promise<PublicRoomChunk[]> {
 		for (const chunk of batch) if (chunk !== null) out.push(chunk);
 	}
 	return out;
+}
+
+/** The GET query's `since` (checked) and `limit` (CS and federation alike). */
+export function getQuery(c: Context<AppEnv>): DirectoryQuery {
+	const since = c.req.query("since");
+	checkSince(since);
+	const limit = parseLimit(c.req.query("limit"));
+	return { ...(since === undefined ? {} : { since }), ...(limit === undefined ? {} : { limit }) };
 }
 
 /** The POST body (CS and federation alike): limit, since, filter, the network; wrong types are M_BAD_JSON. */
@@ -105,11 +113,7 @@ export const publicRoomsEndpoints: Endpoint[] = [
 		rateLimit: { perSecond: 5, burst: 20 },
 		handler: async (c) => {
 			checkServer(c, c.req.query("server"));
-			const since = c.req.query("since");
-			checkSince(since);
-			const limit = parseLimit(c.req.query("limit"));
-			const query: DirectoryQuery = { ...(since === undefined ? {} : { since }), ...(limit === undefined ? {} : { limit }) };
-			return c.json(await listPublicRooms(c.env, query));
+			return c.json(await listPublicRooms(c.env, getQuery(c)));
 		},
 	},
 	{

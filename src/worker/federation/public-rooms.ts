@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import type { DirectoryQuery } from "../../protocol/directory/public-room";
 import { MatrixError } from "../../protocol/errors";
-import { checkSince, listPublicRooms, parseLimit, postQuery } from "../client/public-rooms";
+import { checkSince, getQuery, listPublicRooms, postQuery } from "../client/public-rooms";
 import { readJsonBody } from "../http/body";
 import type { AppEnv } from "../http/context";
 import type { Endpoint } from "../http/endpoint";
@@ -31,16 +31,9 @@ export const federationPublicRoomsEndpoints: Endpoint[] = [
 		auth: "server",
 		rateLimit: { perSecond: 5, burst: 20 },
 		handler: async (c) => {
-			const since = c.req.query("since");
-			checkSince(since);
-			const limit = parseLimit(c.req.query("limit"));
 			const instance = c.req.query("third_party_instance_id");
 			checkNetwork(boolQuery(c, "include_all_networks"), instance);
-			const query: DirectoryQuery = {
-				...(since === undefined ? {} : { since }),
-				...(limit === undefined ? {} : { limit }),
-				...(instance === undefined ? {} : { thirdPartyInstanceId: instance }),
-			};
+			const query: DirectoryQuery = { ...getQuery(c), ...(instance === undefined ? {} : { thirdPartyInstanceId: instance }) };
 			return c.json(await listPublicRooms(c.env, query));
 		},
 	},
