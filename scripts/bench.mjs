@@ -4,6 +4,7 @@
 // Loops are bounded in count and time; everything runs on 127.0.0.1 inside one wrangler test harness.
 import { createTestHarness } from "wrangler";
 import { benchAuthority, EVENTS, exportBench } from "./bench/export-bench.mjs";
+import { federationBench } from "./bench/federation-bench.mjs";
 
 const HELP = `Usage: npm run bench [-- --quick]
 
@@ -11,9 +12,12 @@ Starts sealbridge and a hello-world worker in one workerd (wrangler's test harne
 medians for: requests/s of hello-world and of cheap sealbridge routes; sequential sends/s to one room;
 sends/s with 8 in flight to one room and across 8 rooms; send -> other user's long-poll /sync latency
 p50/p95; initial /sync for a user in 50 rooms; empty incremental /sync; lost/duplicated events; and the
-lawful-access export: 100,000 event envelopes across 20 rooms, approval -> package ready, workerd peak RSS.
+lawful-access export: 100,000 event envelopes across 20 rooms, approval -> package ready, workerd peak RSS;
+federation between two servers by the run contract (npm start, loopback): send on hs1 -> hs2 long-poll /sync
+p50/p95 over 200 messages, a burst of 200 sends delivered per second, lost/duplicated across servers.
 Each rate is also given as a ratio to hello-world's rate in the same run.
   --quick              fewer iterations (a smoke run); skips the export benchmark
+  --federation-only    run only the federation benchmark
   --export-events N    load N events (≤ 100000) for the export benchmark instead of 100,000
   --export-only        run only the export benchmark`;
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
@@ -24,6 +28,7 @@ const QUICK = process.argv.includes("--quick");
 const N = QUICK ? 50 : 400;
 const ROUNDS = QUICK ? 1 : 3;
 const EXPORT_ONLY = process.argv.includes("--export-only");
+const FEDERATION_ONLY = process.argv.includes("--federation-only");
 const eventsArg = process.argv.indexOf("--export-events");
 const EXPORT_EVENTS = eventsArg < 0 ? EVENTS : Math.min(EVENTS, Math.max(1, Number(process.argv[eventsArg + 1]) || EVENTS));
 // The export section needs a trust store naming an authority key, so it is made before the server starts.
@@ -97,10 +102,12 @@ for (let i = 0; i < 20; i++) {
 	await req("GET", "/_matrix/client/versions");
 }
 const notes = [];
-if (!EXPORT_ONLY) await generalBench();
+if (!EXPORT_ONLY && !FEDERATION_ONLY) await generalBench();
 const harnessEnv = await server.getWorker().getEnv();
-if (!QUICK) await exportBench({ server, req, register, row, notes, authority, db: harnessEnv.DB, env: harnessEnv, events: EXPORT_EVENTS });
+if (!QUICK && !FEDERATION_ONLY) await exportBench({ server, req, register, row, notes, authority, db: harnessEnv.DB, env: harnessEnv, events: EXPORT_EVENTS });
 await server.close();
+// Two servers of their own, after the harness is closed so they do not share the CPU with it.
+if (!EXPORT_ONLY) await federationBench({ row, notes, quick: QUICK, median, pct });
 
 // The Client-Server figures need registration, rooms, send and sync.
 async function register(name) {
