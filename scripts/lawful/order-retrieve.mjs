@@ -10,7 +10,8 @@ export const summary = "download a package once with a signed request (the URL f
 export const help = `order retrieve DELIVERY_URL --key JWK_FILE --out FILE.zip
   DELIVERY_URL  delivery.url from "order status" (…/_lawful/v1/deliveries/TOKEN)
   --key         the issuing authority's private JWK with its "kid"
-  --out         where to write the ZIP; then check it offline with "verify-package"`;
+  --out         where to write the ZIP (or its JWE, when the order named a recipientKey); then check it
+                offline with "verify-package"`;
 
 export async function run(argv) {
 	const { positional, options } = parseOptions(argv, { key: "value", out: "value" });
@@ -22,5 +23,8 @@ export async function run(argv) {
 	const claimed = res.headers.get("digest-sha256");
 	if (claimed !== null && claimed !== sha256) throw new CliError(`downloaded bytes do not match the server's SHA-256 ${claimed}`, 1);
 	writeFileSync(options.out, bytes);
-	console.log(`package written to ${options.out} (${bytes.length} bytes, SHA-256 ${sha256})`);
+	// A package for an order with delivery.recipientKey comes as a compact JWE of the ZIP.
+	const sealed = (res.headers.get("content-type") ?? "").startsWith("application/jose");
+	const what = sealed ? "JWE-encrypted to the order's recipientKey; verify-package --key PRIVATE_JWK opens it" : "ZIP";
+	console.log(`package written to ${options.out} (${what}, ${bytes.length} bytes, SHA-256 ${sha256})`);
 }

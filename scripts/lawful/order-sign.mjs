@@ -17,12 +17,15 @@ export const help = `order sign --key JWK_FILE [--key JWK_FILE2] [--order ORDER_
   --sender ID --country CC --receiver SERVER_NAME --legal-basis BASIS --reference CASE
   --target MXID|EMAIL|+E164 (repeatable; one task each)   --type SubscriberData|UserIdentifyingData|TrafficData
   --start TIME --end TIME (the records' window)   --valid-days N (default 7)   --approver "Name, Role"
-  --subtype S (repeatable)   --ndo-until TIME --ndo-provision TEXT   --preserve (LP tasks)   --emergency`;
+  --subtype S (repeatable)   --ndo-until TIME --ndo-provision TEXT   --preserve (LP tasks)   --emergency
+  --recipient-key FILE  a public JWK (X25519, P-256/384/521 or RSA ≥ 2048) the package is to be encrypted to
+                        (delivery.recipientKey; make one with "authority keygen --alg ECDH-ES")`;
 
 const SPEC = {
 	key: "values", order: "value", out: "value", sender: "value", country: "value", receiver: "value", "legal-basis": "value",
 	reference: "value", target: "values", type: "value", start: "value", end: "value", "valid-days": "value", approver: "value",
 	subtype: "values", "ndo-until": "value", "ndo-provision": "value", preserve: "flag", emergency: "flag", jurisdiction: "value",
+	"recipient-key": "value",
 };
 
 function formatOf(value) {
@@ -69,6 +72,7 @@ export function buildOrder(o, now = Date.now()) {
 			...(o["ndo-until"] ? { nonDisclosure: { until: o["ndo-until"], legalProvision: o["ndo-provision"] ?? "" } } : {}),
 		},
 		tasks,
+		...(o.recipientKey ? { delivery: { recipientKey: o.recipientKey } } : {}),
 	};
 }
 
@@ -99,7 +103,11 @@ export async function run(argv) {
 		order.header ??= {};
 		order.header.transactionIdentifier ??= randomUUID();
 		order.header.timestamp ??= new Date().toISOString();
-	} else order = buildOrder(options);
+	} else {
+		const recipientKey = options["recipient-key"] ? JSON.parse(readFileSync(options["recipient-key"], "utf8")) : undefined;
+		if (recipientKey?.d !== undefined) throw new CliError("--recipient-key must be the public JWK (it has a private part)", 2);
+		order = buildOrder({ ...options, recipientKey });
+	}
 	const jws = await signOrder(order, keys);
 	if (options.out) {
 		const { writeFileSync } = await import("node:fs");

@@ -4,22 +4,28 @@
 // Design: LAWFUL_ACCESS.md "Package"; the writer is src/export/package/ and src/export/job/assemble.ts, and
 // test/e2e/lawful-canary.test.ts runs this command on a package the server produced (so both agree).
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import Ajv from "ajv";
 import { unzipSync } from "fflate";
-import { base64url, compactVerify, decodeProtectedHeader, importJWK } from "jose";
+import { base64url, compactDecrypt, compactVerify, decodeProtectedHeader, importJWK } from "jose";
 import { CliError, parseOptions } from "./lib/cli.mjs";
 
 export const command = "verify-package";
 export const summary = "check an evidence package: signature, tag manifest, payload hashes, record schema";
-export const help = `verify-package FILE (--jwks JWKS.json | --server URL) [--json]
-  FILE      the package ZIP as downloaded
+export const help = `verify-package FILE (--jwks JWKS.json | --server URL) [--key JWK_FILE] [--out FILE.zip] [--json]
+  FILE      the package as downloaded: a ZIP, or a compact JWE of the ZIP when the order named a recipientKey
+  --key     the private JWK of the order's recipientKey, to decrypt a JWE package first
+  --out     with --key: also write the decrypted ZIP here
   --jwks    the provider's public keys (GET /_lawful/v1/provider-keys, saved earlier): fully offline
   --server  fetch the JWKS from this server's /_lawful/v1/provider-keys
   --json    print the findings as JSON
 Exit status 0 when every check passes, 1 when any fails.`;
 
 const DELIVERY_TYP = "lawful-delivery+jws";
+// The sealed form (src/export/package/encrypt.ts): typ, and the only algorithms accepted when decrypting.
+const PACKAGE_JWE_TYP = "lawful-package+jwe";
+const JWE_KEY_ALGS = ["ECDH-ES+A256KW", "RSA-OAEP-256"];
+const JWE_ENCS = ["A256GCM"];
 const TAG_FILES = ["bag-info.txt", "bagit.txt", "delivery.json", "manifest-sha256.txt"];
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -95,8 +101,29 @@ function checkRecords(files) {
 	return counts;
 }
 
-/** All checks, in order; the first failure stops them. Returns { ok, steps: [{check, ok, detail}], summary }. */
-export async function verifyPackage(zipBytes, jwks) {
+/** A ZIP starts with a local file header ("PK\x03\x04"); anything else is taken for a compact JWE. */
+function isZip(bytes) {
+	return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+/** Decrypts a sealed package with the recipient's private JWK; returns the ZIP and what the header said. */
+export async function decryptPackage(bytes, privateJwk) {
+	const jwe = decoder.decode(bytes).trim();
+	const header = decodeProtectedHeader(jwe);
+	if (header.typ !== PACKAGE_JWE_TYP) throw new Error(`typ ${header.typ} is not ${PACKAGE_JWE_TYP}`);
+	if (!privateJwk) throw new Error(`the package is encrypted to key ${header.kid}: give its private JWK with --key`);
+	if (!JWE_KEY_ALGS.includes(header.alg)) throw new Error(`alg ${header.alg} is not one of ${JWE_KEY_ALGS.join(", ")}`);
+	const key = await importJWK(privateJwk, header.alg);
+	const { plaintext } = await compactDecrypt(jwe, key, { keyManagementAlgorithms: JWE_KEY_ALGS, contentEncryptionAlgorithms: JWE_ENCS });
+	if (!isZip(plaintext)) throw new Error("the decrypted content is not a ZIP");
+	return { zip: plaintext, alg: header.alg, enc: header.enc, kid: header.kid };
+}
+
+/**
+ * All checks, in order; the first failure stops them. Returns { ok, steps: [{check, ok, detail}], summary, zip }.
+ * `options.decryptionKey`: the recipient's private JWK, for a JWE package.
+ */
+export async function verifyPackage(packageBytes, jwks, options = {}) {
 	const steps = [];
 	const summary = {};
 	const step = async (check, fn) => {
@@ -110,7 +137,15 @@ export async function verifyPackage(zipBytes, jwks) {
 		}
 	};
 	let files;
+	let zipBytes = packageBytes;
 	const ok =
+		(isZip(packageBytes) ||
+			(await step("decryption (JWE to the order's recipientKey)", async () => {
+				const opened = await decryptPackage(packageBytes, options.decryptionKey);
+				zipBytes = opened.zip;
+				summary.encryption = { alg: opened.alg, enc: opened.enc, kid: opened.kid };
+				return `${opened.alg} + ${opened.enc}, kid ${opened.kid}, ${opened.zip.length} bytes of ZIP`;
+			}))) &&
 		(await step("zip and bag layout", () => {
 			files = unzipSync(zipBytes);
 			for (const name of ["bagit.txt", ...TAG_FILES, "tagmanifest-sha256.txt", "delivery.jws", "data/order.jws", "data/readme.txt", "data/schema/records.schema.json"]) {
@@ -141,7 +176,7 @@ export async function verifyPackage(zipBytes, jwks) {
 			summary.notAvailable = delivery.categoriesNotAvailable ?? [];
 			return Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ") || "no records";
 		}));
-	return { ok, steps, summary };
+	return { ok, steps, summary, zip: zipBytes };
 }
 
 async function loadJwks(options) {
@@ -155,10 +190,12 @@ async function loadJwks(options) {
 }
 
 export async function run(argv) {
-	const { positional, options } = parseOptions(argv, { jwks: "value", server: "value", json: "flag" });
+	const { positional, options } = parseOptions(argv, { jwks: "value", server: "value", json: "flag", key: "value", out: "value" });
 	if (positional.length !== 1) throw new CliError(`Usage: npm run lawful -- ${help}`, 2);
 	const jwks = await loadJwks(options);
-	const result = await verifyPackage(new Uint8Array(readFileSync(positional[0])), jwks);
+	const decryptionKey = options.key ? JSON.parse(readFileSync(options.key, "utf8")) : undefined;
+	const result = await verifyPackage(new Uint8Array(readFileSync(positional[0])), jwks, { decryptionKey });
+	if (options.out && result.zip !== undefined && result.steps[0]?.ok) writeFileSync(options.out, result.zip);
 	if (options.json) console.log(JSON.stringify(result, null, 2));
 	else {
 		for (const s of result.steps) console.log(`${s.ok ? "ok  " : "FAIL"}  ${s.check}: ${s.detail}`);

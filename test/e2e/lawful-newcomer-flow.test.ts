@@ -48,6 +48,32 @@ async function clientPost(token: string, path: string, body: unknown): Promise<R
 	return (await res.json()) as Record<string, unknown>;
 }
 
+function signAndSubmit(reference: string, extra: string[] = []): string {
+	const orderFile = join(stateDir, `${reference}.jws`);
+	const now = Date.now();
+	ok("lawful", ["order", "sign", "--key", keyFile, "--sender", "us-fbi", "--receiver", serverName, "--legal-basis", "US-18USC2703d", "--reference", reference, "--type", "TrafficData", "--target", `@alice:${serverName}`, "--start", new Date(now - DAY).toISOString(), "--end", new Date(now + 60_000).toISOString(), "--out", orderFile, ...extra]);
+	const out = ok("lawful", ["order", "submit", orderFile, "--server", server.baseUrl]);
+	expect(out).toMatch(/^202 /);
+	const body = JSON.parse(out.slice(4)) as { orderId: string; status: string };
+	expect(body.status).toBe("AwaitingApproval");
+	return body.orderId;
+}
+
+function approve(id: string, token: string, reason: string): Promise<Response> {
+	return fetch(`${server.baseUrl}/_lawful/v1/admin/orders/${id}/approve`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ reason }) });
+}
+
+/** The authority's signed status reads until the package is ready; returns the status with its one-time URL. */
+async function waitForDelivery(id: string): Promise<{ status: string; delivery: { url: string; encryption?: { alg: string; kid: string } } }> {
+	const deadline = Date.now() + 60_000;
+	for (;;) {
+		const status = JSON.parse(ok("lawful", ["order", "status", id, "--key", keyFile, "--server", server.baseUrl])) as { status: string; delivery?: { url: string } };
+		if (status.delivery) return status as { status: string; delivery: { url: string } };
+		if (Date.now() > deadline) throw new Error(`no package after 60 s: ${JSON.stringify(status)}`);
+		await new Promise((r) => setTimeout(r, 500));
+	}
+}
+
 beforeAll(async () => {
 	stateDir = newStateDir("newcomer");
 	const port = await freePort();
@@ -96,41 +122,25 @@ describe("the README's lawful-access walk-through", () => {
 	});
 
 	it("an order signed with the CLI is accepted by order submit", () => {
-		const orderFile = join(stateDir, "order.jws");
-		const now = Date.now();
-		ok("lawful", ["order", "sign", "--key", keyFile, "--sender", "us-fbi", "--receiver", serverName, "--legal-basis", "US-18USC2703d", "--reference", "CASE-NEWCOMER-1", "--type", "TrafficData", "--target", `@alice:${serverName}`, "--start", new Date(now - DAY).toISOString(), "--end", new Date(now + 60_000).toISOString(), "--out", orderFile]);
-		const out = ok("lawful", ["order", "submit", orderFile, "--server", server.baseUrl]);
-		expect(out).toMatch(/^202 /);
-		const body = JSON.parse(out.slice(4)) as { orderId: string; status: string };
-		expect(body.status).toBe("AwaitingApproval");
-		orderId = body.orderId;
+		orderId = signAndSubmit("CASE-NEWCOMER-1");
 	});
 
 	it("two different operators approve it over the operator API; the same one twice is refused", async () => {
-		const approve = async (token: string, reason: string) =>
-			fetch(`${server.baseUrl}/_lawful/v1/admin/orders/${orderId}/approve`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ reason }) });
 		operatorToken = await login("opal", "opal-password");
 		const queue = (await (await fetch(`${server.baseUrl}/_lawful/v1/admin/queue`, { headers: { authorization: `Bearer ${operatorToken}` } })).json()) as { orders: { orderId: string }[] };
 		expect(queue.orders.map((o) => o.orderId)).toContain(orderId);
-		expect((await approve(operatorToken, "case reference checked with the duty desk")).status).toBe(200);
-		const again = await approve(operatorToken, "once more");
+		expect((await approve(orderId, operatorToken, "case reference checked with the duty desk")).status).toBe(200);
+		const again = await approve(orderId, operatorToken, "once more");
 		expect(((await again.json()) as { code: string }).code).toBe("LA_SAME_OPERATOR");
-		const second = await approve(await login("otto", "otto-password"), "second review: scope is one account, 1 day");
+		const second = await approve(orderId, await login("otto", "otto-password"), "second review: scope is one account, 1 day");
 		expect(second.status).toBe(200);
 	});
 
 	it("the authority's signed status read gives a one-time URL once production is done", async () => {
-		const deadline = Date.now() + 60_000;
-		for (;;) {
-			const status = JSON.parse(ok("lawful", ["order", "status", orderId, "--key", keyFile, "--server", server.baseUrl])) as { status: string; delivery?: { url: string } };
-			if (status.delivery) {
-				expect(status.status).toBe("AwaitingDisclosure");
-				deliveryUrl = status.delivery.url;
-				break;
-			}
-			if (Date.now() > deadline) throw new Error(`no package after 60 s: ${JSON.stringify(status)}`);
-			await new Promise((r) => setTimeout(r, 500));
-		}
+		const status = await waitForDelivery(orderId);
+		expect(status.status).toBe("AwaitingDisclosure");
+		expect(status.delivery.encryption).toBeUndefined();
+		deliveryUrl = status.delivery.url;
 	});
 
 	it("the package is retrieved once with a signed request; a second retrieval is refused", () => {
@@ -152,5 +162,43 @@ describe("the README's lawful-access walk-through", () => {
 	it("audit verify recomputes the chain and passes", () => {
 		const out = ok("lawful", ["audit", "verify", "--server", server.baseUrl, "--token", operatorToken]);
 		expect(out).toContain("audit log intact");
+	});
+});
+
+describe("an order naming a recipientKey (README: encrypted delivery)", () => {
+	let recipientFile: string;
+	let sealedFile: string;
+	let jwksFile: string;
+
+	it("is delivered as a JWE to that key", async () => {
+		recipientFile = join(stateDir, "recipient.jwk");
+		const publicFile = join(stateDir, "recipient.pub.jwk");
+		writeFileSync(publicFile, ok("lawful", ["authority", "keygen", "--kid", "fbi-recipient-1", "--out", recipientFile, "--alg", "ECDH-ES"]));
+		const id = signAndSubmit("CASE-NEWCOMER-2", ["--recipient-key", publicFile]);
+		expect((await approve(id, operatorToken, "first review")).status).toBe(200);
+		expect((await approve(id, await login("otto", "otto-password"), "second review")).status).toBe(200);
+		const status = await waitForDelivery(id);
+		expect(status.delivery.encryption).toMatchObject({ alg: "ECDH-ES+A256KW", kid: "fbi-recipient-1" });
+		sealedFile = join(stateDir, "package.zip.jwe");
+		expect(ok("lawful", ["order", "retrieve", status.delivery.url, "--key", keyFile, "--out", sealedFile])).toContain("JWE");
+		const bytes = readFileSync(sealedFile);
+		expect(bytes.subarray(0, 2).toString()).not.toBe("PK");
+		expect(bytes.includes("NEWCOMER secret words")).toBe(false);
+	});
+
+	it("verify-package opens it only with the recipient's private key, then checks the bag", async () => {
+		jwksFile = join(stateDir, "provider-keys.json");
+		const without = cli("lawful", ["verify-package", sealedFile, "--jwks", jwksFile]);
+		expect(without.status).toBe(1);
+		expect(without.out).toContain("give its private JWK with --key");
+		const otherFile = join(stateDir, "other.jwk");
+		ok("lawful", ["authority", "keygen", "--kid", "fbi-recipient-1", "--out", otherFile, "--alg", "ECDH-ES"]);
+		expect(cli("lawful", ["verify-package", sealedFile, "--jwks", jwksFile, "--key", otherFile]).status).toBe(1);
+		const zipFile = join(stateDir, "decrypted.zip");
+		const out = ok("lawful", ["verify-package", sealedFile, "--jwks", jwksFile, "--key", recipientFile, "--out", zipFile]);
+		expect(out).toContain("decryption (JWE to the order's recipientKey): ECDH-ES+A256KW + A256GCM, kid fbi-recipient-1");
+		expect(out).toContain("package verified");
+		// The decrypted ZIP is a package in its own right.
+		expect(ok("lawful", ["verify-package", zipFile, "--jwks", jwksFile])).toContain("package verified");
 	});
 });

@@ -4,7 +4,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LA_ERROR_STATUS, type LaCode } from "../../src/export/order/la-errors";
-import type { Order } from "../../src/export/order/types";
+import { exportJWK, generateKeyPair } from "jose";
+import type { Order, RecipientKey } from "../../src/export/order/types";
 import { authority, baseOrder, envWithTrust, keyEntry, makeSigner, SERVER_NAME, signCompact, signGeneral, submit, TYP, type Signer } from "./lawful-orders-helpers";
 
 const DAY = 86_400_000;
@@ -80,6 +81,11 @@ describe("order validation golden codes", () => {
 	it("step 3: LA_SCHEMA with the pointer of the first error", async () => {
 		await expectCode(await sign(order((o) => void (o.header.transactionIdentifier = "not-a-uuid"))), "LA_SCHEMA", "/header/transactionIdentifier");
 		await expectCode(await sign(order((o) => Object.assign(o.authorisation, { surprise: true }))), "LA_SCHEMA", "/authorisation/surprise");
+		// delivery.recipientKey: a public encryption key only (package/encrypt.ts), never a private or signing-only key.
+		const x25519 = await exportJWK((await generateKeyPair("ECDH-ES", { crv: "X25519", extractable: true })).privateKey);
+		await expectCode(await sign(order((o) => void (o.delivery = { recipientKey: x25519 as RecipientKey }))), "LA_SCHEMA", "/delivery/recipientKey");
+		const ed25519 = (await makeSigner("not-for-encryption")).publicJwk;
+		await expectCode(await sign(order((o) => void (o.delivery = { recipientKey: ed25519 as RecipientKey }))), "LA_SCHEMA", "/delivery/recipientKey");
 	});
 
 	it("step 4: LA_WRONG_RECIPIENT", async () => {

@@ -4,7 +4,7 @@
 
 import { sha256Hex } from "../audit/entry";
 import { planProduction } from "../collect/plan";
-import type { ScopeTask, Target } from "../order/types";
+import type { RecipientKey, ScopeTask, Target } from "../order/types";
 import type { ProductionInput, RequestedTask } from "./types";
 
 function targetText(target: Target): string {
@@ -25,7 +25,7 @@ function targetText(target: Target): string {
 /** The frozen job input for an order's approved LD tasks. Pure apart from hashing. */
 export async function productionInput(
 	orderId: string,
-	order: { authorisationReference: string; legalBasis: string },
+	order: { authorisationReference: string; legalBasis: string; recipientKey?: RecipientKey | null },
 	orderJws: string,
 	scope: readonly ScopeTask[],
 	serverName: string,
@@ -42,5 +42,6 @@ export async function productionInput(
 		requested,
 		plan: planProduction(ld, serverName, startedAt),
 		startedAt,
+		recipientKey: order.recipientKey ?? null,
 	};
 }

@@ -5,6 +5,7 @@
 
 import { assemblePackage } from "./assemble";
 import { commitPrepared, partPrefix, preparePage } from "./collect-step";
+import { isSealedKey, SealRefused, sealPackage } from "./seal";
 import { getJob, inputOf, listParts, markDone, markFailed, setState } from "./store";
 import type { ProducedPackage, ProductionProgress } from "./types";
 
@@ -58,9 +59,17 @@ async function assemble(env: Env, orderId: string, opts: RunOptions): Promise<Ru
 	const job = await getJob(env.DB, orderId);
 	if (job === null) return { state: "missing" };
 	const input = inputOf(job);
-	const pkg = await assemblePackage(env, input, opts.now(), opts.random());
+	let pkg: ProducedPackage;
+	try {
+		pkg = await sealPackage(env, input, await assemblePackage(env, input, opts.now(), opts.random()), opts.random());
+	} catch (e) {
+		if (!(e instanceof SealRefused)) throw e;
+		await markFailed(env.DB, orderId, e.message, opts.now());
+		return { state: "failed", error: e.message };
+	}
 	if (!(await markDone(env.DB, orderId, pkg, opts.now()))) {
-		// Another runner finished first; its package (same key) stands.
+		// Another runner finished first; its package stands (a sealed one under its own key: ours goes).
+		if (isSealedKey(pkg.key)) await env.EVIDENCE.delete(pkg.key);
 		return runJob(env, orderId, { ...opts, maxSteps: 0 });
 	}
 	await deleteParts(env, orderId);

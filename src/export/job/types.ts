@@ -2,6 +2,7 @@
 // and what it reports. Design: /work/shared/LAWFUL_ACCESS.md#package and #lifecycle (Producing).
 
 import type { ProductionPlan } from "../collect/plan";
+import type { RecipientKey } from "../order/types";
 
 /** One LD task as asked, for delivery.json and the readme. */
 export interface RequestedTask {
@@ -26,6 +27,8 @@ export interface ProductionInput {
 	plan: ProductionPlan;
 	/** When production started (epoch ms); windowless tasks end here. */
 	startedAt: number;
+	/** delivery.recipientKey: the package is delivered as a JWE to this key (absent in jobs made before it existed). */
+	recipientKey?: RecipientKey | null;
 }
 
 export type JobState = "collecting" | "assembling" | "done" | "failed";

@@ -7,7 +7,10 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../worker/http/context";
 import type { Endpoint } from "../../worker/http/endpoint";
 import { productionProgress } from "../job/run";
+import { SEALED_CONTENT_TYPE } from "../job/seal";
 import { LaError } from "../order/la-errors";
+import { recipientAlg } from "../order/recipient-key";
+import { PACKAGE_JWE_ENC, recipientKid } from "../package/encrypt";
 import { laHandler } from "../order/la-handler";
 import { getOrderRecord, type OrderRecord } from "../store/order-status";
 import { delayNotices, extendNdo } from "../store/notices";
@@ -45,7 +48,11 @@ async function status(c: Context<AppEnv>): Promise<Response> {
 		const issued = await issueRetrievalToken(c.env.DB, record.orderId, now);
 		if (issued !== null) {
 			const base = new URL(c.req.url).origin;
-			body.delivery = { url: `${base}/_lawful/v1/deliveries/${issued.token}`, expiresAt: new Date(issued.expiresTs).toISOString(), oneTime: true };
+			const delivery: Record<string, unknown> = { url: `${base}/_lawful/v1/deliveries/${issued.token}`, expiresAt: new Date(issued.expiresTs).toISOString(), oneTime: true };
+			const key = record.order.recipientKey;
+			// Which key opens it (package/encrypt.ts), so the authority knows before downloading.
+			if (key !== null) delivery.encryption = { format: "JWE compact", alg: recipientAlg(key), enc: PACKAGE_JWE_ENC, kid: await recipientKid(key) };
+			body.delivery = delivery;
 		}
 	}
 	await auditOrderEvent(c.env, record, { type: "order", action: "status-read", actor: actorOf(c), reason: null }, now);
@@ -79,8 +86,9 @@ async function retrieve(c: Context<AppEnv>): Promise<Response> {
 	const got = await retrievePackage(c.env, c.req.param("token") ?? "", a.authorityId, actorOf(c), Date.now());
 	return new Response(got.bytes, {
 		headers: {
-			"content-type": "application/zip",
-			"content-disposition": `attachment; filename="evidence-${got.record.orderId}.zip"`,
+			// A sealed package is the ZIP as a compact JWE to the order's recipientKey (job/seal.ts).
+			"content-type": got.sealed ? SEALED_CONTENT_TYPE : "application/zip",
+			"content-disposition": `attachment; filename="evidence-${got.record.orderId}.zip${got.sealed ? ".jwe" : ""}"`,
 			"digest-sha256": got.sha256,
 			"cache-control": "no-store",
 		},

@@ -6,6 +6,7 @@ import { encodeBase64Url } from "../../protocol/json/base64";
 import { getConfig } from "../../platform/config";
 import { appendAudit } from "../audit/append";
 import { sha256Hex } from "../audit/entry";
+import { isSealedKey } from "../job/seal";
 import { LaError } from "../order/la-errors";
 import { type DeliveryRow, claimRetrieval, expiredDeliveries, getDeliveryByHash, getDeliveryOfOrder, insertDelivery, markDeleted, retrievedUndeleted } from "../store/deliveries";
 import { getOrderRecord, type OrderRecord } from "../store/order-status";
@@ -48,7 +49,7 @@ export async function issueRetrievalToken(db: D1Database, orderId: string, now: 
  * The authority's signed retrieval: the package bytes exactly once. Every refusal (unknown, used, expired,
  * another authority) is the same LA_GONE/LA_NOT_FOUND answer and is audited.
  */
-export async function retrievePackage(env: Pick<Env, "DB" | "AUDIT_LOG" | "EVIDENCE">, token: string, authorityId: string, actor: string, now: number): Promise<{ bytes: ArrayBuffer; sha256: string; record: OrderRecord }> {
+export async function retrievePackage(env: Pick<Env, "DB" | "AUDIT_LOG" | "EVIDENCE">, token: string, authorityId: string, actor: string, now: number): Promise<{ bytes: ArrayBuffer; sha256: string; record: OrderRecord; sealed: boolean }> {
 	const delivery = await getDeliveryByHash(env.DB, await sha256Hex(token));
 	const record = delivery === null ? null : await getOrderRecord(env.DB, delivery.order_id);
 	if (delivery === null || record === null || record.order.issuer !== authorityId) {
@@ -71,7 +72,7 @@ export async function retrievePackage(env: Pick<Env, "DB" | "AUDIT_LOG" | "EVIDE
 	const retrieved = await transition(env, record.orderId, ["AwaitingDisclosure"], "Disclosed", { type: "delivery", action: "retrieved", actor, reason: null, packageSha256: delivery.package_sha256 }, now);
 	await deletePackage(env, { ...delivery, retrieved_ts: now }, "retrieved", now);
 	await scheduleNotices(env, retrieved, await effectiveScope(env.DB, retrieved), "disclosure", now);
-	return { bytes, sha256: delivery.package_sha256, record: retrieved };
+	return { bytes, sha256: delivery.package_sha256, record: retrieved, sealed: isSealedKey(delivery.r2_key) };
 }
 
 async function auditOrderEventless(env: Pick<Env, "AUDIT_LOG">, actor: string, reason: string, now: number): Promise<void> {

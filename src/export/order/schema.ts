@@ -3,6 +3,7 @@
 // Semantics (who may ask what, windows, targets) are the numbered steps' business, not the schema's.
 
 import * as v from "valibot";
+import { recipientKeyProblem } from "./recipient-key";
 import { REQUEST_TYPES } from "./types";
 
 const nonEmpty = v.pipe(v.string(), v.check((s) => s.trim() !== "", "must not be empty"));
@@ -54,7 +55,15 @@ export const OrderSchema = v.strictObject({
 	),
 	delivery: v.optional(
 		v.strictObject({
-			recipientKey: v.optional(v.looseObject({ kty: v.picklist(["OKP", "EC", "RSA"]) })),
+			recipientKey: v.optional(
+				v.pipe(
+					v.looseObject({ kty: v.picklist(["OKP", "EC", "RSA"]) }),
+					v.rawCheck(({ dataset, addIssue }) => {
+						const problem = dataset.typed ? recipientKeyProblem(dataset.value) : null;
+						if (problem !== null) addIssue({ message: problem });
+					}),
+				),
+			),
 		}),
 	),
 });
