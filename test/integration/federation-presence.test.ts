@@ -68,6 +68,11 @@ describe("inbound m.presence", () => {
 		aliceToken = seen.body.next_batch;
 		await sleep(100);
 		expect(presenceOf((await sync(stranger, { since: strangerToken, timeout: 200 })).body, carol)).toEqual([]);
+		// GET /presence/{userId}/status answers the room mate from what carol's server sent, and 404s the stranger.
+		const status = await api(alice, "GET", `/_matrix/client/v3/presence/${enc(carol)}/status`);
+		expect(status.status).toBe(200);
+		expect(status.body).toMatchObject({ presence: "unavailable", status_msg: "lunch" });
+		expect((await api(stranger, "GET", `/_matrix/client/v3/presence/${enc(carol)}/status`)).status).toBe(404);
 	});
 
 	it("ignores a server speaking for another server's user, and malformed entries", async () => {

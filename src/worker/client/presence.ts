@@ -44,13 +44,17 @@ export const presenceEndpoints: Endpoint[] = [
 		handler: async (c) => {
 			const userId = parseUserId(c.req.param("userId"));
 			if (userId === undefined) throw new MatrixError("M_INVALID_PARAM", "Invalid user ID");
-			// Spec 404: "There is no presence state for this user." Remote presence needs federation (later).
-			if (serverNameOf(userId) !== c.get("config").serverName || (await getAccount(c.env.DB, userId)) === null) {
-				throw new MatrixError("M_NOT_FOUND", "No presence for this user");
+			const requester = c.get("user");
+			// A remote user's presence is what their server sent (m.presence) to the requester, who shares a room
+			// with them; spec 404 "There is no presence state for this user" when it sent none.
+			if (serverNameOf(userId) !== c.get("config").serverName) {
+				const remote = await c.env.USER.getByName(requester).getOthersPresence(userId);
+				if (remote === null) throw new MatrixError("M_NOT_FOUND", "No presence for this user");
+				return c.json(remote);
 			}
+			if ((await getAccount(c.env.DB, userId)) === null) throw new MatrixError("M_NOT_FOUND", "No presence for this user");
 			// Spec 403 "You are not allowed to see their presence": like Synapse, presence is visible to
 			// oneself and to users who share a room (the same audience /sync's presence section has).
-			const requester = c.get("user");
 			if (requester !== userId && !(await sharesRoomWith(c.env.DB, requester, userId))) {
 				throw new MatrixError("M_FORBIDDEN", "You are not allowed to see their presence");
 			}

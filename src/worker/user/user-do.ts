@@ -10,11 +10,11 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { hashToken, mintAccessToken } from "./access-token";
 import { USER_MIGRATIONS } from "./schema";
 import { Notifier } from "./sync/notifier";
-import { fanOutPresence, presencePush } from "./sync/others-presence";
+import { fanOutPresence, othersPresenceOf, presencePush } from "./sync/others-presence";
 import { sendPresenceToServers } from "../../platform/presence-out";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
 import { roomMembersSharing, sharesRoomOutside } from "../d1/shared-rooms";
-import type { PresenceStatus } from "./sync/presence";
+import { presenceStatus, type PresenceStatus } from "./sync/presence";
 import type { PresenceState, SyncRequest } from "./sync/types";
 import { UserSync } from "./sync/user-sync";
 import type { JsonObject } from "../../protocol/events/pdu";
@@ -398,7 +398,13 @@ export class UserDO extends DurableObject<Env> {
 		return this.sync.getPresence();
 	}
 
-	/** Another local user's presence changed and they share a room with this user (sync/others-presence.ts). */
+	/** Presence of a remote user this user shares a room with, as their server last sent it; null if none. */
+	getOthersPresence(userId: string): PresenceStatus | null {
+		const row = othersPresenceOf(this.ctx.storage.sql, userId);
+		return row === null ? null : presenceStatus(row, Date.now());
+	}
+
+	/** Another user's presence changed (local, or by m.presence) and they share a room with this user (sync/others-presence.ts). */
 	receivePresence(sender: string, state: string, statusMsg: string | null, lastActiveTs: number): void {
 		this.sync.receivePresence(sender, state, statusMsg, lastActiveTs);
 	}

@@ -41,6 +41,15 @@ export function storeOthersPresence(sql: SqlStorage, store: SyncStore, sender: s
 	return true;
 }
 
+/** The latest presence this user was told of for `sender`, or null. */
+export function othersPresenceOf(sql: SqlStorage, sender: string): PresenceRow | null {
+	return (
+		sql
+			.exec<PresenceRow>("SELECT state, status_msg, last_active_ts, stream_id FROM others_presence WHERE user_id = ?", sender)
+			.toArray()[0] ?? null
+	);
+}
+
 /** Others' presence rows on the stream in (since, upTo]. */
 export function othersPresenceBetween(sql: SqlStorage, since: number, upTo: number): OthersPresenceRow[] {
 	return sql
