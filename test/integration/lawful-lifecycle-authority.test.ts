@@ -6,7 +6,7 @@ import { CompactSign } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { packageReady } from "../../src/export/lifecycle/delivery";
 import { transition } from "../../src/export/lifecycle/state-machine";
-import { auditActions, DAY, iso, signedFetch, statusOf, world, type World } from "./lawful-lifecycle-helpers";
+import { auditActions, DAY, iso, signedFetch, signedUpdate, statusOf, world, type World } from "./lawful-lifecycle-helpers";
 
 let w: World;
 let other: World;
@@ -78,12 +78,7 @@ describe("status and one-time retrieval", () => {
 });
 
 describe("signed updates", () => {
-	async function update(id: string, payload: Record<string, unknown>): Promise<Response> {
-		const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify({ orderId: id, timestamp: iso(Date.now()), ...payload })))
-			.setProtectedHeader({ alg: w.signer.alg, kid: w.signer.kid, typ: "lawful-update+jws" })
-			.sign(w.signer.privateKey);
-		return signedFetch(w, "POST", `/_lawful/v1/orders/${id}/updates`, { body: jws });
-	}
+	const update = (id: string, payload: Record<string, unknown>) => signedUpdate(w, id, payload);
 
 	it("cancel deletes the waiting package and ends the order", async () => {
 		const { id, key } = await ready();

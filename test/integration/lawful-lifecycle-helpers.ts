@@ -73,3 +73,12 @@ export async function signedFetch(w: World, method: string, path: string, option
 	if (options.body !== undefined) init.body = options.body;
 	return app.fetch(new Request(url, init), w.env, createExecutionContext());
 }
+
+/** A signed update (cancel, extend-ndo, renew-preservation) from the world's authority, over a signed request. */
+export async function signedUpdate(w: World, id: string, payload: Record<string, unknown>): Promise<Response> {
+	const { CompactSign } = await import("jose");
+	const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify({ orderId: id, timestamp: iso(Date.now()), ...payload })))
+		.setProtectedHeader({ alg: w.signer.alg, kid: w.signer.kid, typ: "lawful-update+jws" })
+		.sign(w.signer.privateKey);
+	return signedFetch(w, "POST", `/_lawful/v1/orders/${id}/updates`, { body: jws });
+}

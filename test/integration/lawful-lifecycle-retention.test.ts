@@ -10,7 +10,7 @@ import { runLawfulHousekeeping } from "../../src/export/lifecycle/housekeeping";
 import { transition } from "../../src/export/lifecycle/state-machine";
 import type { Order } from "../../src/export/order/types";
 import { registerUser } from "./accounts-helpers";
-import { auditActions, DAY, iso, lawful, operator, SERVER_NAME, statusOf, world, type World } from "./lawful-lifecycle-helpers";
+import { auditActions, DAY, iso, lawful, operator, SERVER_NAME, signedUpdate, statusOf, world, type World } from "./lawful-lifecycle-helpers";
 
 let w: World;
 let op1: { token: string };
@@ -37,10 +37,10 @@ async function sessionCount(userId: string): Promise<number> {
 	return runInDurableObject(env.USER.getByName(userId), (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sessions").one().n);
 }
 
-function preserve(target: string, ndoUntil?: number) {
+function preserve(target: string, ndoUntil?: number, days = 89) {
 	return (o: Order) => {
 		const now = Date.now();
-		o.tasks = [{ kind: "LP", reference: "LP-1", requestDetails: { type: "SubscriberData", requestValues: [{ formatType: "ServiceAccessIdentifier", value: target }] }, desiredPreservationExpiration: iso(now + 89 * DAY) }];
+		o.tasks = [{ kind: "LP", reference: "LP-1", requestDetails: { type: "SubscriberData", requestValues: [{ formatType: "ServiceAccessIdentifier", value: target }] }, desiredPreservationExpiration: iso(now + days * DAY) }];
 		o.authorisation.legalBasis = "US-18USC2703f";
 		if (ndoUntil !== undefined) o.authorisation.nonDisclosure = { until: iso(ndoUntil), legalProvision: "18 U.S.C. 2705(b)" };
 	};
@@ -74,6 +74,57 @@ describe("preservation and the purge", () => {
 		expect(await sessionCount(held.user_id)).toBe(0);
 		expect(await statusOf(id)).toBe("Closed");
 		expect(await auditActions(id)).toEqual(expect.arrayContaining(["hold-created", "hold-released", "closed"]));
+	});
+});
+
+describe("renewing a preservation", () => {
+	async function holdOf(id: string) {
+		return env.DB.prepare("SELECT expires_ts, renewals, released_ts FROM lawful_holds WHERE order_id = ?1").bind(id).first<{ expires_ts: number; renewals: number; released_ts: number | null }>();
+	}
+
+	it("a signed renewal extends the hold once; the purge still skips past the first end; the renewed end releases it", async () => {
+		const held = await registerUser("la_renewed", "correct horse battery staple");
+		await useToken(held.access_token, "198.51.100.9");
+		const id = await w.submitOrder(preserve(held.user_id, undefined, 10));
+		await approveTwice(id);
+		const first = await holdOf(id);
+		expect(first?.expires_ts).toBeLessThan(Date.now() + 11 * DAY);
+
+		const renewedTo = Date.now() + 80 * DAY;
+		const renewed = await signedUpdate(w, id, { action: "renew-preservation", desiredPreservationExpiration: iso(renewedTo), reason: "2703(f) renewal" });
+		expect(renewed.status).toBe(200);
+		const second = await holdOf(id);
+		expect(second).toMatchObject({ renewals: 1, released_ts: null });
+		expect(Math.abs(second!.expires_ts - renewedTo)).toBeLessThan(1000);
+		// The design allows one renewal: a second is refused and the hold keeps the renewed end.
+		const again = await signedUpdate(w, id, { action: "renew-preservation", desiredPreservationExpiration: iso(Date.now() + 85 * DAY), reason: "once more" });
+		expect(again.status).toBe(409);
+		expect(await again.json()).toMatchObject({ code: "LA_INVALID_STATE" });
+		expect((await holdOf(id))?.expires_ts).toBe(second!.expires_ts);
+
+		// 60 days on: past the first end (10 days) and the 28-day retention, inside the renewal.
+		await runLawfulHousekeeping(w.env, Date.now() + 60 * DAY);
+		expect(await sessionCount(held.user_id)).toBeGreaterThan(0);
+		expect((await holdOf(id))?.released_ts).toBeNull();
+		expect(await statusOf(id)).toBe("Approved");
+
+		// Past the renewed end: released, the purge proceeds, the preservation-only order closes.
+		await runLawfulHousekeeping(w.env, second!.expires_ts + DAY);
+		expect(await sessionCount(held.user_id)).toBe(0);
+		expect((await holdOf(id))?.released_ts).not.toBeNull();
+		expect(await statusOf(id)).toBe("Closed");
+		expect(await auditActions(id)).toEqual(expect.arrayContaining(["hold-created", "hold-renewed", "updated", "hold-released", "closed"]));
+	});
+
+	it("a renewal can ask for at most 90 days from now", async () => {
+		const held = await registerUser("la_renew_cap", "correct horse battery staple");
+		const id = await w.submitOrder(preserve(held.user_id, undefined, 10));
+		await approveTwice(id);
+		const before = Date.now();
+		expect((await signedUpdate(w, id, { action: "renew-preservation", desiredPreservationExpiration: iso(before + 400 * DAY), reason: "too long" })).status).toBe(200);
+		const hold = await holdOf(id);
+		expect(hold!.expires_ts).toBeLessThanOrEqual(Date.now() + 90 * DAY);
+		expect(hold!.expires_ts).toBeGreaterThanOrEqual(before + 90 * DAY);
 	});
 });
 
