@@ -1,6 +1,7 @@
 // Device-list tracking across servers, both ways, with a remote member joined to a local room through the
 // real make_join/send_join routes: a local user's new device keys queue an m.device_list_update for the
-// remote member's server (hs2 once sent none: remote servers never heard of a user's second device), and
+// remote member's server (hs2 once sent none: remote servers never heard of a user's second device), a
+// deleted device a `deleted: true` one (a server that caches our devices drops it only then), and
 // an inbound m.device_list_update about the remote member puts it in the local user's device_lists.changed.
 // Spec: https://spec.matrix.org/latest/server-server-api/#device-management
 import { runInDurableObject } from "cloudflare:test";
@@ -16,12 +17,13 @@ let alice: TestDevice;
 let roomId: string;
 const carol = `@carol:${REMOTE}`;
 
-/** Queued plus in-flight EDUs of `type` on the DestinationDO for REMOTE. */
+/** In-flight plus queued EDUs of `type` on the DestinationDO for REMOTE, in send order. */
 async function outboundEdus(type: string): Promise<Record<string, unknown>[]> {
 	return runInDurableObject(env.DESTINATION.getByName(REMOTE), (_i, state) => {
 		const queued = state.storage.sql.exec<{ payload: string }>("SELECT payload FROM queue WHERE kind = 'edu'").toArray().map((r) => JSON.parse(r.payload));
 		const inFlight = state.storage.sql.exec<{ payload: string }>("SELECT payload FROM in_flight_txn").toArray().flatMap((r) => JSON.parse(r.payload).edus);
-		return [...queued, ...inFlight].filter((e: { edu_type: string }) => e.edu_type === type).map((e: { content: Record<string, unknown> }) => e.content);
+		// The in-flight transaction was claimed before anything still queued: send order.
+		return [...inFlight, ...queued].filter((e: { edu_type: string }) => e.edu_type === type).map((e: { content: Record<string, unknown> }) => e.content);
 	});
 }
 
@@ -54,6 +56,16 @@ describe("device lists across servers", () => {
 		const forSecond = updates.filter((c) => c.user_id === alice.userId && c.device_id === "ALICEDEV2");
 		expect(forSecond).toHaveLength(1);
 		expect(forSecond[0]).toMatchObject({ deleted: false, keys: { device_id: "ALICEDEV2", user_id: alice.userId } });
+	});
+
+	it("a device deleted by logout queues a `deleted: true` m.device_list_update for the remote member's server", async () => {
+		const third = await device("devlistalice", "ALICEDEV3");
+		expect((await call(third, "POST", "/v3/keys/upload", { device_keys: await deviceKeys(third, await ed25519Key(third.deviceId)) })).status).toBe(200);
+		expect((await call(third, "POST", "/v3/logout", {})).status).toBe(200);
+		const updates = (await outboundEdus("m.device_list_update")).filter((c) => c.device_id === "ALICEDEV3");
+		expect(updates.map((c) => c.deleted)).toEqual([false, true]);
+		expect(updates[1]).toMatchObject({ user_id: alice.userId, prev_id: [] });
+		expect(updates[1]!.keys).toBeUndefined();
 	});
 
 	it("an inbound m.device_list_update about the remote member shows in the local user's /sync device_lists", async () => {

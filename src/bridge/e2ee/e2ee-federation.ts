@@ -75,5 +75,17 @@ export function e2eeFederationFor(env: E2eeFederationEnv, config: Config): E2eeF
 			}
 			await Promise.all(servers.flatMap((s) => edus.map((e) => enqueue(env, s, e.edu, e.key))));
 		},
+
+		async devicesDeleted(userId, deviceIds) {
+			if (deviceIds.length === 0) return;
+			const servers = await serversSharingRoomWith(env, userId, config.serverName);
+			const id = streamId();
+			// A server that caches our devices (Synapse does) drops one only on `deleted: true`.
+			const edus = deviceIds.map((deviceId) => ({
+				edu: { edu_type: "m.device_list_update", content: { user_id: userId, device_id: deviceId, stream_id: id, prev_id: [], deleted: true } },
+				key: `m.device_list_update ${userId} ${deviceId} ${id} deleted`,
+			}));
+			await Promise.all(servers.flatMap((s) => edus.map((e) => enqueue(env, s, e.edu, e.key))));
+		},
 	};
 }

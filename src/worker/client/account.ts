@@ -15,6 +15,7 @@ import { readJsonBody } from "../http/body";
 import type { AppEnv } from "../http/context";
 import type { Endpoint } from "../http/endpoint";
 import { requireUserInteractiveAuth, type UiaFlow } from "./uia";
+import { announceDeletedDevicesRemotely } from "./remote-device-deletions";
 import { isUserHeld } from "../../platform/preservation-holds";
 import { clearProfile } from "../d1/profiles";
 import { deleteAllPushers } from "../d1/pushers";
@@ -35,7 +36,7 @@ async function changePassword(c: Context<AppEnv>): Promise<Response> {
 	if (typeof newPassword !== "string") throw new MatrixError("M_MISSING_PARAM", "Missing new_password");
 	await setPasswordHash(c.env.DB, userId, await hashPassword(newPassword, crypto.getRandomValues(new Uint8Array(16))));
 	// "logout_devices: ... other access tokens, and their associated devices, should be revoked" (default true).
-	if (logoutDevices !== false) await c.env.USER.getByName(userId).deleteAllDevicesExcept(c.get("device"));
+	if (logoutDevices !== false) await announceDeletedDevicesRemotely(c, userId, await c.env.USER.getByName(userId).deleteAllDevicesExcept(c.get("device")));
 	return c.json({});
 }
 
@@ -63,7 +64,8 @@ async function deactivate(c: Context<AppEnv>): Promise<Response> {
 	await requireUserInteractiveAuth(c, { userId, flows: PASSWORD_FLOWS, action: "POST /account/deactivate", body });
 	// The D1 flag first: from here on no login succeeds, even if a later step fails and is retried.
 	await deactivateAccount(c.env.DB, userId);
-	await c.env.USER.getByName(userId).deleteAllDevicesExcept(null);
+	// Before leaving the rooms: the servers to tell are those sharing a room now.
+	await announceDeletedDevicesRemotely(c, userId, await c.env.USER.getByName(userId).deleteAllDevicesExcept(null));
 	await deleteAllPushers(c.env.DB, userId);
 	await leaveAllRooms(c, userId);
 	// `erase`: the user asked to be forgotten; their profile goes (events stay, as the spec allows) —

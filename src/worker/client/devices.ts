@@ -12,6 +12,7 @@ import { readBodyBytes, readJsonBody } from "../http/body";
 import type { AppEnv } from "../http/context";
 import type { Endpoint } from "../http/endpoint";
 import { requireUserInteractiveAuth, type UiaFlow } from "./uia";
+import { announceDeletedDevicesRemotely } from "./remote-device-deletions";
 
 /** Deleting devices ends sessions and destroys keys, so the spec has the user prove their password. */
 export const DEVICE_DELETION_FLOWS: readonly UiaFlow[] = [["m.login.password"]];
@@ -65,7 +66,7 @@ async function deleteDevice(c: Context<AppEnv>): Promise<Response> {
 	const stub = userStub(c);
 	if ((await stub.getDevice(deviceId)) === null) throw new MatrixError("M_NOT_FOUND", "Unknown device");
 	await requireUserInteractiveAuth(c, { userId: requireUserId(c.get("user")), flows: DEVICE_DELETION_FLOWS, action: `DELETE /devices/${deviceId}`, body });
-	await stub.deleteDevices([deviceId]);
+	await announceDeletedDevicesRemotely(c, requireUserId(c.get("user")), await stub.deleteDevices([deviceId]));
 	return c.json({});
 }
 
@@ -78,7 +79,7 @@ async function deleteDevices(c: Context<AppEnv>): Promise<Response> {
 	// The session is bound to this exact list, so a password given to delete some devices cannot delete others.
 	await requireUserInteractiveAuth(c, { userId: requireUserId(c.get("user")), flows: DEVICE_DELETION_FLOWS, action: `POST /delete_devices ${JSON.stringify(ids)}`, body });
 	// Unknown IDs are skipped: "the server ... should ignore them" is the behaviour clients rely on.
-	await userStub(c).deleteDevices(ids);
+	await announceDeletedDevicesRemotely(c, requireUserId(c.get("user")), await userStub(c).deleteDevices(ids));
 	return c.json({});
 }
 

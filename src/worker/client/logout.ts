@@ -4,6 +4,7 @@
 
 import { requireUserId } from "../../protocol/ids/user-id";
 import type { Endpoint } from "../http/endpoint";
+import { announceDeletedDevicesRemotely } from "./remote-device-deletions";
 
 export const logoutEndpoints: Endpoint[] = [
 	{
@@ -15,7 +16,7 @@ export const logoutEndpoints: Endpoint[] = [
 		// Device keys for the device are deleted alongside the device."
 		handler: async (c) => {
 			const userId = requireUserId(c.get("user"));
-			await c.env.USER.getByName(userId).deleteDevices([c.get("device")]);
+			await announceDeletedDevicesRemotely(c, userId, await c.env.USER.getByName(userId).deleteDevices([c.get("device")]));
 			return c.json({});
 		},
 	},
@@ -27,7 +28,7 @@ export const logoutEndpoints: Endpoint[] = [
 		// "Invalidates all access tokens for a user ... Devices for the user are also deleted."
 		handler: async (c) => {
 			const userId = requireUserId(c.get("user"));
-			await c.env.USER.getByName(userId).deleteAllDevicesExcept(null);
+			await announceDeletedDevicesRemotely(c, userId, await c.env.USER.getByName(userId).deleteAllDevicesExcept(null));
 			return c.json({});
 		},
 	},

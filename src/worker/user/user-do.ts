@@ -225,7 +225,8 @@ export class UserDO extends DurableObject<Env> {
 	/**
 	 * A deleted device takes its keys with it, so everyone who shares a room (and the user's other
 	 * devices) must see the user in `device_lists.changed`, or they keep encrypting to a dead device.
-	 * Its pushers go too.
+	 * Its pushers go too. Remote servers are told by the calling route (client/remote-device-deletions.ts):
+	 * the bridge's port lives in the request's context, not here.
 	 */
 	private async announceDeletedDevices(deleted: DeviceId[]): Promise<DeviceId[]> {
 		const owner = this.store.getOwner();

@@ -15,6 +15,8 @@ export interface E2eeFederationPort {
 	sendToDevice(server: string, sender: string, type: string, messageId: string, messages: Record<string, Record<string, JsonValue>>): Promise<void>;
 	/** Queues m.device_list_update / m.signing_key_update EDUs for the servers sharing a room with the user. */
 	deviceListChanged(userId: string): Promise<void>;
+	/** Queues `deleted: true` m.device_list_update EDUs for the user's deleted devices, likewise. */
+	devicesDeleted(userId: string, deviceIds: readonly string[]): Promise<void>;
 }
 
 /** No federation yet: every remote server is unreachable ("failures"), and outbound EDUs have nowhere to go. */
@@ -23,4 +25,5 @@ export const localOnlyFederation: E2eeFederationPort = {
 	claimKeys: async () => null,
 	sendToDevice: async () => {},
 	deviceListChanged: async () => {},
+	devicesDeleted: async () => {},
 };
