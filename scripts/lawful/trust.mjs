@@ -25,10 +25,12 @@ function opts(argv, extra = {}) {
 }
 
 export const command = "trust";
-export const summary = "trust store: import FILE | list | revoke-key KID (running server, operator token)";
-export const help = `trust import FILE --reason TEXT | trust list | trust revoke-key KID --reason TEXT
+export const summary = "trust store: import FILE | add-authority FILE | list | revoke-key KID (running server, operator token)";
+export const help = `trust import FILE --reason TEXT | trust add-authority FILE --reason TEXT | trust list | trust revoke-key KID --reason TEXT
   --server URL   the server (or LAWFUL_SERVER)     --token TOKEN  an operator's access token (or LAWFUL_TOKEN)
   import      replaces the store with FILE (the README "Lawful access" schema) as a new version
+  add-authority  adds the one authority in FILE (an element of "authorities") as a new version; its id and
+              kids must be new (change an existing authority with import)
   list        prints the version in force and each authority with its keys and their status
   revoke-key  marks the key revoked: every new order signed with it is refused (LA_KEY_REVOKED); final`;
 
@@ -40,6 +42,18 @@ export async function run(argv) {
 		const store = JSON.parse(readFileSync(positional[0], "utf8"));
 		const { version } = await api(options, "PUT", { store, reason: options.reason });
 		console.log(`trust store version ${version} in force`);
+	} else if (sub === "add-authority") {
+		const { positional, options } = opts(rest);
+		if (!positional[0] || !options.reason) throw new CliError("usage: trust add-authority FILE --reason TEXT", 2);
+		const authority = JSON.parse(readFileSync(positional[0], "utf8"));
+		const { store } = await api(options, "GET");
+		if (store.authorities.some((a) => a.id === authority.id)) throw new CliError(`authority ${authority.id} is already in the trust store (use trust import to change it)`);
+		const kids = new Set(store.authorities.flatMap((a) => a.keys.map((k) => k.kid)));
+		const taken = (authority.keys ?? []).map((k) => k.kid).filter((kid) => kids.has(kid));
+		if (taken.length > 0) throw new CliError(`key IDs already pinned: ${taken.join(", ")}`);
+		// The server validates the whole new version against the schema and refuses it with LA_SCHEMA if wrong.
+		const { version } = await api(options, "PUT", { store: { ...store, authorities: [...store.authorities, authority] }, reason: `add ${authority.id}: ${options.reason}` });
+		console.log(`authority ${authority.id} added (trust store version ${version})`);
 	} else if (sub === "list") {
 		const { options } = opts(rest);
 		const { version, store } = await api(options, "GET");

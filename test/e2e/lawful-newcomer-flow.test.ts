@@ -202,3 +202,24 @@ describe("an order naming a recipientKey (README: encrypted delivery)", () => {
 		expect(ok("lawful", ["verify-package", zipFile, "--jwks", jwksFile])).toContain("package verified");
 	});
 });
+
+describe("trust add-authority (design: CLIs)", () => {
+	it("adds one authority as a new trust store version; the same id again is refused", () => {
+		const file = join(stateDir, "authority-uk.json");
+		const publicJwk: unknown = JSON.parse(ok("lawful", ["authority", "keygen", "--kid", "uk-nca-1", "--out", join(stateDir, "uk.jwk"), "--alg", "ES256"]));
+		const now = Date.now();
+		writeFileSync(file, JSON.stringify({
+			id: "uk-nca", name: "NCA (test authority)", country: "GB", regimes: ["UK-IPA"], allowedLegalBases: ["UK-IPA-s61"], allowedRequestTypes: ["SubscriberData"],
+			maxTargetsPerOrder: 1, maxWindowDays: 30, maxOrderLifetimeDays: 30, verificationContact: { name: "NCA desk", phone: "+442079460000" },
+			keys: [{ kid: "uk-nca-1", jwk: publicJwk, notBefore: new Date(now - DAY).toISOString(), notAfter: new Date(now + 365 * DAY).toISOString(), status: "active" }],
+		}));
+		const auth = ["--server", server.baseUrl, "--token", operatorToken];
+		expect(ok("lawful", ["trust", "add-authority", file, "--reason", "MoU signed", ...auth])).toContain("authority uk-nca added");
+		const listed = ok("lawful", ["trust", "list", ...auth]);
+		expect(listed).toContain("uk-nca\tGB");
+		expect(listed).toContain("us-fbi\tUS");
+		const again = cli("lawful", ["trust", "add-authority", file, "--reason", "twice", ...auth]);
+		expect(again.status).toBe(1);
+		expect(again.out).toContain("already in the trust store");
+	});
+});
