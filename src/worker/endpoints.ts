@@ -10,6 +10,7 @@ import { localFederationEndpoints } from "./federation/endpoints";
 import { capabilitiesEndpoints } from "./client/capabilities";
 import { createRoomEndpoints } from "./client/create-room";
 import { joinedRoomsEndpoints } from "./client/joined-rooms";
+import { notificationsEndpoints } from "./client/notifications";
 import { keysEndpoints } from "./client/keys";
 import { toDeviceEndpoints } from "./client/to-device";
 import { crossSigningEndpoints } from "./client/cross-signing";
@@ -81,6 +82,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...sendEndpoints,
 	...capabilitiesEndpoints,
 	...joinedRoomsEndpoints,
+	...notificationsEndpoints,
 	...upgradeEndpoints,
 	...roomReadEndpoints,
 	...roomRelationsEndpoints,

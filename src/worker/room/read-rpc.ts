@@ -29,6 +29,7 @@ import { RemoteInvites } from "./remote-invites";
 import { emptySlice, getSyncSlice } from "./sync-slice";
 import { parseRulesDigest } from "../../protocol/push/unread";
 import { type UnreadSection, unreadSection } from "./unread-counts";
+import { type RoomNotifications, type RoomNotificationsRequest, roomNotifications } from "./notifications";
 
 /** A read's result as JSON text, the form it crosses RPC in. */
 export function asJson<T>(result: RpcResult<T>): RpcResult<string> {
@@ -108,11 +109,22 @@ export class RoomReads {
 	}
 
 	/** A joined member's unread counts alone (their receipt moved): room/unread-counts.ts. */
-	unread(userId: string, pushRules: string, threads: boolean): UnreadSection | null {
+	/** GET /notifications' part from this room, for a joined member (null for anyone else). */
+	notifications(userId: string, pushRules: string, req: RoomNotificationsRequest): RoomNotifications | null {
+		const session = this.joinedSession(userId);
+		return session === null ? null : roomNotifications(this.storage.sql, session, parseRulesDigest(pushRules), req);
+	}
+
+	private joinedSession(userId: string): ReadSession | null {
 		const info = this.store.getRoomInfo();
 		const rules = info === null ? undefined : roomVersionRules(info.room_version);
 		if (info === null || rules === undefined) return null;
 		const session = new ReadSession(this.storage, info, rules, { user_id: userId }, this.now());
-		return session.membership === "join" ? unreadSection(this.storage.sql, session, parseRulesDigest(pushRules), threads) : null;
+		return session.membership === "join" ? session : null;
+	}
+
+	unread(userId: string, pushRules: string, threads: boolean): UnreadSection | null {
+		const session = this.joinedSession(userId);
+		return session === null ? null : unreadSection(this.storage.sql, session, parseRulesDigest(pushRules), threads);
 	}
 }

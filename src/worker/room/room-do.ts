@@ -33,6 +33,7 @@ import { type RemoteInvite, RemoteInvites } from "./remote-invites";
 import { strippedStatePdus } from "./stripped-state";
 import { RoomTyping } from "./typing";
 import { WriteStore } from "./write-store";
+import type { RoomNotificationsRequest } from "./notifications";
 import { type ExportCoMember, type ExportEnvelope, type ExportMembership, ExportProjection, type ExportRoomApi, type ExportWindow } from "./export-projection";
 
 /** The alarm that retries pokes a direct drain could not deliver. */
@@ -87,6 +88,11 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	setTyping(userId: string, typing: boolean, timeoutMs: number | null): Promise<RpcResult<null>> {
 		return this.typing.setTyping(userId, typing, timeoutMs);
+	}
+
+	/** GET /notifications' part from this room (JSON text of RoomNotifications, or null for a non-member). */
+	getNotificationsJson(userId: string, pushRules: string, req: RoomNotificationsRequest): string {
+		return JSON.stringify(this.reads.notifications(userId, pushRules, req));
 	}
 
 	/** /sync's ephemeral events for a joined member (typing now, receipts past `since`), as JSON text. */
