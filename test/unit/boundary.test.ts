@@ -2,7 +2,8 @@
 // - src/protocol imports nothing of ours outside itself, no platform modules, and uses no clock or randomness;
 // - src/platform (shared Workers infrastructure: DO schema runner, logging, body reading) imports only
 //   protocol code and packages, never a shell;
-// - worker, bridge and export import each other only as types, except in the composition root.
+// - worker, bridge and export import each other only as types, except in the composition root;
+// - the export code never names the media bucket (collectors get only DB, ROOM and USER by type: collect/types.ts).
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -89,6 +90,14 @@ describe("worker, bridge and export import each other only as types", () => {
 			if (target === own || target === "protocol" || target === "platform") continue;
 			expect(typeOnly, `${rel} imports a value from ${spec} (${target})`).toBe(true);
 		}
+	});
+});
+
+describe("the export code has no binding to media bytes (LAWFUL_ACCESS.md \"What may be exported\")", () => {
+	const files = sourceFiles(join(SRC, "export"));
+	it("never names the MEDIA bucket binding", () => {
+		expect(files.length).toBeGreaterThan(50);
+		expect(files.filter((f) => /\bMEDIA\b/.test(readFileSync(f, "utf8"))).map((f) => relative(SRC, f))).toEqual([]);
 	});
 });
 

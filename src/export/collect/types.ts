@@ -8,8 +8,15 @@ import type { CollectWindow } from "./window";
 
 export type { CollectWindow } from "./window";
 
+/**
+ * The only bindings a collector gets: D1 (accounts, memberships, media metadata, pushers) and the two Durable
+ * Object namespaces whose export projections it calls. No R2 binding, so media bytes are out of reach by type
+ * ("The export code has no binding to media bytes", LAWFUL_ACCESS.md "What may be exported").
+ */
+export type CollectEnv = Pick<Env, "DB" | "ROOM" | "USER">;
+
 export interface CollectContext {
-	env: Env;
+	env: CollectEnv;
 	/** The task's LDID, written into every record. */
 	ldid: string;
 	/** The local MXID the task targets. */
