@@ -1,6 +1,6 @@
 // Two real servers by the run contract, over loopback HTTP: invites, rejections and knocks across them.
 // alice@hs1 invites bob@hs2 (invite v2), bob sees it in /sync and joins with no `via` (through the
-// invite's origin), messages go both ways; carol@hs2 rejects an invite to a room hs2 does not hold
+// invite's origin), messages go both ways; dave@hs2 is invited to the room hs2 then holds; carol@hs2 rejects an invite to a room hs2 does not hold
 // (make_leave/send_leave through hs1); bob knocks on a knock room of hs1 and alice lets him in by invite.
 // Spec: https://spec.matrix.org/latest/server-server-api/#inviting-to-a-room, #leaving-rooms-rejecting-invites,
 // #knocking-upon-a-room, #joining-rooms
@@ -14,6 +14,7 @@ let hs2: RunningServer;
 let alice: Account;
 let bob: Account;
 let carol: Account;
+let dave: Account;
 
 interface Res {
 	status: number;
@@ -58,13 +59,16 @@ async function createRoom(body: Record<string, unknown>): Promise<string> {
 }
 
 beforeAll(async () => {
-	[hs1, hs2] = await Promise.all([startServer({ stateDir: newStateDir("inv-hs1"), env: ENV }), startServer({ stateDir: newStateDir("inv-hs2"), env: ENV })]);
-	[alice, bob, carol] = await Promise.all([
+	// One after the other: each start gets its own 60 s on a busy machine.
+	hs1 = await startServer({ stateDir: newStateDir("inv-hs1"), env: ENV });
+	hs2 = await startServer({ stateDir: newStateDir("inv-hs2"), env: ENV });
+	[alice, bob, carol, dave] = await Promise.all([
 		register(hs1.baseUrl, "alice", "alice-password-1"),
 		register(hs2.baseUrl, "bob", "bob-password-1"),
 		register(hs2.baseUrl, "carol", "carol-password-1"),
+		register(hs2.baseUrl, "dave", "dave-password-1"),
 	]);
-});
+}, 180_000);
 
 afterAll(async () => {
 	await Promise.all([hs1?.stop(), hs2?.stop()]);
@@ -110,6 +114,15 @@ describe("invites across servers", () => {
 		expect(b.status).toBe(200);
 		await eventually(async () => (await messages(hs1, alice, roomId)).includes("hi alice"), "bob's message on hs1", 20_000);
 		expect(await messages(hs1, alice, roomId)).toEqual(["hi bob", "hi alice"]);
+	});
+
+	it("dave@hs2 is invited to the room hs2 already holds: the invite is a PDU of it there, and dave joins", async () => {
+		const invited = await call(hs1, alice, "POST", `/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: dave.userId });
+		expect(invited.status, JSON.stringify(invited.body)).toBe(200);
+		await eventually(async () => (await sync(hs2, dave)).rooms.invite[roomId] !== undefined, "the invite in dave's /sync", 10_000);
+		const joined = await call(hs2, dave, "POST", `/_matrix/client/v3/rooms/${enc(roomId)}/join`, {});
+		expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+		await eventually(async () => (await membershipOf(hs1, alice, roomId, dave.userId)) === "join", "dave joined on hs1", 10_000);
 	});
 
 	it("carol@hs2 rejects an invite to a room hs2 does not hold: send_leave through hs1, and /sync shows it in leave", async () => {
