@@ -53,6 +53,12 @@ describe("inbound knock", () => {
 		expect(res.body.errcode).toBe("M_INCOMPATIBLE_ROOM_VERSION");
 	});
 
+	it("requires make_knock's ver", async () => {
+		const res = await fed(remote, "GET", `/_matrix/federation/v1/make_knock/${enc(roomId)}/${enc(knocker)}`);
+		expect(res.status).toBe(400);
+		expect(res.body.errcode).toBe("M_MISSING_PARAM");
+	});
+
 	it("refuses make_knock on a room whose join rule is not knock", async () => {
 		const closed = await createRoom(admin, { preset: "private_chat", room_version: "11" });
 		const res = await fed(remote, "GET", `/_matrix/federation/v1/make_knock/${enc(closed)}/${enc(knocker)}?ver=11`);

@@ -34,8 +34,10 @@ export async function makeMembership(c: Context<AppEnv>, kind: MembershipKind): 
 	const roomId = roomParam(c);
 	const userId = parseUserId(c.req.param("userId"));
 	if (userId === undefined) throw new MatrixError("M_INVALID_PARAM", "Invalid user ID");
-	// make_join / make_knock: "ver: The room versions the sending server has support for. Defaults to [1]."
-	const versions = kind === "leave" ? null : (c.req.queries("ver") ?? ["1"]);
+	// make_join: "ver: The room versions the sending server has support for. Defaults to [1]."; make_knock's is required.
+	const ver = c.req.queries("ver");
+	if (kind === "knock" && ver === undefined) throw new MatrixError("M_MISSING_PARAM", "ver is required");
+	const versions = kind === "leave" ? null : (ver ?? ["1"]);
 	const room = c.env.ROOM.getByName(roomId);
 	const allowRooms = kind === "join" ? await room.federationRestrictedAllowRooms(userId) : null;
 	const allowed = allowRooms !== null && (await meetsAllowRules(c.env, userId, allowRooms));
