@@ -2,6 +2,7 @@
 // and the emergency path (scope limits, call-back, one approver plus a different reviewer).
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runLawfulHousekeeping } from "../../src/export/lifecycle/housekeeping";
 import { auditActions, DAY, iso, lawful, operator, statusOf, world, type World } from "./lawful-lifecycle-helpers";
 
 let w: World;
@@ -100,6 +101,34 @@ describe("emergency path", () => {
 		const row = await env.DB.prepare("SELECT reviewed_by, review_outcome FROM lawful_emergencies WHERE order_id = ?1").bind(id).first();
 		expect(row).toEqual({ reviewed_by: op2.userId, review_outcome: "upheld" });
 		expect(await auditActions(id)).toEqual(expect.arrayContaining(["callback-verified", "emergency-reviewed"]));
+	});
+
+	it("formal process must follow: a later ordinary order under the case reference is linked; otherwise the hourly job audits it overdue, once", async () => {
+		const caseRef = (ref: string, mutate?: (o: import("../../src/export/order/types").Order) => void) => (o: import("../../src/export/order/types").Order) => {
+			mutate?.(o);
+			o.authorisation.authorisationReference = ref;
+		};
+		const callback = { contact: "+12025550100", note: "duty officer confirmed case" };
+		const followed = await w.submitOrder(caseRef("CASE-EMERG-FOLLOWED", emergency("SubscriberData")));
+		const unfollowed = await w.submitOrder(caseRef("CASE-EMERG-UNFOLLOWED", emergency("SubscriberData")));
+		const approvedAt = Date.now();
+		for (const id of [followed, unfollowed]) {
+			expect((await lawful(w.env, `/_lawful/v1/admin/orders/${id}/approve`, op1.token, { reason: "imminent threat to life", callback })).status).toBe(200);
+		}
+		const due = await env.DB.prepare("SELECT formal_due_ts FROM lawful_emergencies WHERE order_id = ?1").bind(followed).first<{ formal_due_ts: number }>();
+		expect(due!.formal_due_ts - approvedAt).toBeGreaterThanOrEqual(96 * 3600_000 - 60_000);
+
+		// The formal order for the first case arrives (an ordinary order, same authority, same case reference).
+		const formal = await w.submitOrder(caseRef("CASE-EMERG-FOLLOWED"));
+		const linked = await env.DB.prepare("SELECT formal_order_id FROM lawful_emergencies WHERE order_id = ?1").bind(followed).first<{ formal_order_id: string }>();
+		expect(linked?.formal_order_id).toBe(formal);
+		expect(await auditActions(followed)).toContain("formal-process-received");
+
+		// Past the due time the job reports only the emergency still without formal process, and only once.
+		await runLawfulHousekeeping(w.env, approvedAt + 97 * 3600_000);
+		await runLawfulHousekeeping(w.env, approvedAt + 98 * 3600_000);
+		expect((await auditActions(unfollowed)).filter((a) => a.startsWith("formal-process-overdue"))).toEqual(["formal-process-overdue:LA_APPROVAL_MISSING"]);
+		expect((await auditActions(followed)).filter((a) => a.startsWith("formal-process-overdue"))).toEqual([]);
 	});
 
 	it("an emergency order for traffic data cannot be approved", async () => {

@@ -19,7 +19,8 @@ export type AuditType = "order" | "approval" | "production" | "delivery" | "pres
  * What happened. `result` says whether it succeeded ("ok") or which LA_* code refused it.
  * - order: submitted (result ok or LA_*), updated (cancel / NDO extension / preservation renewal), cancelled,
  *   expired, closed, status-read
- * - approval: approved, rejected, narrowed, widen-refused, emergency-reviewed, callback-verified
+ * - approval: approved, rejected, narrowed, widen-refused, emergency-reviewed, callback-verified,
+ *   formal-process-received (a non-emergency order followed an emergency), formal-process-overdue
  * - production: started, completed (packageSha256), failed
  * - delivery: ready, retrieved (packageSha256), retrieval-refused, deleted (reason: retrieved | expired)
  * - preservation: hold-created, hold-renewed, hold-released, purge-suspended
@@ -41,6 +42,8 @@ export type AuditAction =
 	| "widen-refused"
 	| "emergency-reviewed"
 	| "callback-verified"
+	| "formal-process-received"
+	| "formal-process-overdue"
 	| "started"
 	| "completed"
 	| "failed"

@@ -7,6 +7,11 @@ import type { ScopeTask } from "../order/types";
 
 export const EMERGENCY_WINDOW_MS = 72 * 3600_000;
 export const EMERGENCY_REVIEW_MS = 24 * 3600_000;
+/**
+ * "Formal process must follow": a non-emergency order under the same case reference is expected this long after
+ * the emergency approval (96 hours, the ex-post validation period of the EU e-Evidence Regulation).
+ */
+export const EMERGENCY_FORMAL_MS = 96 * 3600_000;
 /** Reasons are for the record: a bare "ok" tells an auditor nothing, so a short sentence is the floor. */
 export const MIN_REASON_LENGTH = 3;
 export const MAX_REASON_LENGTH = 2000;

@@ -4,7 +4,7 @@
 
 import { LaError } from "../order/la-errors";
 import { insertEmergency, listDecisions, getEmergency, putScope, recordDecision, recordReview } from "../store/approvals";
-import { checkReason, checkReviewer, decideApproval, EMERGENCY_REVIEW_MS } from "./approval-rules";
+import { checkReason, checkReviewer, decideApproval, EMERGENCY_FORMAL_MS, EMERGENCY_REVIEW_MS } from "./approval-rules";
 import { effectiveScope } from "./effective-scope";
 import { afterApproval } from "./after-approval";
 import { cancelOrder } from "./cancel";
@@ -56,7 +56,7 @@ export async function approve(env: Bindings, orderId: string, operator: string, 
 		throw new LaError("LA_SAME_OPERATOR", "this operator has already approved this scope; a second, different operator must approve");
 	}
 	if (emergency && callback !== null) {
-		await insertEmergency(env.DB, { order_id: orderId, callback_contact: callback.contact, callback_note: callback.note, verified_by: operator, verified_ts: now, review_due_ts: now + EMERGENCY_REVIEW_MS });
+		await insertEmergency(env.DB, { order_id: orderId, callback_contact: callback.contact, callback_note: callback.note, verified_by: operator, verified_ts: now, review_due_ts: now + EMERGENCY_REVIEW_MS, formal_due_ts: now + EMERGENCY_FORMAL_MS });
 		await auditOrderEvent(env, record, { type: "approval", action: "callback-verified", actor, reason: `call-back to ${callback.contact}` }, now);
 	}
 	if (decision.kind === "recorded") {

@@ -1,11 +1,12 @@
 // The lifecycle's hourly work (wired into the worker's `scheduled` handler): release expired holds, purge
 // unheld session IPs, delete retrieved or expired packages, send notices now due, report overdue emergency
-// reviews, close orders with nothing left to do. Each step runs even if another fails. Design: /work/shared/LAWFUL_ACCESS.md#lifecycle
+// reviews and emergencies still without formal process, close orders with nothing left to do. Each step runs even if another fails. Design: /work/shared/LAWFUL_ACCESS.md#lifecycle
 
 import { log } from "../../platform/log";
 import { appendAudit } from "../audit/append";
 import { markOverdueReported, overdueReviews } from "../store/approvals";
 import { expireDeliveries } from "./delivery";
+import { reportOverdueFormalProcess } from "./formal-process";
 import { releaseExpiredHolds } from "./holds";
 import { sendDueNotices } from "./notices";
 import { purgeSessionIps } from "./retention-job";
@@ -30,6 +31,7 @@ const STEPS: readonly [string, (env: Env, now: number) => Promise<unknown>][] = 
 	["deliveries", expireDeliveries],
 	["notices", sendDueNotices],
 	["emergency_reviews", reportOverdueReviews],
+	["emergency_formal_process", reportOverdueFormalProcess],
 	["close", closeFinishedOrders],
 ];
 

@@ -4,6 +4,7 @@
 // Every outcome is in the audit log before the authority gets an answer: refusals carry their LA_* code.
 
 import { getConfig } from "../../platform/config";
+import { recordFormalProcess } from "../lifecycle/formal-process";
 import { isOrderStatus } from "../lifecycle/transitions";
 import { appendAudit, type AuditEnv, type AuditInput } from "../audit/append";
 import { insertOrder, findTransaction, orderSummary } from "../store/orders";
@@ -80,5 +81,6 @@ export async function submitOrder(env: SubmitEnv, bytes: Uint8Array, now: number
 		await appendAudit(env, { ...base, ...facts, orderId, reason: `${error.detail}; the logged acceptance above did not take effect`, result: error.code }, now);
 		throw error;
 	}
+	await recordFormalProcess(env, order, orderId, now);
 	return { status: 202, body: { orderId, status: "AwaitingApproval", ldids: order.tasks.map((t) => t.ldid) } };
 }

@@ -55,17 +55,54 @@ export interface EmergencyRow {
 	reviewed_ts: number | null;
 	review_outcome: "upheld" | "overturned" | null;
 	overdue_reported_ts: number | null;
+	/** When formal (non-emergency) process is due (migrations/0015); null for emergencies from before it. */
+	formal_due_ts: number | null;
+	formal_order_id: string | null;
+	formal_overdue_reported_ts: number | null;
 }
 
 export async function getEmergency(db: D1Database, orderId: string): Promise<EmergencyRow | null> {
 	return db.prepare("SELECT * FROM lawful_emergencies WHERE order_id = ?1").bind(orderId).first<EmergencyRow>();
 }
 
-export async function insertEmergency(db: D1Database, row: Pick<EmergencyRow, "order_id" | "callback_contact" | "callback_note" | "verified_by" | "verified_ts" | "review_due_ts">): Promise<void> {
+export async function insertEmergency(
+	db: D1Database,
+	row: Pick<EmergencyRow, "order_id" | "callback_contact" | "callback_note" | "verified_by" | "verified_ts" | "review_due_ts"> & { formal_due_ts: number },
+): Promise<void> {
 	await db
-		.prepare("INSERT INTO lawful_emergencies (order_id, callback_contact, callback_note, verified_by, verified_ts, review_due_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-		.bind(row.order_id, row.callback_contact, row.callback_note, row.verified_by, row.verified_ts, row.review_due_ts)
+		.prepare("INSERT INTO lawful_emergencies (order_id, callback_contact, callback_note, verified_by, verified_ts, review_due_ts, formal_due_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+		.bind(row.order_id, row.callback_contact, row.callback_note, row.verified_by, row.verified_ts, row.review_due_ts, row.formal_due_ts)
 		.run();
+}
+
+/**
+ * Links a newly accepted non-emergency order as the formal process of the same authority's emergencies under the
+ * same case reference that still wait for one. Returns the emergency orders it was linked to.
+ */
+export async function linkFormalOrder(db: D1Database, issuer: string, caseReference: string, formalOrderId: string): Promise<string[]> {
+	const { results } = await db
+		.prepare(
+			`UPDATE lawful_emergencies SET formal_order_id = ?3
+			WHERE formal_order_id IS NULL AND formal_due_ts IS NOT NULL AND order_id IN (
+				SELECT order_id FROM lawful_orders WHERE issuer = ?1 AND json_extract(validated_json, '$.authorisationReference') = ?2 AND order_id != ?3)
+			RETURNING order_id`,
+		)
+		.bind(issuer, caseReference, formalOrderId)
+		.all<{ order_id: string }>();
+	return results.map((r) => r.order_id);
+}
+
+/** Emergencies whose formal process is overdue and not yet reported (the hourly job audits each once). */
+export async function overdueFormalProcess(db: D1Database, now: number): Promise<EmergencyRow[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM lawful_emergencies WHERE formal_order_id IS NULL AND formal_due_ts <= ?1 AND formal_overdue_reported_ts IS NULL")
+		.bind(now)
+		.all<EmergencyRow>();
+	return results;
+}
+
+export async function markFormalOverdueReported(db: D1Database, orderId: string, now: number): Promise<void> {
+	await db.prepare("UPDATE lawful_emergencies SET formal_overdue_reported_ts = ?1 WHERE order_id = ?2").bind(now, orderId).run();
 }
 
 export async function recordReview(db: D1Database, orderId: string, reviewer: string, outcome: "upheld" | "overturned", now: number): Promise<boolean> {
