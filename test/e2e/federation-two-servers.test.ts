@@ -70,4 +70,13 @@ describe("two federating servers", () => {
 		expect(await messages(hs2, bob)).toEqual(expected);
 		expect(await messages(hs1, alice)).toEqual(expected);
 	});
+
+	it("presence crosses servers both ways (m.presence EDUs)", async () => {
+		const status = (who: Account) => `/_matrix/client/v3/presence/${encodeURIComponent(who.userId)}/status`;
+		expect((await call(hs2, bob, "PUT", status(bob), { presence: "unavailable", status_msg: "on hs2" })).status).toBe(200);
+		await eventually(async () => (await call(hs1, alice, "GET", status(bob))).body.status_msg === "on hs2", "bob's presence on hs1", 20_000);
+		expect((await call(hs1, alice, "GET", status(bob))).body.presence).toBe("unavailable");
+		expect((await call(hs1, alice, "PUT", status(alice), { presence: "online", status_msg: "on hs1" })).status).toBe(200);
+		await eventually(async () => (await call(hs2, bob, "GET", status(alice))).body.status_msg === "on hs1", "alice's presence on hs2", 20_000);
+	});
 });
