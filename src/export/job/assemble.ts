@@ -20,11 +20,21 @@ export function packageKey(orderId: string): string {
 	return `lawful/packages/${orderId}.zip`;
 }
 
+async function readPart(bucket: R2Bucket, part: PartRow): Promise<Uint8Array> {
+	const object = await bucket.get(part.r2_key);
+	if (object === null) throw new Error(`part ${part.seq} is missing from R2`);
+	return new Uint8Array(await object.arrayBuffer());
+}
+
+/** The parts' bytes in order, the next one read while the current one is deflated (two parts in memory at most). */
 async function* partChunks(bucket: R2Bucket, parts: readonly PartRow[]): AsyncIterable<Uint8Array> {
-	for (const part of parts) {
-		const object = await bucket.get(part.r2_key);
-		if (object === null) throw new Error(`part ${part.seq} is missing from R2`);
-		yield new Uint8Array(await object.arrayBuffer());
+	let next: Promise<Uint8Array> | null = null;
+	for (let i = 0; i < parts.length; i++) {
+		const current: Promise<Uint8Array> = next ?? readPart(bucket, parts[i]!);
+		next = i + 1 < parts.length ? readPart(bucket, parts[i + 1]!) : null;
+		// A read-ahead that is never awaited (the bag failed first) must not surface as an unhandled rejection.
+		next?.catch(() => undefined);
+		yield await current;
 	}
 }
 
