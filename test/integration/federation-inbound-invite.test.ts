@@ -1,11 +1,12 @@
-// PUT /_matrix/federation/v2/invite: a remote server invites a local user to a room we do not hold; the
-// event comes back countersigned and the invitee's /sync shows it with its stripped state.
+// PUT /_matrix/federation/v2/invite: a remote server invites a local user to a room we do not hold (or to
+// one we hold); the event comes back countersigned and the invitee's /sync shows it.
 // Spec: https://spec.matrix.org/latest/server-server-api/#put_matrixfederationv2inviteroomideventid
-import { beforeAll, describe, expect, it } from "vitest";
-import type { Pdu } from "../../src/protocol/events/pdu";
-import { draftEvent, enc, fed, ME, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Pdu, PduDraft } from "../../src/protocol/events/pdu";
+import { currentState, draftEvent, enc, fed, ME, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
 import { buildRemoteRoom, idOf, type RemoteRoom, VERSION } from "./federation-remote-room-helpers";
-import { api, makeUser, type TestUser } from "./rooms-helpers";
+import { api, createRoom, makeUser, type TestUser } from "./rooms-helpers";
 
 let remote: RemoteServer;
 let other: RemoteServer;
@@ -52,5 +53,61 @@ describe("inbound invite v2", () => {
 		expect(invited).toBeDefined();
 		const types = invited!.invite_state.events.map((e) => e.type);
 		expect(types).toEqual(expect.arrayContaining(["m.room.name", "m.room.encryption", "m.room.member"]));
+	});
+});
+
+describe("inbound invite v2 to a room this server holds", () => {
+	let roomId: string;
+	let version: string;
+	const ivan = "@ivan:inviter.example";
+
+	beforeAll(async () => {
+		// Outbound federation (the join's hand-off to inviter.example) has nowhere to go here.
+		vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("network down"));
+		const host = await makeUser("heldhost");
+		roomId = await createRoom(host, { preset: "public_chat", power_level_content_override: { invite: 0 } });
+		version = (await env.ROOM.getByName(roomId).getRoomInfo())!.room_version;
+		await ivanJoins(roomId);
+	});
+
+	afterAll(() => {
+		vi.restoreAllMocks();
+	});
+
+	/** Ivan (joined through make_join/send_join) invites `target` to `room` after its extremities. */
+	async function inviteOf(room: string, target: string) {
+		const state = await currentState(room);
+		const auth = [state.get("m.room.power_levels|")!, state.get(`m.room.member|${ivan}`)!, state.get("m.room.join_rules|")!];
+		if (version !== "12") auth.push(state.get("m.room.create|")!);
+		const prev = await env.ROOM.getByName(room).getForwardExtremities();
+		return signAs(remote, version, draftEvent(room, ivan, "m.room.member", { membership: "invite" }, prev, auth, 100, target));
+	}
+
+	async function ivanJoins(room: string): Promise<void> {
+		const made = await fed(remote, "GET", `/_matrix/federation/v1/make_join/${enc(room)}/${enc(ivan)}?ver=${version}`);
+		const join = await signAs(remote, version, made.body.event as PduDraft);
+		expect((await fed(remote, "PUT", `/_matrix/federation/v2/send_join/${enc(room)}/${enc(join.event_id)}`, join.pdu)).status).toBe(200);
+	}
+
+	it("countersigns the invite and takes it as a PDU of the room: the invitee sees it in /sync", async () => {
+		const invitee = await makeUser("heldinvitee");
+		const invite = await inviteOf(roomId, invitee.user_id);
+		const res = await fed(remote, "PUT", `/_matrix/federation/v2/invite/${enc(roomId)}/${enc(invite.event_id)}`, { event: invite.pdu, room_version: version, invite_room_state: [] });
+		expect(res.status).toBe(200);
+		expect(Object.keys((res.body.event as Pdu).signatures).sort()).toEqual([ME, remote.name].sort());
+		expect(await env.ROOM.getByName(roomId).getMembership(invitee.user_id)).toBe("invite");
+		const sync = await api(invitee, "GET", "/_matrix/client/v3/sync?timeout=0");
+		expect((sync.body.rooms as { invite: Record<string, unknown> }).invite[roomId]).toBeDefined();
+	});
+
+	it("refuses an invite the room's state does not allow", async () => {
+		const strict = await createRoom(await makeUser("stricthost"), { preset: "public_chat" });
+		await ivanJoins(strict);
+		const target = (await makeUser("strictinvitee")).user_id;
+		const invite = await inviteOf(strict, target);
+		const res = await fed(remote, "PUT", `/_matrix/federation/v2/invite/${enc(strict)}/${enc(invite.event_id)}`, { event: invite.pdu, room_version: version, invite_room_state: [] });
+		// public_chat: inviting needs power 50; a remote member at 0 may not.
+		expect(res.status).toBe(403);
+		expect(await env.ROOM.getByName(strict).getMembership(target)).toBeNull();
 	});
 });

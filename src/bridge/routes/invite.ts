@@ -61,7 +61,8 @@ async function handler(c: Context<AppEnv>): Promise<Response> {
 	} else {
 		// A room we hold: the invite is a PDU of it. Stored now if we hold its prev events; otherwise it
 		// arrives with the inviting server's next /send (the room's servers get every event).
-		await room.ingestRemoteEvents([{ pdu_json: JSON.stringify(signed), outlier: false }], Date.now());
+		const outcome = unwrapRpc(await room.ingestRemoteEvents([{ pdu_json: JSON.stringify(signed), outlier: false }], Date.now()))[0];
+		if (outcome?.status === "rejected") throw new MatrixError("M_FORBIDDEN", "The room's state does not allow this invite");
 	}
 	return c.json({ event: signed });
 }
