@@ -78,9 +78,21 @@ describe("inbound m.presence", () => {
 	it("ignores a server speaking for another server's user, and malformed entries", async () => {
 		const forged = presenceEdu(carol, "online", { status_msg: "forged" });
 		expect((await fed(other, "PUT", "/_matrix/federation/v1/send/pres-2", { origin: other.name, origin_server_ts: Date.now(), pdus: [], edus: [forged] })).status).toBe(200);
-		const bad = { edu_type: "m.presence", content: { push: [{ user_id: carol, presence: "asleep", last_active_ago: 1 }, "junk"] } };
+		// A bad state, junk, and a valid entry about a user of the origin who shares no room with anyone here.
+		const dave = `@dave:${REMOTE}`;
+		const bad = { edu_type: "m.presence", content: { push: [{ user_id: carol, presence: "asleep", last_active_ago: 1 }, "junk", { user_id: dave, presence: "online", last_active_ago: 0 }] } };
 		expect((await fed(remote, "PUT", "/_matrix/federation/v1/send/pres-3", { origin: REMOTE, origin_server_ts: Date.now(), pdus: [], edus: [bad] })).status).toBe(200);
-		expect(presenceOf((await sync(alice, { since: aliceToken, timeout: 300 })).body, carol)).toEqual([]);
+		const after = (await sync(alice, { since: aliceToken, timeout: 300 })).body;
+		expect(presenceOf(after, carol)).toEqual([]);
+		expect(presenceOf(after, dave)).toEqual([]);
+	});
+
+	it("one EDU with several entries updates each user it names", async () => {
+		const edu = { edu_type: "m.presence", content: { push: [presenceEdu(carol, "online", { status_msg: "back" }).content.push[0], { user_id: `@erin:${REMOTE}`, presence: "online", last_active_ago: 0 }] } };
+		expect((await fed(remote, "PUT", "/_matrix/federation/v1/send/pres-4", { origin: REMOTE, origin_server_ts: Date.now(), pdus: [], edus: [edu] })).status).toBe(200);
+		const seen = await syncUntil(alice, (b) => presenceOf(b, carol).length > 0, aliceToken);
+		expect(presenceOf(seen.body, carol)[0]?.content).toMatchObject({ presence: "online", status_msg: "back" });
+		aliceToken = seen.body.next_batch;
 	});
 });
 
