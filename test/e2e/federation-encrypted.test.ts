@@ -51,11 +51,14 @@ async function loginNewDevice(server: RunningServer, account: Account): Promise<
 }
 
 beforeAll(async () => {
-	[hs1, hs2] = await Promise.all([startServer({ stateDir: newStateDir("fed-e2ee-hs1"), env: ENV }), startServer({ stateDir: newStateDir("fed-e2ee-hs2"), env: ENV })]);
+	[hs1, hs2] = await Promise.all([
+		startServer({ stateDir: newStateDir("fed-e2ee-hs1"), env: ENV, startTimeoutMs: 120_000 }),
+		startServer({ stateDir: newStateDir("fed-e2ee-hs2"), env: ENV, startTimeoutMs: 120_000 }),
+	]);
 	let aliceAccount: Account;
 	[aliceAccount, bobAccount] = await Promise.all([register(hs1.baseUrl, "alice", "alice-password-1"), register(hs2.baseUrl, "bob", "bob-password-1")]);
 	[alice, bob] = await Promise.all([startCryptoClient(hs1.baseUrl, aliceAccount), startCryptoClient(hs2.baseUrl, bobAccount)]);
-}, 150_000);
+}, 240_000);
 
 afterAll(async () => {
 	alice?.stopClient();

@@ -11,6 +11,8 @@ import { type Account, eventually, register } from "./matrix-clients";
 import { newStateDir, type RunningServer, startServer } from "./run-server";
 
 const ENV = { FEDERATION_INSECURE_LOOPBACK: "true", ENABLE_REGISTRATION: "true", ENCRYPT_NEW_ROOMS: "false" };
+/** Four starts of workerd in one file: on a shared, loaded machine one start can take over a minute. */
+const START_TIMEOUT_MS = 120_000;
 /** Events sent on hs1 during each outage. */
 const N = 20;
 let hs1: RunningServer;
@@ -77,18 +79,21 @@ async function announceHs2(): Promise<void> {
 }
 
 async function restart(server: RunningServer): Promise<RunningServer> {
-	return startServer({ port: server.port, serverName: server.serverName, stateDir: server.stateDir, env: ENV });
+	return startServer({ port: server.port, serverName: server.serverName, stateDir: server.stateDir, env: ENV, startTimeoutMs: START_TIMEOUT_MS });
 }
 
 beforeAll(async () => {
-	[hs1, hs2] = await Promise.all([startServer({ stateDir: newStateDir("fed-restart-hs1"), env: ENV }), startServer({ stateDir: newStateDir("fed-restart-hs2"), env: ENV })]);
+	[hs1, hs2] = await Promise.all([
+		startServer({ stateDir: newStateDir("fed-restart-hs1"), env: ENV, startTimeoutMs: START_TIMEOUT_MS }),
+		startServer({ stateDir: newStateDir("fed-restart-hs2"), env: ENV, startTimeoutMs: START_TIMEOUT_MS }),
+	]);
 	[alice, bob] = await Promise.all([register(hs1.baseUrl, "alice", "alice-password-1"), register(hs2.baseUrl, "bob", "bob-password-1")]);
 	const created = await call(hs1, alice, "POST", "/_matrix/client/v3/createRoom", { preset: "public_chat", name: "durable" });
 	expect(created.status).toBe(200);
 	roomId = created.body.room_id as string;
 	const joined = await call(hs2, bob, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(hs1.serverName)}`, {});
 	expect(joined.status, JSON.stringify(joined.body)).toBe(200);
-}, 150_000);
+}, 300_000);
 
 afterAll(async () => {
 	await Promise.all([hs1?.stop(), hs2?.stop()]);
@@ -100,23 +105,23 @@ describe("outbound federation across restarts", () => {
 		await sendBatch("while-hs2-down");
 		hs2 = await restart(hs2);
 		await announceHs2();
-		await eventually(async () => (await aliceMessages(hs2, bob)).length >= acked.length, `${acked.length} events on hs2`, 30_000);
+		await eventually(async () => (await aliceMessages(hs2, bob)).length >= acked.length, `${acked.length} events on hs2`, 60_000);
 		expect(await aliceMessages(hs2, bob)).toEqual(acked);
-	}, 150_000);
+	}, 240_000);
 
 	it("hs1 stopped with its outbound queue for hs2 non-empty loses and duplicates nothing after its restart", async () => {
 		await hs2.stop();
 		await sendBatch("before-hs1-stop");
 		// The events have left the room's outbox and wait in hs1's DestinationDO for hs2 (hs2 is down).
-		await eventually(() => pdusQueuedOnHs1() === N, `${N} PDUs queued on hs1 for hs2`, 20_000);
+		await eventually(() => pdusQueuedOnHs1() === N, `${N} PDUs queued on hs1 for hs2`, 60_000);
 		await hs1.stop();
 		expect(pdusQueuedOnHs1()).toBe(N);
 		hs1 = await restart(hs1);
 		hs2 = await restart(hs2);
 		await announceHs2();
-		await eventually(async () => (await aliceMessages(hs2, bob)).length >= acked.length, `${acked.length} events on hs2`, 30_000);
+		await eventually(async () => (await aliceMessages(hs2, bob)).length >= acked.length, `${acked.length} events on hs2`, 60_000);
 		expect(await aliceMessages(hs2, bob)).toEqual(acked);
 		expect(await aliceMessages(hs1, alice)).toEqual(acked);
-		await eventually(() => pdusQueuedOnHs1() === 0, "hs1's queue for hs2 drained", 10_000);
-	}, 200_000);
+		await eventually(() => pdusQueuedOnHs1() === 0, "hs1's queue for hs2 drained", 30_000);
+	}, 360_000);
 });

@@ -55,7 +55,14 @@ function stopProcessGroup(child: ChildProcess): Promise<void> {
 
 /** Runs `node scripts/start.mjs` (what `npm start` runs) and waits until the server answers. */
 /** `serverName: null` leaves SERVER_NAME unset, to check the default (`localhost:PORT`). */
-export async function startServer(opts: { port?: number; serverName?: string | null; stateDir: string; env?: Record<string, string> }): Promise<RunningServer> {
+/** `startTimeoutMs` (default 60 s): how long to wait for the first answer; a loaded machine may need more. */
+export async function startServer(opts: {
+	port?: number;
+	serverName?: string | null;
+	stateDir: string;
+	env?: Record<string, string>;
+	startTimeoutMs?: number;
+}): Promise<RunningServer> {
 	const port = opts.port ?? (await freePort());
 	const serverName = opts.serverName === null ? `localhost:${port}` : (opts.serverName ?? `127.0.0.1:${port}`);
 	// DNS-over-HTTPS to a closed loopback port: e2e servers federate only with each other on 127.0.0.1.
@@ -78,7 +85,8 @@ export async function startServer(opts: { port?: number; serverName?: string | n
 	child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
 	child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
 	const baseUrl = `http://127.0.0.1:${port}`;
-	const deadline = Date.now() + 60_000;
+	const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+	const deadline = Date.now() + startTimeoutMs;
 	for (;;) {
 		if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
 		try {
@@ -87,7 +95,7 @@ export async function startServer(opts: { port?: number; serverName?: string | n
 		} catch {}
 		if (Date.now() > deadline) {
 			await stopProcessGroup(child);
-			throw new Error(`server did not answer within 60 s:\n${output}`);
+			throw new Error(`server did not answer within ${startTimeoutMs / 1000} s:\n${output}`);
 		}
 		await new Promise((r) => setTimeout(r, 200));
 	}
