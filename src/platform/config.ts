@@ -24,6 +24,7 @@ export const SETTING_NAMES = [
 	"ENCRYPT_NEW_ROOMS",
 	"DEFAULT_ROOM_VERSION",
 	"MAX_UPLOAD_BYTES",
+	"URL_PREVIEWS",
 	"FEDERATION_INSECURE_LOOPBACK",
 	"FEDERATION_CA_FILE",
 	"FEDERATION_DOH_URL",
@@ -65,6 +66,8 @@ export interface Config {
 	encryptNewRooms: boolean;
 	defaultRoomVersion: CreatableRoomVersion;
 	maxUploadBytes: number;
+	/** GET preview_url: fetch pages members link to (public hosts only). */
+	urlPreviews: boolean;
 	/** Lets `127.0.0.1:PORT` / `localhost:PORT` servers federate over plain HTTP. Never in production. */
 	federationInsecureLoopback: boolean;
 	federationCaFile: string | undefined;
@@ -158,6 +161,7 @@ export function loadConfig(env: ConfigSource): Config {
 		encryptNewRooms: r.bool("ENCRYPT_NEW_ROOMS", true),
 		defaultRoomVersion: r.oneOf("DEFAULT_ROOM_VERSION", CREATABLE_ROOM_VERSIONS, "11"),
 		maxUploadBytes,
+		urlPreviews: r.bool("URL_PREVIEWS", true),
 		federationInsecureLoopback,
 		federationCaFile: r.text("FEDERATION_CA_FILE"),
 		federationDohUrl: dohUrl(r.text("FEDERATION_DOH_URL"), environment, problems),

@@ -4,8 +4,8 @@
 
 import { discoverServer, DEFAULT_FEDERATION_PORT, type DiscoveryStep } from "../../protocol/federation/server-discovery";
 import { parseServerName } from "../../protocol/federation/server-name";
-import { type DohOptions, lookupAddresses, lookupSrv } from "./doh";
-import { isInsecureLoopbackHost, isLoopbackHost, isPrivateHost } from "./private-address";
+import { type DohOptions, lookupSrv } from "../../platform/net/doh";
+import { isInsecureLoopbackHost, isLoopbackHost, isPrivateHost, isPublicHost } from "../../platform/net/private-address";
 import { fetchWellKnown } from "./well-known";
 
 export interface DiscoverOptions {
@@ -27,21 +27,6 @@ export interface Destination {
 }
 
 export type DiscoverResult = { ok: true; value: Destination } | { ok: false; reason: string };
-
-/**
- * True when `host` may be contacted: not a private/loopback literal, and (for DNS names) none of its
- * A/AAAA addresses is private. Workers resolve names themselves when they fetch, so this is a check on
- * the answer the resolver gives now; it stops a name that plainly points inside, not DNS rebinding.
- */
-export async function isPublicHost(host: string, doh: DohOptions): Promise<boolean> {
-	const parts = parseServerName(host);
-	const bare = parts?.host ?? host;
-	if (isLoopbackHost(bare) || isPrivateHost(bare)) return false;
-	if (parts && parts.kind !== "dns") return true;
-	const addresses = await lookupAddresses(bare, doh);
-	// No answer at all: the fetch would fail anyway; let it, rather than guess.
-	return addresses === undefined || addresses.every((a) => !isPrivateHost(a));
-}
 
 export async function discoverDestination(serverName: string, options: DiscoverOptions): Promise<DiscoverResult> {
 	const parts = parseServerName(serverName);

@@ -2,7 +2,7 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#resolving-server-names (steps 1–2 only, for now)
 
 import { parseServerName } from "../../protocol/federation/server-name";
-import { isInsecureLoopbackHost, isLoopbackHost, isPrivateHost } from "./private-address";
+import { isInsecureLoopbackHost, isLoopbackHost, isPrivateHost } from "../../platform/net/private-address";
 
 export interface ResolveOptions {
 	/** FEDERATION_INSECURE_LOOPBACK: loopback servers are reached over plain HTTP (local tests only). */

@@ -1,4 +1,4 @@
-// The content repository's routes: upload (direct and asynchronous via create), the media config, and
+// The content repository's routes: upload (direct and asynchronous via create), the media config, URL previews, and
 // download/thumbnail, both authenticated (/_matrix/client/v1/media) and the deprecated unauthenticated
 // /_matrix/media/v3 ones, which serve only media from before the freeze (protocol/media/freeze.ts).
 // Spec: https://spec.matrix.org/latest/client-server-api/#content-repository
@@ -17,11 +17,14 @@ import type { MediaRecord } from "../media/media-db";
 import { mediaResponse } from "../media/serve";
 import { thumbnailResponse } from "../media/thumbnail";
 import { fillReservation, reserveUpload, storeUpload, type UploadInput } from "../media/upload";
+import { previewTarget, previewUrl } from "../media/url-preview";
 
 const UPLOAD_LIMIT: RateLimit = { perSecond: 2, burst: 20 };
 /** A timeline full of images asks for many thumbnails at once. */
 const DOWNLOAD_LIMIT: RateLimit = { perSecond: 50, burst: 200 };
 const CONFIG_LIMIT: RateLimit = { perSecond: 5, burst: 20 };
+/** Each preview may fetch a page and an image from the internet on our behalf. */
+const PREVIEW_LIMIT: RateLimit = { perSecond: 1, burst: 10 };
 /** Upload names are echoed in Content-Disposition; longer ones are refused rather than cut. */
 const MAX_FILE_NAME_LENGTH = 255;
 
@@ -68,6 +71,14 @@ function config(c: Context<AppEnv>): Response {
 	return c.json({ "m.upload.size": c.get("config").maxUploadBytes });
 }
 
+/** GET preview_url (authenticated, and the deprecated media paths). Spec: #get_matrixclientv1mediapreview_url */
+async function preview(c: Context<AppEnv>): Promise<Response> {
+	const config = c.get("config");
+	if (!config.urlPreviews) throw new MatrixError("M_UNRECOGNIZED", "URL previews are turned off on this server", { status: 404 });
+	const target = previewTarget(c.req.query("url"));
+	return c.json(await previewUrl(c.env, config, target, c.get("user"), Date.now()));
+}
+
 const AUTHED = "/_matrix/client/v1/media";
 const LEGACY = "/_matrix/media/v3";
 
@@ -85,6 +96,7 @@ function mediaPaths(prefix: string): Endpoint[] {
 			},
 		},
 		{ method: "GET", path: `${prefix}/config`, auth: "user", rateLimit: CONFIG_LIMIT, handler: config },
+		{ method: "GET", path: `${prefix}/preview_url`, auth: "user", rateLimit: PREVIEW_LIMIT, handler: preview },
 		{ method: "GET", path: `${prefix}/download/:serverName/:mediaId`, auth: "none", rateLimit: DOWNLOAD_LIMIT, handler: download(true) },
 		{ method: "GET", path: `${prefix}/download/:serverName/:mediaId/:fileName`, auth: "none", rateLimit: DOWNLOAD_LIMIT, handler: download(true) },
 		{ method: "GET", path: `${prefix}/thumbnail/:serverName/:mediaId`, auth: "none", rateLimit: DOWNLOAD_LIMIT, handler: thumbnail(true) },
@@ -116,6 +128,7 @@ export const mediaEndpoints: Endpoint[] = [
 		},
 	},
 	{ method: "GET", path: `${AUTHED}/config`, auth: "user", rateLimit: CONFIG_LIMIT, handler: config },
+	{ method: "GET", path: `${AUTHED}/preview_url`, auth: "user", rateLimit: PREVIEW_LIMIT, handler: preview },
 	{ method: "GET", path: `${AUTHED}/download/:serverName/:mediaId`, auth: "user", rateLimit: DOWNLOAD_LIMIT, handler: download(false) },
 	{ method: "GET", path: `${AUTHED}/download/:serverName/:mediaId/:fileName`, auth: "user", rateLimit: DOWNLOAD_LIMIT, handler: download(false) },
 	{ method: "GET", path: `${AUTHED}/thumbnail/:serverName/:mediaId`, auth: "user", rateLimit: DOWNLOAD_LIMIT, handler: thumbnail(false) },

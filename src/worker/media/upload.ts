@@ -26,7 +26,7 @@ export function newMediaId(): string {
 	}
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 	return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

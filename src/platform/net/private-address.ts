@@ -1,6 +1,10 @@
-// Which hosts outbound federation must never reach: loopback, private, link-local and reserved addresses.
+// Which hosts outbound requests (federation, URL previews) must never reach: loopback, private, link-local and reserved addresses.
 // Guards the fetches a remote caller can trigger (key fetches, notary queries) against SSRF.
+// Shared by federation discovery and URL previews (src/platform: both shells use it).
 // Ranges: RFC 6890 special-purpose registries (IPv4 and IPv6).
+
+import { parseServerName } from "../../protocol/federation/server-name";
+import { type DohOptions, lookupAddresses } from "./doh";
 
 /** Hosts that insecure loopback federation (local tests) may reach over plain HTTP. */
 const INSECURE_LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -119,4 +123,19 @@ export function isPrivateHost(host: string): boolean {
 		return v6 === undefined || isPrivateV6(v6);
 	}
 	return false;
+}
+
+/**
+ * True when `host` may be contacted: not a private/loopback literal, and (for DNS names) none of its
+ * A/AAAA addresses is private. Workers resolve names themselves when they fetch, so this is a check on
+ * the answer the resolver gives now; it stops a name that plainly points inside, not DNS rebinding.
+ */
+export async function isPublicHost(host: string, doh: DohOptions): Promise<boolean> {
+	const parts = parseServerName(host);
+	const bare = parts?.host ?? host;
+	if (isLoopbackHost(bare) || isPrivateHost(bare)) return false;
+	if (parts && parts.kind !== "dns") return true;
+	const addresses = await lookupAddresses(bare, doh);
+	// No answer at all: the fetch would fail anyway; let it, rather than guess.
+	return addresses === undefined || addresses.every((a) => !isPrivateHost(a));
 }
