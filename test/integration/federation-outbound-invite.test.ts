@@ -22,6 +22,7 @@ let alice: TestUser;
 let roomId: string;
 const invitesSeen: { room_version: unknown; invite_room_state: Pdu[] }[] = [];
 const leavesSeen: Pdu[] = [];
+const knocksSeen: Pdu[] = [];
 
 /** The invitee's server: countersigns (or misbehaves, per `mode`); serves make_leave / send_leave. */
 function inviteeServer(app: Hono): void {
@@ -42,6 +43,19 @@ function inviteeServer(app: Hono): void {
 		const room = rooms.get(c.req.param("roomId"))!;
 		const auth = [idOf(room, "m.room.create|"), idOf(room, "m.room.power_levels|"), invited.get(c.req.param("userId"))!];
 		return c.json({ room_version: VERSION, event: draftEvent(room.room_id, c.req.param("userId"), "m.room.member", { membership: "leave" }, [room.last], auth, room.depth + 2, c.req.param("userId")) });
+	});
+	app.get("/_matrix/federation/v1/make_knock/:roomId/:userId", (c) => {
+		const room = rooms.get(c.req.param("roomId"))!;
+		const userId = c.req.param("userId");
+		const auth = [idOf(room, "m.room.create|"), idOf(room, "m.room.power_levels|"), idOf(room, "m.room.join_rules|")];
+		return c.json({ room_version: VERSION, event: draftEvent(room.room_id, userId, "m.room.member", { membership: "knock" }, [room.last], auth, room.depth + 1, userId) });
+	});
+	app.put("/_matrix/federation/v1/send_knock/:roomId/:eventId", async (c) => {
+		const knock = (await c.req.json()) as Pdu;
+		knocksSeen.push(knock);
+		invited.set(knock.sender, c.req.param("eventId"));
+		const room = rooms.get(c.req.param("roomId"))!;
+		return c.json({ knock_room_state: [...room.state.values()].map((s) => s.pdu).filter((p) => p.type !== "m.room.member") });
 	});
 	app.put("/_matrix/federation/v2/send_leave/:roomId/:eventId", async (c) => {
 		leavesSeen.push((await c.req.json()) as Pdu);
@@ -160,5 +174,32 @@ describe("rejecting a remote invite", () => {
 		// Nothing left to reject.
 		const again = await api(frank, "POST", `/_matrix/client/v3/rooms/${enc(room)}/leave`, {});
 		expect(again.status).toBe(403);
+	});
+});
+
+describe("knocking on a room held elsewhere", () => {
+	it("knocks through make_knock/send_knock, shows the room in rooms.knock, and retracts the knock with a leave", async () => {
+		mode = "sign";
+		const kim = await makeUser("outknocker");
+		const room = await buildRemoteRoom(remote, "knockout");
+		rooms.set(room.room_id, room);
+		const res = await api(kim, "POST", `/_matrix/client/v3/knock/${enc(room.room_id)}?via=${remote.name}`, { reason: "please" });
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		expect(knocksSeen.at(-1)).toMatchObject({ type: "m.room.member", state_key: kim.user_id, content: { membership: "knock", reason: "please" } });
+		expect(knocksSeen.at(-1)!.signatures[ME]).toBeDefined();
+		const first = await api(kim, "GET", "/_matrix/client/v3/sync?timeout=0");
+		const knock = (first.body.rooms as { knock: Record<string, { knock_state: { events: { type: string; state_key: string; content: Record<string, unknown> }[] } }> }).knock[room.room_id];
+		expect(knock?.knock_state.events.find((e) => e.type === "m.room.name")?.content.name).toBe("Remote knockout");
+		// The knocker's own member event is part of the knock state, as for a local knock.
+		expect(knock?.knock_state.events.find((e) => e.type === "m.room.member" && e.state_key === kim.user_id)?.content.membership).toBe("knock");
+
+		const sent = leavesSeen.length;
+		const left = await api(kim, "POST", `/_matrix/client/v3/rooms/${enc(room.room_id)}/leave`, {});
+		expect(left.status).toBe(200);
+		expect(leavesSeen.length).toBe(sent + 1);
+		const next = await api(kim, "GET", `/_matrix/client/v3/sync?timeout=0&since=${enc(first.body.next_batch as string)}`);
+		const rooms2 = next.body.rooms as { knock?: Record<string, unknown>; leave?: Record<string, unknown> };
+		expect(rooms2.leave?.[room.room_id]).toBeDefined();
+		expect(rooms2.knock?.[room.room_id]).toBeUndefined();
 	});
 });
