@@ -1,11 +1,11 @@
 // Two matrix-js-sdk clients with Rust crypto against one real server (`npm start`): an encrypted room
 // (encrypted by default), messages both ways, cross-signing and key backup. Afterwards the server's
 // persisted state is scanned: the plaintext of every message must be absent.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { MatrixClient } from "matrix-js-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, eventually, register, startCryptoClient, waitForDecryptedMessage } from "./matrix-clients";
+import { Canaries, expectNoPlaintext } from "./plaintext-scan";
 import { newStateDir, type RunningServer, startServer } from "./run-server";
 
 let server: RunningServer;
@@ -14,20 +14,7 @@ let bob: MatrixClient;
 let aliceAccount: Account;
 let roomId: string;
 /** Every plaintext we send; none may appear in the server's state. */
-const canaries: string[] = [];
-
-function canary(label: string): string {
-	const text = `${label} canary ${crypto.randomUUID()}`;
-	canaries.push(text);
-	return text;
-}
-
-function filesUnder(dir: string): string[] {
-	return readdirSync(dir).flatMap((name) => {
-		const path = join(dir, name);
-		return statSync(path).isDirectory() ? filesUnder(path) : [path];
-	});
-}
+const canaries = new Canaries();
 
 beforeAll(async () => {
 	server = await startServer({ stateDir: newStateDir("e2ee"), env: { ENABLE_REGISTRATION: "true" } });
@@ -54,14 +41,14 @@ describe("two Rust-crypto clients on one server", () => {
 	});
 
 	it("messages go both ways and each side decrypts", async () => {
-		const toBob = canary("alice to bob");
+		const toBob = canaries.next("alice to bob");
 		const bobGot = waitForDecryptedMessage(bob, roomId, toBob);
 		await alice.sendTextMessage(roomId, toBob);
 		const received = await bobGot;
 		expect(received.isEncrypted()).toBe(true);
 		expect(received.getWireType()).toBe("m.room.encrypted");
 
-		const toAlice = canary("bob to alice");
+		const toAlice = canaries.next("bob to alice");
 		const aliceGot = waitForDecryptedMessage(alice, roomId, toAlice);
 		await bob.sendTextMessage(roomId, toAlice);
 		expect((await aliceGot).getSender()).toBe(bob.getUserId());
@@ -95,21 +82,15 @@ describe("two Rust-crypto clients on one server", () => {
 	});
 
 	it("after the run, the server's persisted state holds no plaintext of any message", async () => {
-		const more = canary("after backup");
+		const more = canaries.next("after backup");
 		const bobGot = waitForDecryptedMessage(bob, roomId, more);
 		await alice.sendTextMessage(roomId, more);
 		await bobGot;
 		alice.stopClient();
 		bob.stopClient();
 		await server.stop(); // flush SQLite WAL files to disk
-		const files = filesUnder(server.stateDir);
+		const { files, scannedBytes } = expectNoPlaintext(server.stateDir, canaries);
 		expect(files.length).toBeGreaterThan(3);
-		let scannedBytes = 0;
-		for (const file of files) {
-			const bytes = readFileSync(file);
-			scannedBytes += bytes.length;
-			for (const text of canaries) expect(bytes.includes(Buffer.from(text)), `${text} found in ${file}`).toBe(false);
-		}
 		// The scan looked at real data: the room's name (not encrypted in Matrix) is there.
 		expect(files.some((f) => readFileSync(f).includes(Buffer.from("secret plans")))).toBe(true);
 		expect(scannedBytes).toBeGreaterThan(10_000);

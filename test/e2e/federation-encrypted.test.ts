@@ -7,11 +7,11 @@
 // holds any plaintext.
 // Spec: https://spec.matrix.org/latest/server-server-api/#end-to-end-encryption,
 // https://spec.matrix.org/latest/client-server-api/#tracking-the-device-list-for-a-user
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { MatrixClient } from "matrix-js-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, eventually, register, startCryptoClient, waitForDecryptedMessage } from "./matrix-clients";
+import { Canaries, expectNoPlaintext } from "./plaintext-scan";
 import { newStateDir, type RunningServer, startServer } from "./run-server";
 
 const ENV = { FEDERATION_INSECURE_LOOPBACK: "true", ENABLE_REGISTRATION: "true" };
@@ -23,20 +23,7 @@ let bob2: MatrixClient | undefined;
 let bobAccount: Account;
 let roomId: string;
 /** Every plaintext sent; none may appear in either server's state. */
-const canaries: string[] = [];
-
-function canary(label: string): string {
-	const text = `${label} canary ${crypto.randomUUID()}`;
-	canaries.push(text);
-	return text;
-}
-
-function filesUnder(dir: string): string[] {
-	return readdirSync(dir).flatMap((name) => {
-		const path = join(dir, name);
-		return statSync(path).isDirectory() ? filesUnder(path) : [path];
-	});
-}
+const canaries = new Canaries();
 
 /** Logs `account`'s user in again with a password: a new device with its own access token. */
 async function loginNewDevice(server: RunningServer, account: Account): Promise<Account> {
@@ -77,7 +64,7 @@ describe("end-to-end encryption across two federating servers", () => {
 	}, 60_000);
 
 	it("messages go both ways and decrypt on the other server", async () => {
-		const toBob = canary("alice to bob");
+		const toBob = canaries.next("alice to bob");
 		const bobGot = waitForDecryptedMessage(bob, roomId, toBob, 45_000);
 		await alice.sendTextMessage(roomId, toBob);
 		const received = await bobGot;
@@ -85,7 +72,7 @@ describe("end-to-end encryption across two federating servers", () => {
 		expect(received.getWireType()).toBe("m.room.encrypted");
 		expect(received.getSender()).toBe(alice.getUserId());
 
-		const toAlice = canary("bob to alice");
+		const toAlice = canaries.next("bob to alice");
 		const aliceGot = waitForDecryptedMessage(alice, roomId, toAlice, 45_000);
 		await bob.sendTextMessage(roomId, toAlice);
 		const got = await aliceGot;
@@ -108,7 +95,7 @@ describe("end-to-end encryption across two federating servers", () => {
 			45_000,
 		);
 		await eventually(() => bob2!.getRoom(roomId)?.getMyMembership() === "join", "bob's second device sees the room");
-		const toBoth = canary("alice to both bob devices");
+		const toBoth = canaries.next("alice to both bob devices");
 		const onFirst = waitForDecryptedMessage(bob, roomId, toBoth, 45_000);
 		const onSecond = waitForDecryptedMessage(bob2, roomId, toBoth, 45_000);
 		await alice.sendTextMessage(roomId, toBoth);
@@ -122,13 +109,7 @@ describe("end-to-end encryption across two federating servers", () => {
 		bob2?.stopClient();
 		await Promise.all([hs1.stop(), hs2.stop()]); // flush SQLite WAL files to disk
 		for (const server of [hs1, hs2]) {
-			const files = filesUnder(server.stateDir);
-			let scannedBytes = 0;
-			for (const file of files) {
-				const bytes = readFileSync(file);
-				scannedBytes += bytes.length;
-				for (const text of canaries) expect(bytes.includes(Buffer.from(text)), `${text} found in ${file}`).toBe(false);
-			}
+			const { files, scannedBytes } = expectNoPlaintext(server.stateDir, canaries);
 			// The scan looked at real data: the room's name (not encrypted in Matrix) is on both servers.
 			expect(files.some((f) => readFileSync(f).includes(Buffer.from("federated secrets"))), server.serverName).toBe(true);
 			expect(scannedBytes).toBeGreaterThan(10_000);

@@ -9,6 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, eventually, register } from "./matrix-clients";
 import { newStateDir, type RunningServer, startServer } from "./run-server";
+import { call } from "./server-call";
 
 const ENV = { FEDERATION_INSECURE_LOOPBACK: "true", ENABLE_REGISTRATION: "true", ENCRYPT_NEW_ROOMS: "false" };
 /** Four starts of workerd in one file: on a shared, loaded machine one start can take over a minute. */
@@ -22,15 +23,6 @@ let bob: Account;
 let roomId: string;
 /** Event IDs hs1 acknowledged for alice's messages, in send order. */
 const acked: string[] = [];
-
-async function call(server: RunningServer, who: Account, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-	const res = await fetch(`${server.baseUrl}${path}`, {
-		method,
-		headers: { authorization: `Bearer ${who.accessToken}`, "content-type": "application/json" },
-		...(body === undefined ? {} : { body: JSON.stringify(body) }),
-	});
-	return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 /** Event IDs of alice's m.room.message events in the room's timeline as `who` sees it on `server`, oldest first. */
 async function aliceMessages(server: RunningServer, who: Account): Promise<string[]> {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, eventually, register } from "./matrix-clients";
 import { newStateDir, type RunningServer, startServer } from "./run-server";
+import { call } from "./server-call";
 
 const ENV = { FEDERATION_INSECURE_LOOPBACK: "true", ENABLE_REGISTRATION: "true", ENCRYPT_NEW_ROOMS: "false" };
 let hs1: RunningServer;
@@ -12,15 +13,6 @@ let hs2: RunningServer;
 let alice: Account;
 let bob: Account;
 let roomId: string;
-
-async function call(server: RunningServer, who: Account, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-	const res = await fetch(`${server.baseUrl}${path}`, {
-		method,
-		headers: { authorization: `Bearer ${who.accessToken}`, "content-type": "application/json" },
-		...(body === undefined ? {} : { body: JSON.stringify(body) }),
-	});
-	return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 /** The bodies of m.room.message events in the room's timeline as `who` sees it on `server`, oldest first. */
 async function messages(server: RunningServer, who: Account): Promise<string[]> {
@@ -36,9 +28,13 @@ async function say(server: RunningServer, who: Account, body: string, txn: strin
 }
 
 beforeAll(async () => {
-	[hs1, hs2] = await Promise.all([startServer({ stateDir: newStateDir("fed-hs1"), env: ENV }), startServer({ stateDir: newStateDir("fed-hs2"), env: ENV })]);
+	// Two workerd starts at once: on a loaded 2-CPU machine one can take over a minute.
+	[hs1, hs2] = await Promise.all([
+		startServer({ stateDir: newStateDir("fed-hs1"), env: ENV, startTimeoutMs: 120_000 }),
+		startServer({ stateDir: newStateDir("fed-hs2"), env: ENV, startTimeoutMs: 120_000 }),
+	]);
 	[alice, bob] = await Promise.all([register(hs1.baseUrl, "alice", "alice-password-1"), register(hs2.baseUrl, "bob", "bob-password-1")]);
-});
+}, 150_000);
 
 afterAll(async () => {
 	await Promise.all([hs1?.stop(), hs2?.stop()]);
