@@ -43,11 +43,14 @@ export async function readMedia(db: D1Database, uploader: string, window: { star
 	return results;
 }
 
-/** The next room (in ID order) after `afterRoomId` that the user has ever had a membership in, or null. */
-export async function nextIndexedRoom(db: D1Database, userId: string, afterRoomId: string): Promise<string | null> {
-	const row = await db
-		.prepare("SELECT room_id FROM room_memberships WHERE user_id = ?1 AND room_id > ?2 ORDER BY room_id LIMIT 1")
-		.bind(userId, afterRoomId)
-		.first<{ room_id: string }>();
-	return row?.room_id ?? null;
+/**
+ * Up to `limit` rooms (in ID order) the user has ever had a membership in, from `fromRoomId` on (inclusive; ""
+ * for the first).
+ */
+export async function indexedRoomsFrom(db: D1Database, userId: string, fromRoomId: string, limit: number): Promise<string[]> {
+	const { results } = await db
+		.prepare("SELECT room_id FROM room_memberships WHERE user_id = ?1 AND room_id >= ?2 ORDER BY room_id LIMIT ?3")
+		.bind(userId, fromRoomId, limit)
+		.all<{ room_id: string }>();
+	return results.map((r) => r.room_id);
 }

@@ -5,7 +5,7 @@
 
 import { isoTime } from "../package/records-schema";
 import type { RecordOf, RecordSetName } from "../package/records-schema";
-import { nextIndexedRoom } from "./d1-sources";
+import { indexedRoomsFrom } from "./d1-sources";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { CollectContext, Collector, CollectPage } from "./types";
 
@@ -18,11 +18,14 @@ type RoomPage<N extends RecordSetName, K> = { records: RecordOf<N>[]; after: K |
 const ROOM_READ_MAX = 10_000;
 /** Rooms one page may move through: bounds a step's work when many rooms hold nothing in the window. */
 const ROOMS_PER_PAGE = 64;
+/** Rooms read at once: each read is a round trip to another Durable Object, so they overlap. */
+const PARALLEL_ROOMS = 4;
 
 /**
- * Walks the user's indexed rooms. `readRoom` returns one page of a room and the key to continue in it
- * (null once the room is exhausted); the walk then moves to the next room in ID order and keeps filling the
- * same page, so a page is full (or the walk done) unless ROOMS_PER_PAGE rooms were passed.
+ * Walks the user's indexed rooms in ID order, filling one page from as many rooms as it takes. `readRoom`
+ * returns one page of a room and the key to continue in it (null once the room is exhausted). Rooms are read
+ * PARALLEL_ROOMS at a time, each asked for what the page still has room for; a room whose rows would overflow
+ * the page is left for the next page, which starts at it again, so pages stay deterministic for a cursor.
  */
 function roomWalk<N extends RecordSetName, K>(
 	set: N,
@@ -33,18 +36,24 @@ function roomWalk<N extends RecordSetName, K>(
 		set,
 		async collect(ctx, cursor, limit): Promise<CollectPage<N>> {
 			const start = decodeCursor<RoomCursor<K> | null>(cursor, null);
-			let room = start?.room ?? (await nextIndexedRoom(ctx.env.DB, ctx.userId, ""));
-			let after = start?.after ?? initial;
+			const afterIn = (room: string): K => (start !== null && room === start.room ? start.after : initial);
+			const rooms = await indexedRoomsFrom(ctx.env.DB, ctx.userId, start?.room ?? "", ROOMS_PER_PAGE + 1);
 			const records: RecordOf<N>[] = [];
-			for (let rooms = 0; room !== null; rooms++) {
-				if (rooms === ROOMS_PER_PAGE || records.length >= limit) return { records, next: encodeCursor({ room, after }) };
-				const page = await readRoom(ctx, room, after, Math.min(ROOM_READ_MAX, limit - records.length));
-				records.push(...page.records);
-				if (page.after !== null) return { records, next: encodeCursor({ room, after: page.after }) };
-				room = await nextIndexedRoom(ctx.env.DB, ctx.userId, room);
-				after = initial;
+			const resumeAt = (room: string, after: K): CollectPage<N> => ({ records, next: encodeCursor({ room, after }) });
+			for (let i = 0; i < Math.min(rooms.length, ROOMS_PER_PAGE); i += PARALLEL_ROOMS) {
+				if (records.length >= limit) return resumeAt(rooms[i]!, afterIn(rooms[i]!));
+				const wave = rooms.slice(i, Math.min(i + PARALLEL_ROOMS, ROOMS_PER_PAGE));
+				const asked = Math.min(ROOM_READ_MAX, limit - records.length);
+				const pages = await Promise.all(wave.map((room) => readRoom(ctx, room, afterIn(room), asked)));
+				for (const [j, room] of wave.entries()) {
+					const page = pages[j]!;
+					if (records.length + page.records.length > limit) return resumeAt(room, afterIn(room));
+					records.push(...page.records);
+					if (page.after !== null) return resumeAt(room, page.after);
+				}
 			}
-			return { records, next: null };
+			const more = rooms[ROOMS_PER_PAGE];
+			return more === undefined ? { records, next: null } : resumeAt(more, afterIn(more));
 		},
 	};
 }
