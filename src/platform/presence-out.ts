@@ -3,7 +3,7 @@
 // Presence is ephemeral: a server we cannot queue for misses this update and sees the next one.
 // Spec: https://spec.matrix.org/latest/server-server-api/#presence
 
-import { log } from "./log";
+import { enqueueEduFor } from "./edu-fan-out";
 import { serversSharingRoomWith } from "./servers-sharing-rooms";
 
 /** One entry of the EDU's `push` list. */
@@ -20,14 +20,5 @@ export async function sendPresenceToServers(env: Pick<Env, "DB" | "ROOM" | "DEST
 	const content = { push: [{ ...push }] };
 	// One key per change: a retried hand-off of the same change is queued once.
 	const key = `m.presence ${push.user_id} ${lastActiveTs} ${push.presence}`;
-	await Promise.all(
-		servers.map(async (server) => {
-			try {
-				const result = await env.DESTINATION.getByName(server).enqueueEdu({ edu_type: "m.presence", content }, key);
-				if (!result.ok) log.warn("presence_enqueue_failed", { destination: server, errcode: result.errcode });
-			} catch (err) {
-				log.warn("presence_enqueue_failed", { destination: server, error: err });
-			}
-		}),
-	);
+	await enqueueEduFor(env, servers, { edu_type: "m.presence", content }, key);
 }

@@ -7,7 +7,9 @@ import type { RpcResult } from "../../protocol/errors";
 import type { JsonObject } from "../../protocol/events/pdu";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
 import { log } from "../../platform/log";
+import type { OutboundEdu } from "../../platform/edu-fan-out";
 import type { Membership } from "./api";
+import { receiptEdu } from "./ephemeral-federation";
 
 export const RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
 export type ReceiptType = (typeof RECEIPT_TYPES)[number];
@@ -27,6 +29,8 @@ export interface EphemeralHost {
 	/** Whether the room holds this event in its timeline (receipts point at timeline events). */
 	hasTimelineEvent(eventId: string): boolean;
 	user(userId: string): EphemeralPokeApi;
+	/** Queues an EDU about a local member for the room's other servers, without delaying the caller. */
+	federateEdu(edu: OutboundEdu, dedupeKey: string): void;
 }
 
 type ReceiptRow = { receipt_type: string; user_id: string; thread_id: string; event_id: string; ts: number };
@@ -83,6 +87,11 @@ export class RoomReceipts {
 			return pos;
 		});
 		await wakeMembers(this.host, receiptType === "m.read.private" ? [userId] : this.host.joinedMembers(), position);
+		// Private receipts never leave the server; remote users' receipts came from their own server.
+		const roomId = this.host.roomId();
+		if (receiptType === "m.read" && roomId !== null && serverNameOf(userId) === this.host.serverName()) {
+			this.host.federateEdu(receiptEdu(roomId, userId, eventId, ts, threadId), `m.receipt ${roomId} ${position}`);
+		}
 		return { ok: true, value: null };
 	}
 

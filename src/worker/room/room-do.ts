@@ -32,6 +32,8 @@ import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { type RemoteInvite, RemoteInvites } from "./remote-invites";
 import { strippedStatePdus } from "./stripped-state";
 import { RoomTyping } from "./typing";
+import { remoteServersOf } from "./ephemeral-federation";
+import { enqueueEduFor } from "../../platform/edu-fan-out";
 import { WriteStore } from "./write-store";
 import type { RoomNotificationsRequest } from "./notifications";
 import { type ExportCoMember, type ExportEnvelope, type ExportMembership, ExportProjection, type ExportRoomApi, type ExportWindow } from "./export-projection";
@@ -77,6 +79,10 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 			joinedMembers: () => this.writes.membersWith(["join"]),
 			hasTimelineEvent: (eventId) => (this.writes.getEventMeta(eventId)?.stream_ordering ?? null) !== null,
 			user: (userId) => env.USER.getByName(userId),
+			federateEdu: (edu, dedupeKey) => {
+				const servers = remoteServersOf(this.writes.membersWith(["join"]), getConfig(env).serverName);
+				if (servers.length > 0) ctx.waitUntil(enqueueEduFor(env, servers, edu, dedupeKey));
+			},
 		};
 		this.receipts = new RoomReceipts(this.ephemeralHost);
 		this.typing = new RoomTyping(this.ephemeralHost);

@@ -3,6 +3,8 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#typing-notifications
 
 import type { RpcResult } from "../../protocol/errors";
+import { serverNameOf } from "../../protocol/ids/server-name-of";
+import { typingEdu } from "./ephemeral-federation";
 import type { EphemeralHost } from "./receipts";
 import { nextEphemeralPosition, wakeMembers } from "./receipts";
 
@@ -37,17 +39,22 @@ export class RoomTyping {
 			if (was === undefined) return { ok: true, value: null };
 			this.typing.delete(userId);
 		}
-		await this.changed();
+		await this.changed(userId, typing);
 		return { ok: true, value: null };
 	}
 
 	private async expire(userId: string): Promise<void> {
 		if (!this.typing.delete(userId)) return;
-		await this.changed();
+		await this.changed(userId, false);
 	}
 
-	private async changed(): Promise<void> {
+	private async changed(userId: string, typing: boolean): Promise<void> {
 		const position = this.host.transaction(() => nextEphemeralPosition(this.host.sql));
 		await wakeMembers(this.host, this.host.joinedMembers(), position);
+		// Remote members' typing came from their own server, which tells the others itself.
+		const roomId = this.host.roomId();
+		if (roomId !== null && serverNameOf(userId) === this.host.serverName()) {
+			this.host.federateEdu(typingEdu(roomId, userId, typing), `m.typing ${roomId} ${position}`);
+		}
 	}
 }
