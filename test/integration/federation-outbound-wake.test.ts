@@ -1,5 +1,6 @@
 // A destination in backoff is woken when that server sends us a transaction: it is evidently up, so what
 // waits for it goes now, under the same transaction ID, instead of at the next (possibly hour-long) retry.
+// And a hand-off with sendNow starts the send loop at once, each PDU still sent exactly once.
 // Spec: https://spec.matrix.org/latest/server-server-api/#transactions (Synapse resets its retry timings the same way)
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -45,6 +46,21 @@ describe("waking a destination in backoff", () => {
 		expect(receiver.received).toHaveLength(2);
 		expect(receiver.received[1]!.txnId).toBe(receiver.received[0]!.txnId);
 		expect(receiver.received[1]!.raw).toContain(pdu.json);
+	});
+
+	it("a hand-off with sendNow starts sending without waiting for the alarm, and sends each PDU exactly once", async () => {
+		const receiver = installReceiver();
+		const stub = env.DESTINATION.getByName(`now-${Date.now()}.example:8448`);
+		const pdus = [1, 2, 3, 4, 5].map((i) => pduText("!now:hs1", i));
+		// Back to back, as the queue consumer hands them off: the first goes at once, the rest while it is in flight.
+		for (const p of pdus) expect(await stub.enqueuePdu("!now:hs1", p.eventId, p.json, true)).toEqual({ ok: true, value: { queued: true } });
+		await vi.waitFor(async () => expect(await stub.status()).toMatchObject({ queued_pdus: 0, in_flight_txn_id: null }), { timeout: 5_000 });
+		const sent = receiver.received.flatMap((t) => t.body.pdus.map((p) => p.depth));
+		expect(sent).toEqual([1, 2, 3, 4, 5]);
+		expect(new Set(receiver.received.map((t) => t.txnId)).size).toBe(receiver.received.length);
+		// A later alarm (the safety net) finds nothing to resend.
+		await runDurableObjectAlarm(stub);
+		expect(receiver.received.flatMap((t) => t.body.pdus)).toHaveLength(5);
 	});
 
 	it("an inbound transaction from a server we are not backing off from changes nothing", async () => {

@@ -20,7 +20,8 @@ function isObject(v: unknown): v is JsonObject {
 
 /** Queues one EDU on a server's DestinationDO; the dedupe key makes a retried hand-off a no-op. */
 async function enqueue(env: Pick<Env, "DESTINATION">, server: string, edu: Edu, dedupeKey: string): Promise<void> {
-	const result = await env.DESTINATION.getByName(server).enqueueEdu(edu, dedupeKey);
+	// Sent at once: a room-key share or device change is what the remote user's next decryption waits on.
+	const result = await env.DESTINATION.getByName(server).enqueueEdu(edu, dedupeKey, true);
 	if (!result.ok) throw new Error(`enqueueEdu to ${server} failed: ${result.errcode}`);
 }
 

@@ -25,6 +25,8 @@ export type EnqueueResult = { ok: true; value: { queued: boolean } } | { ok: fal
 const TXNS_PER_ALARM = 20;
 /** A transaction request gets this long; the spec's receivers answer after processing every PDU. */
 const SEND_TIMEOUT_MS = 60_000;
+/** How long after a send could have timed out a safety-net alarm fires. */
+const SAFETY_MARGIN_MS = 5_000;
 
 export class DestinationDO extends DurableObject<Env> {
 	private readonly store: DestinationStore;
@@ -40,19 +42,20 @@ export class DestinationDO extends DurableObject<Env> {
 	/**
 	 * Queues one PDU, given as the exact JSON the room stored. Idempotent by event ID. The reply comes
 	 * only after the row is committed (the output gate holds it), so a caller's ack means durable.
+	 * `sendNow`: start the send loop at once instead of on the alarm (see scheduleSend).
 	 */
-	async enqueuePdu(roomId: string, eventId: string, pduJson: string): Promise<EnqueueResult> {
+	async enqueuePdu(roomId: string, eventId: string, pduJson: string, sendNow = false): Promise<EnqueueResult> {
 		if (!this.knowsItsName()) return { ok: false, errcode: "M_UNKNOWN", error: "destination has no name" };
 		const queued = this.store.enqueue("pdu", pduJson, eventId, Date.now(), roomId);
-		if (queued) await this.scheduleSend();
+		if (queued) await this.scheduleSend(sendNow);
 		return { ok: true, value: { queued } };
 	}
 
 	/** Queues one EDU; `dedupeKey` (producer-chosen) makes a repeated hand-off a no-op. */
-	async enqueueEdu(edu: Edu, dedupeKey?: string): Promise<EnqueueResult> {
+	async enqueueEdu(edu: Edu, dedupeKey?: string, sendNow = false): Promise<EnqueueResult> {
 		if (!this.knowsItsName()) return { ok: false, errcode: "M_UNKNOWN", error: "destination has no name" };
 		const queued = this.store.enqueue("edu", JSON.stringify({ edu_type: edu.edu_type, content: edu.content }), dedupeKey === undefined ? null : `edu:${dedupeKey}`, Date.now());
-		if (queued) await this.scheduleSend();
+		if (queued) await this.scheduleSend(sendNow);
 		return { ok: true, value: { queued } };
 	}
 
@@ -74,7 +77,10 @@ export class DestinationDO extends DurableObject<Env> {
 
 	/** The send loop: the in-flight transaction first (same ID, same body), then new ones from the queue. */
 	override async alarm(): Promise<void> {
-		if (this.store.isIdle() || this.sending) return;
+		if (this.store.isIdle()) return;
+		// The running loop takes what was queued meanwhile. Should this object die mid-send, this alarm
+		// (re-armed past the send timeout) resumes the in-flight transaction.
+		if (this.sending) return this.ctx.storage.setAlarm(Date.now() + SEND_TIMEOUT_MS + SAFETY_MARGIN_MS);
 		const destination = this.store.destination();
 		if (destination === undefined) return;
 		const backoff = this.store.backoff();
@@ -121,12 +127,18 @@ export class DestinationDO extends DurableObject<Env> {
 		return false;
 	}
 
-	/** Wakes the send loop now, unless a backoff (or an earlier alarm) already decides when. */
-	private async scheduleSend(): Promise<void> {
+	/**
+	 * Wakes the send loop, unless a backoff (or an earlier alarm) already decides when. The alarm is armed
+	 * first as the durable safety net; with `sendNow` the loop then starts at once rather than when workerd
+	 * delivers the alarm, which saves a scheduling round on the delivery path (what queues up meanwhile
+	 * goes in the next transaction). Without it, hand-offs made back to back go out together on the alarm.
+	 */
+	private async scheduleSend(sendNow: boolean): Promise<void> {
 		const backoff = this.store.backoff().next_attempt_ts;
 		const due = Math.max(Date.now(), backoff ?? 0);
 		const current = await this.ctx.storage.getAlarm();
 		if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+		if (sendNow && due <= Date.now()) this.ctx.waitUntil(this.alarm());
 	}
 
 	/** The destination is this object's name (`getByName(serverName)`); kept for alarms, which have no caller. */
