@@ -9,6 +9,11 @@ process.env.WRANGLER_HIDE_BANNER ??= "true";
 /** A loopback port nothing listens on (the discard port): connections are refused immediately. */
 const CLOSED_DOH = "http://127.0.0.1:9/dns-query";
 
+/** Outbound fetches in workerd tests: refused like an unreachable host (tests that talk to a peer stub fetch). */
+function unreachable(request: Request): Response {
+	throw new Error(`tests reach no network: ${new URL(request.url).host}`);
+}
+
 export default defineConfig(async () => {
 	// Read D1 migrations in Node; test/integration/apply-migrations.ts applies them inside workerd.
 	const migrations = await readD1Migrations("./migrations");
@@ -28,7 +33,12 @@ export default defineConfig(async () => {
 							wrangler: { configPath: "./wrangler.toml" },
 							// Tests never reach the public internet: DNS-over-HTTPS goes to a closed loopback port, so
 							// discovery for the made-up remote servers in tests fails at once instead of asking a public resolver.
-							miniflare: { bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test", FEDERATION_DOH_URL: CLOSED_DOH } },
+							miniflare: {
+								bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test", FEDERATION_DOH_URL: CLOSED_DOH },
+								// Every fetch a test does not route itself ends here, in Node, and fails at once like an
+								// unreachable host: no DNS lookups, no sockets to invented servers from inside workerd.
+								outboundService: unreachable,
+							},
 						}),
 					],
 					test: {
