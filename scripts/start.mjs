@@ -4,9 +4,10 @@
 //   PORT        listen port (default 8787)
 //   SERVER_NAME Matrix server name (default localhost:$PORT)
 //   STATE_DIR   persisted state (default .wrangler/state); one dir per server
+//   INSPECTOR_PORT DevTools port (default: a free one)
 // Every other setting in SETTINGS below is read from the environment the same way.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { SETTINGS } from "./settings.mjs";
@@ -16,6 +17,7 @@ const HELP = `Usage: [PORT=8787] [SERVER_NAME=localhost:8787] [STATE_DIR=.wrangl
 Runs the sealbridge homeserver locally in workerd on 127.0.0.1:$PORT with persisted state.
 Settings come from the environment (see README.md, "Configuration"):
   ${SETTINGS.join("\n  ")}
+INSPECTOR_PORT pins the DevTools inspector port (default: a free one).
 Two independent servers side by side:
   PORT=8788 SERVER_NAME=127.0.0.1:8788 STATE_DIR=.state/hs2 npm start`;
 
@@ -34,6 +36,16 @@ const serverName = process.env.SERVER_NAME ?? `localhost:${port}`;
 
 const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
 const childEnv = { ...process.env, ...quiet };
+// FEDERATION_CA_FILE: workerd trusts this private CA for outbound HTTPS (miniflare hands NODE_EXTRA_CA_CERTS
+// to workerd as trusted certificates), so a peer behind a local TLS front can be reached.
+if (process.env.FEDERATION_CA_FILE) {
+	const caFile = resolve(process.env.FEDERATION_CA_FILE);
+	if (!existsSync(caFile) || !readFileSync(caFile, "utf8").includes("-----BEGIN CERTIFICATE-----")) {
+		console.error(`FEDERATION_CA_FILE must name a PEM certificate file, got ${process.env.FEDERATION_CA_FILE}`);
+		process.exit(2);
+	}
+	childEnv.NODE_EXTRA_CA_CERTS = caFile;
+}
 
 /** A free loopback port for the inspector, so two servers never race for the same one. */
 function freePort() {
@@ -77,7 +89,8 @@ function dotenvQuote(value) {
 	process.exit(2);
 }
 
-const inspector = await freePort();
+// INSPECTOR_PORT pins the DevTools port (for profiling); by default a free one is picked.
+const inspector = Number(process.env.INSPECTOR_PORT) || (await freePort());
 const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", stateDir, "--env-file", envFile, "--show-interactive-dev-session=false"];
 console.log(`sealbridge: ${serverName} on http://127.0.0.1:${port} (state ${stateDir})`);
 const child = spawn("wrangler", args, { env: childEnv, stdio: "inherit" });

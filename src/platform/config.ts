@@ -70,6 +70,10 @@ export interface Config {
 	urlPreviews: boolean;
 	/** Lets `127.0.0.1:PORT` / `localhost:PORT` servers federate over plain HTTP. Never in production. */
 	federationInsecureLoopback: boolean;
+	/**
+	 * A private CA (PEM file) that `npm start` hands to workerd (NODE_EXTRA_CA_CERTS, which miniflare passes on
+	 * as trusted certificates). With it, loopback peers are reached over HTTPS: a local TLS front.
+	 */
 	federationCaFile: string | undefined;
 	/** The DNS-over-HTTPS JSON resolver server discovery asks for SRV and A/AAAA records. */
 	federationDohUrl: string;
@@ -133,6 +137,10 @@ export function loadConfig(env: ConfigSource): Config {
 	const federationInsecureLoopback = r.bool("FEDERATION_INSECURE_LOOPBACK", false);
 	if (environment === "production" && federationInsecureLoopback) {
 		problems.push("FEDERATION_INSECURE_LOOPBACK=true is refused when ENVIRONMENT=production");
+	}
+	// The CA reaches workerd through `npm start`; Cloudflare's network trusts public CAs only.
+	if (environment === "production" && r.text("FEDERATION_CA_FILE") !== undefined) {
+		problems.push("FEDERATION_CA_FILE is for local runs and is refused when ENVIRONMENT=production");
 	}
 
 	const signingKeyText = r.text("SIGNING_KEY");
@@ -368,4 +376,9 @@ export function getConfig(env: ConfigSource): Config {
 		memo.set(env, config);
 	}
 	return config;
+}
+
+/** How insecure-loopback federation reaches a peer: HTTPS through a TLS front once a private CA is configured. */
+export function loopbackScheme(config: Pick<Config, "federationCaFile">): "http" | "https" {
+	return config.federationCaFile === undefined ? "http" : "https";
 }

@@ -151,6 +151,10 @@ describe("discovery guard", () => {
 	it("resolves names to https on 8448 by default, or the given port", () => {
 		expect(resolveServer("matrix.org", { allowInsecureLoopback: false })).toEqual({ ok: true, baseUrl: "https://matrix.org:8448" });
 		expect(resolveServer("example.com:443", { allowInsecureLoopback: false })).toEqual({ ok: true, baseUrl: "https://example.com:443" });
+		// With a private CA (FEDERATION_CA_FILE) loopback peers are reached through their TLS front.
+		expect(resolveServer("127.0.0.1:8448", { allowInsecureLoopback: true })).toEqual({ ok: true, baseUrl: "http://127.0.0.1:8448" });
+		expect(resolveServer("127.0.0.1:8448", { allowInsecureLoopback: true, loopbackScheme: "https" })).toEqual({ ok: true, baseUrl: "https://127.0.0.1:8448" });
+		expect(resolveServer("127.0.0.1:8448", { allowInsecureLoopback: false, loopbackScheme: "https" }).ok).toBe(false);
 		expect(resolveServer("1.2.3.4:8000", { allowInsecureLoopback: false })).toEqual({ ok: true, baseUrl: "https://1.2.3.4:8000" });
 		expect(resolveServer("[2001:4860::1]", { allowInsecureLoopback: false })).toEqual({ ok: true, baseUrl: "https://[2001:4860::1]:8448" });
 	});

@@ -1,6 +1,6 @@
 // loadConfig: defaults, every accepted form, each rejected setting, and all problems reported together.
 import { describe, expect, it } from "vitest";
-import { ConfigError, type ConfigSource, loadConfig, SETTING_NAMES } from "../../src/platform/config";
+import { ConfigError, type ConfigSource, loadConfig, loopbackScheme, SETTING_NAMES } from "../../src/platform/config";
 import { encodeBase64 } from "../../src/protocol/json/base64";
 
 const SEED = encodeBase64(new Uint8Array(32).fill(7));
@@ -27,6 +27,7 @@ describe("loadConfig accepts", () => {
 			encryptNewRooms: true,
 			defaultRoomVersion: "11",
 			maxUploadBytes: 50 * 1024 * 1024,
+			urlPreviews: true,
 			federationInsecureLoopback: false,
 			federationCaFile: undefined,
 			federationDohUrl: "https://cloudflare-dns.com/dns-query",
@@ -79,8 +80,8 @@ describe("loadConfig accepts", () => {
 			ENCRYPT_NEW_ROOMS: "false",
 			DEFAULT_ROOM_VERSION: "12",
 			MAX_UPLOAD_BYTES: "1048576",
+			URL_PREVIEWS: "false",
 			FEDERATION_INSECURE_LOOPBACK: "0",
-			FEDERATION_CA_FILE: "/etc/ca.pem",
 			FEDERATION_DOH_URL: "https://dns.example/dns-query",
 			WELL_KNOWN_SERVER: "matrix.example.org:443",
 			SIGNING_KEY: `ed25519 a_bc1 ${SEED}\n`,
@@ -95,8 +96,8 @@ describe("loadConfig accepts", () => {
 			encryptNewRooms: false,
 			defaultRoomVersion: "12",
 			maxUploadBytes: 1048576,
+			urlPreviews: false,
 			federationInsecureLoopback: false,
-			federationCaFile: "/etc/ca.pem",
 			federationDohUrl: "https://dns.example/dns-query",
 			wellKnownServer: "matrix.example.org:443",
 			oldVerifyKeys: { "ed25519:old": { key: OLD_KEY, expired_ts: 1700000000000 } },
@@ -105,6 +106,13 @@ describe("loadConfig accepts", () => {
 		});
 		expect(config.signingKey?.keyId).toBe("ed25519:a_bc1");
 		expect(config.signingKey?.seed).toEqual(new Uint8Array(32).fill(7));
+	});
+
+	it("a private CA for local federation through a TLS front", () => {
+		const config = loadConfig({ SERVER_NAME: "127.0.0.1:8787", FEDERATION_INSECURE_LOOPBACK: "true", FEDERATION_CA_FILE: "/tmp/ca.pem" });
+		expect(config.federationCaFile).toBe("/tmp/ca.pem");
+		expect(loopbackScheme(config)).toBe("https");
+		expect(loopbackScheme(loadConfig({ SERVER_NAME: "127.0.0.1:8787" }))).toBe("http");
 	});
 
 	it("numbers and booleans from wrangler.toml [vars], and empty strings as unset", () => {
@@ -130,6 +138,7 @@ describe("loadConfig rejects", () => {
 		["a fractional upload limit", { SERVER_NAME: "a.org", MAX_UPLOAD_BYTES: "1.5" }, /MAX_UPLOAD_BYTES must be a non-negative integer/],
 		["a zero upload limit", { SERVER_NAME: "a.org", MAX_UPLOAD_BYTES: "0" }, /MAX_UPLOAD_BYTES must be at least 1/],
 		["insecure loopback in production", { SERVER_NAME: "a.org", ENVIRONMENT: "production", SIGNING_KEY: `ed25519 k ${SEED}`, FEDERATION_INSECURE_LOOPBACK: "true" }, /FEDERATION_INSECURE_LOOPBACK=true is refused/],
+		["a private CA in production", { SERVER_NAME: "a.org", ENVIRONMENT: "production", SIGNING_KEY: `ed25519 k ${SEED}`, FEDERATION_CA_FILE: "/etc/ca.pem" }, /FEDERATION_CA_FILE is for local runs/],
 		["production without a signing key", { SERVER_NAME: "a.org", ENVIRONMENT: "production" }, /SIGNING_KEY is required when ENVIRONMENT=production/],
 		["a signing key of the wrong algorithm", { SERVER_NAME: "a.org", SIGNING_KEY: `curve25519 k ${SEED}` }, /SIGNING_KEY must be/],
 		["a signing key with a bad version", { SERVER_NAME: "a.org", SIGNING_KEY: `ed25519 a-b ${SEED}` }, /SIGNING_KEY must be/],

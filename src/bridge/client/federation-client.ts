@@ -2,7 +2,7 @@
 // and size, no redirects, JSON in and out, typed failures.
 // Spec: https://spec.matrix.org/latest/server-server-api/#request-authentication
 
-import type { Config } from "../../platform/config";
+import { type Config, loopbackScheme } from "../../platform/config";
 import { getServerKeys } from "../../platform/signing-key/server-key";
 import { signRequest } from "../../protocol/federation/x-matrix";
 import { discoverDestination } from "../discovery/discover-destination";
@@ -45,6 +45,7 @@ export async function federationRequest(
 		cache: env.CACHE,
 		dohUrl: config.federationDohUrl,
 		allowInsecureLoopback: config.federationInsecureLoopback,
+		loopbackScheme: loopbackScheme(config),
 		now: Date.now,
 	});
 	if (!target.ok) return failure("refused", target.reason);

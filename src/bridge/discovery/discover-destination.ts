@@ -13,6 +13,8 @@ export interface DiscoverOptions {
 	dohUrl: string;
 	/** FEDERATION_INSECURE_LOOPBACK: loopback `host:port` names are reached over plain HTTP. */
 	allowInsecureLoopback: boolean;
+	/** How allowed loopback peers are reached: plain HTTP, or HTTPS to a TLS front (FEDERATION_CA_FILE). */
+	loopbackScheme?: "http" | "https";
 	now: () => number;
 	fetcher?: typeof fetch;
 }
@@ -36,7 +38,7 @@ export async function discoverDestination(serverName: string, options: DiscoverO
 	if (isLoopbackHost(parts.host)) {
 		if (!options.allowInsecureLoopback || !isInsecureLoopbackHost(parts.host)) return { ok: false, reason: "loopback destination refused" };
 		const port = parts.port ?? DEFAULT_FEDERATION_PORT;
-		return { ok: true, value: { baseUrls: [`http://${parts.host}:${port}`], hostHeader: serverName, tlsName: parts.host, step: "loopback" } };
+		return { ok: true, value: { baseUrls: [`${options.loopbackScheme ?? "http"}://${parts.host}:${port}`], hostHeader: serverName, tlsName: parts.host, step: "loopback" } };
 	}
 	if (isPrivateHost(parts.host)) return { ok: false, reason: "private destination refused" };
 

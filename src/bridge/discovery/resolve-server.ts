@@ -7,6 +7,8 @@ import { isInsecureLoopbackHost, isLoopbackHost, isPrivateHost } from "../../pla
 export interface ResolveOptions {
 	/** FEDERATION_INSECURE_LOOPBACK: loopback servers are reached over plain HTTP (local tests only). */
 	allowInsecureLoopback: boolean;
+	/** How allowed loopback peers are reached: plain HTTP, or HTTPS to a TLS front (FEDERATION_CA_FILE). */
+	loopbackScheme?: "http" | "https";
 }
 
 export type ResolvedServer = { ok: true; baseUrl: string } | { ok: false; reason: string };
@@ -29,7 +31,7 @@ export function resolveServer(serverName: string, options: ResolveOptions): Reso
 		if (!options.allowInsecureLoopback || !isInsecureLoopbackHost(parts.host)) {
 			return { ok: false, reason: "loopback destination refused" };
 		}
-		return { ok: true, baseUrl: `http://${parts.host}:${port}` };
+		return { ok: true, baseUrl: `${options.loopbackScheme ?? "http"}://${parts.host}:${port}` };
 	}
 	if (isPrivateHost(parts.host)) return { ok: false, reason: "private destination refused" };
 	// Step 1–2 of the spec: an IP literal or an explicit port is used as is; with no port, 8448.

@@ -8,6 +8,7 @@ import { readLimited } from "../client/read-limited";
 
 export interface FetchServerKeysOptions {
 	allowInsecureLoopback: boolean;
+	loopbackScheme?: "http" | "https";
 	now: () => number;
 	/** Defaults to 10 s: a remote server cannot hold our request handler for long. */
 	timeoutMs?: number;
@@ -24,7 +25,7 @@ export const MAX_KEY_RESPONSE_BYTES = 64 * 1024;
 export const DEFAULT_KEY_FETCH_TIMEOUT_MS = 10_000;
 
 export async function fetchServerKeys(serverName: string, options: FetchServerKeysOptions): Promise<FetchedServerKeys> {
-	const target = resolveServer(serverName, { allowInsecureLoopback: options.allowInsecureLoopback });
+	const target = resolveServer(serverName, { allowInsecureLoopback: options.allowInsecureLoopback, ...(options.loopbackScheme ? { loopbackScheme: options.loopbackScheme } : {}) });
 	if (!target.ok) return { ok: false, reason: target.reason };
 	const fetcher = options.fetcher ?? globalThis.fetch;
 	let text: string;

@@ -2,6 +2,7 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#retrieving-server-keys
 
 import { keyValidUntil, type ServerVerifyKey } from "../../protocol/federation/server-keys";
+import { type Config, loopbackScheme } from "../../platform/config";
 import { type FetchedServerKeys, fetchServerKeys } from "./fetch-server-keys";
 import { type CachedKeyResponse, lastFetchTs, memoKey, memoResponse, rememberFetch, rememberKeys, rememberResponse } from "./key-memo";
 import { loadKeyResponse, loadRemoteKey, storeKeyResponse, storeRemoteKeys } from "./remote-key-store";
@@ -10,6 +11,7 @@ export interface KeyRingOptions {
 	db: D1Database;
 	/** From config: FEDERATION_INSECURE_LOOPBACK. */
 	allowInsecureLoopback: boolean;
+	loopbackScheme?: "http" | "https";
 	now?: () => number;
 	fetcher?: typeof fetch;
 	timeoutMs?: number;
@@ -78,6 +80,7 @@ export class KeyRing {
 		// Workers, and a duplicate fetch is harmless.
 		const fetched = await fetchServerKeys(serverName, {
 			allowInsecureLoopback: this.options.allowInsecureLoopback,
+			...(this.options.loopbackScheme ? { loopbackScheme: this.options.loopbackScheme } : {}),
 			now: this.now,
 			...(this.options.fetcher ? { fetcher: this.options.fetcher } : {}),
 			...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
@@ -99,6 +102,6 @@ export class KeyRing {
 }
 
 /** The key ring a request handler uses: D1 from the bindings, the loopback switch from config. */
-export function keyRingFor(env: { DB: D1Database }, config: { federationInsecureLoopback: boolean }): KeyRing {
-	return new KeyRing({ db: env.DB, allowInsecureLoopback: config.federationInsecureLoopback });
+export function keyRingFor(env: { DB: D1Database }, config: Pick<Config, "federationInsecureLoopback" | "federationCaFile">): KeyRing {
+	return new KeyRing({ db: env.DB, allowInsecureLoopback: config.federationInsecureLoopback, loopbackScheme: loopbackScheme(config) });
 }
