@@ -15,7 +15,8 @@ export async function enqueueEduFor(env: Pick<Env, "DESTINATION">, servers: read
 	await Promise.all(
 		servers.map(async (server) => {
 			try {
-				const result = await env.DESTINATION.getByName(server).enqueueEdu(edu, dedupeKey);
+				// Sent at once (sendNow): a typing notice or receipt is stale after a few seconds.
+				const result = await env.DESTINATION.getByName(server).enqueueEdu(edu, dedupeKey, true);
 				if (!result.ok) log.warn("edu_enqueue_failed", { edu_type: edu.edu_type, destination: server, errcode: result.errcode });
 			} catch (err) {
 				log.warn("edu_enqueue_failed", { edu_type: edu.edu_type, destination: server, error: err });

@@ -21,12 +21,13 @@ const carol = `@carol:${REMOTE}`;
 
 type Edu = { edu_type: string; content: Record<string, unknown> };
 
-/** Queued plus in-flight EDUs of `eduType` on the DestinationDO for REMOTE. */
+/** In-flight plus queued EDUs of `eduType` on the DestinationDO for REMOTE, in send order. */
 async function outbound(eduType: string): Promise<Record<string, unknown>[]> {
 	return runInDurableObject(env.DESTINATION.getByName(REMOTE), (_i, state) => {
 		const queued = state.storage.sql.exec<{ payload: string }>("SELECT payload FROM queue WHERE kind = 'edu'").toArray().map((r) => JSON.parse(r.payload) as Edu);
 		const inFlight = state.storage.sql.exec<{ payload: string }>("SELECT payload FROM in_flight_txn").toArray().flatMap((r) => (JSON.parse(r.payload) as { edus: Edu[] }).edus);
-		return [...queued, ...inFlight].filter((e) => e.edu_type === eduType).map((e) => e.content);
+		// The in-flight transaction was claimed before anything still queued: send order.
+		return [...inFlight, ...queued].filter((e) => e.edu_type === eduType).map((e) => e.content);
 	});
 }
 
