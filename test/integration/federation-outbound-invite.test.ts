@@ -130,7 +130,8 @@ describe("rejecting a remote invite", () => {
 		const auth = [idOf(room, "m.room.create|"), idOf(room, "m.room.power_levels|"), idOf(room, `m.room.member|${room.creator}`), idOf(room, "m.room.join_rules|")];
 		const invite = await signAs(remote, VERSION, draftEvent(room.room_id, room.creator, "m.room.member", { membership: "invite" }, [room.last], auth, room.depth + 1, user.user_id));
 		invited.set(user.user_id, invite.event_id);
-		const res = await fed(remote, "PUT", `/_matrix/federation/v2/invite/${enc(room.room_id)}/${enc(invite.event_id)}`, { event: invite.pdu, room_version: VERSION, invite_room_state: [] });
+		const create = room.state.get("m.room.create|")!.pdu;
+		const res = await fed(remote, "PUT", `/_matrix/federation/v2/invite/${enc(room.room_id)}/${enc(invite.event_id)}`, { event: invite.pdu, room_version: VERSION, invite_room_state: [create] });
 		expect(res.status).toBe(200);
 		return room.room_id;
 	}
@@ -155,6 +156,27 @@ describe("rejecting a remote invite", () => {
 		const leave = leavesSeen.at(-1)!;
 		expect(leave).toMatchObject({ type: "m.room.member", state_key: frank.user_id, sender: frank.user_id, content: { membership: "leave" } });
 		expect(leave.signatures[ME]).toBeDefined();
+		const next = await syncRooms(frank, first.next);
+		expect(next.leave[room]).toBeDefined();
+		expect(next.invite[room]).toBeUndefined();
+	});
+
+	it("takes the inviting server's withdrawal of the invite (a leave sent with /send): /sync shows leave", async () => {
+		mode = "sign";
+		const room = await remoteInvite(frank);
+		const r = rooms.get(room)!;
+		const first = await syncRooms(frank);
+		expect(first.invite[room]).toBeDefined();
+		const auth = [idOf(r, "m.room.create|"), idOf(r, "m.room.power_levels|"), idOf(r, `m.room.member|${r.creator}`), invited.get(frank.user_id)!];
+		const withdraw = await signAs(remote, VERSION, draftEvent(room, r.creator, "m.room.member", { membership: "leave" }, [invited.get(frank.user_id)!], auth, r.depth + 2, frank.user_id));
+		// Only the inviting server may end the invite.
+		const other = await remoteServer("bystander.example", 37);
+		await seedKeys([remote, other]);
+		const stray = await fed(other, "PUT", "/_matrix/federation/v1/send/w0", { origin: other.name, origin_server_ts: Date.now(), pdus: [withdraw.pdu], edus: [] });
+		expect(stray.status).toBe(200);
+		expect((await syncRooms(frank, first.next)).leave[room]).toBeUndefined();
+		const sent = await fed(remote, "PUT", "/_matrix/federation/v1/send/w1", { origin: remote.name, origin_server_ts: Date.now(), pdus: [withdraw.pdu], edus: [] });
+		expect(sent.body.pdus).toEqual({ [withdraw.event_id]: {} });
 		const next = await syncRooms(frank, first.next);
 		expect(next.leave[room]).toBeDefined();
 		expect(next.invite[room]).toBeUndefined();

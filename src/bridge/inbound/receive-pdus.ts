@@ -10,6 +10,7 @@ import type { RemoteSource } from "./remote-source";
 import { checkFormat, roomIdOfPdu } from "./step-1-format";
 import { checkSignatures, type KeySource } from "./step-2-signatures";
 import { copyToStore } from "./step-3-content-hash";
+import { endHeldInvite } from "./withdrawn-invite";
 
 /** How often a PDU for a room we are joining re-checks whether the room exists yet. */
 const JOIN_WAIT_STEP_MS = 100;
@@ -50,6 +51,8 @@ async function receiveOne(raw: unknown, deps: ReceiveDeps): Promise<{ eventId: s
 		gate = await stub.federationSendGate(deps.origin);
 	}
 	if (!gate.ok) {
+		const ended = await endHeldInvite(raw, roomId, deps.origin, stub, deps.keys);
+		if (ended) return ended;
 		const id = raw !== null && typeof raw === "object" && "event_id" in raw && typeof raw.event_id === "string" ? raw.event_id : null;
 		return id === null ? null : { eventId: id, result: { error: gate.error } };
 	}

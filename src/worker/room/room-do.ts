@@ -203,10 +203,15 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return { ok: true, value: null };
 	}
 
-	/** The user's remote invite or knock, without its stripped state (RPC's mapping of that JSON is too deep to type-check). */
-	remoteInviteOf(userId: string): Pick<RemoteInvite, "event_id" | "origin" | "membership"> | null {
+	/**
+	 * The user's remote invite or knock, without its stripped state (RPC's mapping of that JSON is too deep
+	 * to type-check); `room_version` as its stripped create event names it, if it does.
+	 */
+	remoteInviteOf(userId: string): (Pick<RemoteInvite, "event_id" | "origin" | "membership"> & { room_version: string | null }) | null {
 		const invite = new RemoteInvites(this.ctx.storage.sql).get(userId);
-		return invite === null ? null : { event_id: invite.event_id, origin: invite.origin, membership: invite.membership };
+		if (invite === null) return null;
+		const version = invite.stripped_state.find((e) => e.type === "m.room.create")?.content.room_version;
+		return { event_id: invite.event_id, origin: invite.origin, membership: invite.membership, room_version: typeof version === "string" ? version : null };
 	}
 
 	/**
