@@ -5,12 +5,14 @@
 import type { Context } from "hono";
 import { buildSignedEvent } from "../../protocol/events/build-event";
 import { MatrixError, unwrapRpc } from "../../protocol/errors";
+import type { JsonObject } from "../../protocol/events/pdu";
 import { parseRoomAlias } from "../../protocol/ids/room-alias";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
 import { type CreateRoomPlan, createRoomEvents } from "../../protocol/rooms/create-room-events";
 import { parseCreateRoomRequest } from "../../protocol/rooms/create-room-request";
 import { roomVersionRules, type RoomVersionRules } from "../../protocol/room-versions/rules";
 import { type Config, CREATABLE_ROOM_VERSIONS } from "../../platform/config";
+import { log } from "../../platform/log";
 import { getServerKeys } from "../../platform/signing-key/server-key";
 import { getAccount } from "../d1/accounts";
 import { deleteAlias, insertAliasIfFree, publishRoom } from "../d1/memberships";
@@ -47,10 +49,10 @@ async function createRoom(c: Context<AppEnv>): Promise<Response> {
 	const request = parseCreateRoomRequest(await readJsonBody(c));
 	const rules = creatableRules(request.room_version ?? config.defaultRoomVersion);
 	if (request.invite_3pid_count > 0) throw new MatrixError("M_UNRECOGNIZED", "Third-party invites are not supported", { status: 400 });
+	// Users on other servers are invited over federation once the room exists (invite v2, as POST /invite does).
+	const remoteInvitees = request.invite.filter((u) => serverNameOf(u) !== config.serverName);
 	for (const invitee of request.invite) {
-		if (serverNameOf(invitee) !== config.serverName) {
-			throw new MatrixError("M_FORBIDDEN", "Inviting users on other servers needs federation, which this server does not offer yet");
-		}
+		if (remoteInvitees.includes(invitee)) continue;
 		const account = await getAccount(c.env.DB, invitee);
 		if (account === null || account.deactivated) throw new MatrixError("M_NOT_FOUND", `Unknown user ${invitee}`);
 	}
@@ -72,9 +74,23 @@ async function createRoom(c: Context<AppEnv>): Promise<Response> {
 		encrypt: config.encryptNewRooms,
 		...(alias === undefined ? {} : { canonical_alias: alias }),
 	});
-	const roomId = await storeNewRoom(c.env, config, rules, plan, alias);
+	const local = { ...plan, rest: plan.rest.filter((e) => !(e.type === "m.room.member" && remoteInvitees.includes(e.state_key ?? ""))) };
+	const roomId = await storeNewRoom(c.env, config, rules, local, alias);
 	if (request.visibility === "public") await publishRoom(c.env.DB, roomId, "public");
+	await inviteRemote(c, roomId, creator, remoteInvitees, request.is_direct);
 	return c.json({ room_id: roomId });
+}
+
+/**
+ * Invites each remote invitee in turn. The room exists by now, so one server that refuses or cannot be
+ * reached does not fail the request (the creator can retry with POST /invite); it is logged instead.
+ */
+async function inviteRemote(c: Context<AppEnv>, roomId: string, creator: string, invitees: readonly string[], isDirect: boolean): Promise<void> {
+	const content: JsonObject = isDirect ? { membership: "invite", is_direct: true } : { membership: "invite" };
+	for (const invitee of invitees) {
+		const invited = await c.get("roomFederation").inviteRemote(roomId, creator, invitee, content);
+		if (!invited.ok) log.warn("create_room_remote_invite_failed", { room_id: roomId, destination: serverNameOf(invitee), errcode: invited.errcode });
+	}
 }
 
 /**
