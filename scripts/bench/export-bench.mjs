@@ -16,7 +16,7 @@ const BATCH = 250;
 /** Rooms loaded at once: more lanes only add contention on one workerd (measured: 4 beat 1 and 20). */
 const LANES = 4;
 /** The loader stops here even if EVENTS is not reached; the figure then says how many it had. */
-const LOAD_BUDGET_MS = 420_000;
+const LOAD_BUDGET_MS = 900_000;
 const READY_BUDGET_MS = 120_000;
 const HELLO_REQUESTS = 200;
 const QUIET_BUDGET_MS = 180_000;
@@ -147,7 +147,6 @@ export async function exportBench({ server, req, register, row, notes, authority
 	const helloStart = performance.now();
 	for (let i = 0; i < HELLO_REQUESTS; i++) await (await server.fetch("http://hello.bench/")).text();
 	const helloRate = HELLO_REQUESTS / ((performance.now() - helloStart) / 1000);
-	row("hello-world GET, sequential (export section)", helloRate, "req/s");
 	const target = await register("target");
 	const ops = [await register("opal"), await register("otto")];
 	if (!target || ops.some((o) => !o)) return notes.push("registration not available: export figure skipped");
@@ -206,7 +205,9 @@ export async function exportBench({ server, req, register, row, notes, authority
 	row(`export: approval -> package ready, ${sent} envelopes / ${ROOMS} rooms (target ≤ 10 s at 100,000)`, readyMs, "ms");
 	if (typeof records === "number") {
 		row("export: records in the package", records, "records");
-		row("export throughput (approval -> ready)", records / (readyMs / 1000), "records/s", helloRate);
+		// Different units, so no ratio: the platform's floor in this run, then the export's rate.
+		row("hello-world GET, sequential, measured before loading", helloRate, "req/s");
+		row("export throughput (approval -> ready)", records / (readyMs / 1000), "records/s");
 	}
 	await phaseRows(req, ops[0], orderId, row);
 	const hwm = workerdMb("VmHWM");

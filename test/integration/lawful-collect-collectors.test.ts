@@ -93,7 +93,7 @@ describe("collectors", () => {
 		expect(rooms).toEqual(new Set(fx.rooms));
 		const paged = await collectAll("event-envelopes", ALL, 2);
 		expect(one.records).toEqual(paged);
-		// Odd page sizes make a room's rows overflow a page mid-wave: that room starts the next page instead.
+		// Odd page sizes end pages inside rooms and at their ends.
 		expect(await collectAll("event-envelopes", ALL, 3)).toEqual(paged);
 		expect(await collectAll("event-envelopes", ALL, 7)).toEqual(paged);
 		// The scan for one sender is a range of events_export_by_sender, not a pass over every event.

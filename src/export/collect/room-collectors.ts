@@ -18,14 +18,12 @@ type RoomPage<N extends RecordSetName, K> = { records: RecordOf<N>[]; after: K |
 const ROOM_READ_MAX = 10_000;
 /** Rooms one page may move through: bounds a step's work when many rooms hold nothing in the window. */
 const ROOMS_PER_PAGE = 64;
-/** Rooms read at once: each read is a round trip to another Durable Object, so they overlap. */
-const PARALLEL_ROOMS = 4;
 
 /**
- * Walks the user's indexed rooms in ID order, filling one page from as many rooms as it takes. `readRoom`
- * returns one page of a room and the key to continue in it (null once the room is exhausted). Rooms are read
- * PARALLEL_ROOMS at a time, each asked for what the page still has room for; a room whose rows would overflow
- * the page is left for the next page, which starts at it again, so pages stay deterministic for a cursor.
+ * Walks the user's indexed rooms in ID order (the list taken in one D1 query per page), filling one page from as
+ * many rooms as it takes. `readRoom` returns one page of a room and the key to continue in it (null once the
+ * room is exhausted). Rooms are read one after another, each asked only for what the page still has room for
+ * (reading several at once wastes whole reads whenever the first rooms fill the page, as large rooms do).
  */
 function roomWalk<N extends RecordSetName, K>(
 	set: N,
@@ -39,21 +37,14 @@ function roomWalk<N extends RecordSetName, K>(
 			const afterIn = (room: string): K => (start !== null && room === start.room ? start.after : initial);
 			const rooms = await indexedRoomsFrom(ctx.env.DB, ctx.userId, start?.room ?? "", ROOMS_PER_PAGE + 1);
 			const records: RecordOf<N>[] = [];
-			const resumeAt = (room: string, after: K): CollectPage<N> => ({ records, next: encodeCursor({ room, after }) });
-			for (let i = 0; i < Math.min(rooms.length, ROOMS_PER_PAGE); i += PARALLEL_ROOMS) {
-				if (records.length >= limit) return resumeAt(rooms[i]!, afterIn(rooms[i]!));
-				const wave = rooms.slice(i, Math.min(i + PARALLEL_ROOMS, ROOMS_PER_PAGE));
-				const asked = Math.min(ROOM_READ_MAX, limit - records.length);
-				const pages = await Promise.all(wave.map((room) => readRoom(ctx, room, afterIn(room), asked)));
-				for (const [j, room] of wave.entries()) {
-					const page = pages[j]!;
-					if (records.length + page.records.length > limit) return resumeAt(room, afterIn(room));
-					records.push(...page.records);
-					if (page.after !== null) return resumeAt(room, page.after);
-				}
+			for (const room of rooms.slice(0, ROOMS_PER_PAGE)) {
+				if (records.length >= limit) return { records, next: encodeCursor({ room, after: afterIn(room) }) };
+				const page = await readRoom(ctx, room, afterIn(room), Math.min(ROOM_READ_MAX, limit - records.length));
+				records.push(...page.records);
+				if (page.after !== null) return { records, next: encodeCursor({ room, after: page.after }) };
 			}
 			const more = rooms[ROOMS_PER_PAGE];
-			return more === undefined ? { records, next: null } : resumeAt(more, afterIn(more));
+			return { records, next: more === undefined ? null : encodeCursor({ room: more, after: afterIn(more) }) };
 		},
 	};
 }
