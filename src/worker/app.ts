@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { authenticateServer } from "../bridge/auth/x-matrix-auth";
 import { roomFederationFor } from "../bridge/joins/room-federation";
+import { queryFederationFor } from "../bridge/queries/remote-queries";
 import { e2eeFederationFor } from "../bridge/e2ee/e2ee-federation";
 import { authenticateAuthority } from "../export/authority-auth/middleware";
 import { endpoints } from "./endpoints";
@@ -43,6 +44,7 @@ export function buildApp(table: readonly Endpoint[], auth: AuthMiddlewares = AUT
 	// Remote joins and invites reach other servers through this port (worker code imports bridge types only).
 	app.use("*", async (c, next) => {
 		c.set("roomFederation", roomFederationFor(c.env, c.get("config")));
+		c.set("queryFederation", queryFederationFor(c.env, c.get("config")));
 		await next();
 	});
 	// The E2EE routes reach other servers through this port (ARCHITECTURE.md: worker code imports bridge types only).

@@ -3,7 +3,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#room-aliases
 
 import type { Context } from "hono";
-import { MatrixError } from "../../protocol/errors";
+import { MatrixError, unwrapRpc } from "../../protocol/errors";
 import { parseRoomAlias, type RoomAlias } from "../../protocol/ids/room-alias";
 import { parseRoomId, type RoomId } from "../../protocol/ids/room-id";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
@@ -54,8 +54,11 @@ export const directoryEndpoints: Endpoint[] = [
 		rateLimit: { perSecond: 10, burst: 50 },
 		handler: async (c) => {
 			const alias = pathAlias(c);
-			// Remote aliases need a federation directory query, which comes with federation.
-			const row = isLocal(c, alias) ? await getAlias(c.env.DB, alias) : null;
+			if (!isLocal(c, alias)) {
+				// Another server's alias: its own server answers (federation query/directory).
+				return c.json(unwrapRpc(await c.get("queryFederation").queryDirectory(alias)));
+			}
+			const row = await getAlias(c.env.DB, alias);
 			if (row === null) throw new MatrixError("M_NOT_FOUND", `Room alias ${alias} not found`);
 			return c.json({ room_id: row.room_id, servers: [c.get("config").serverName] });
 		},

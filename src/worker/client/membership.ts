@@ -4,7 +4,7 @@
 
 import type { Context } from "hono";
 import type { JsonObject } from "../../protocol/events/pdu";
-import { type Errcode, MatrixError } from "../../protocol/errors";
+import { type Errcode, MatrixError, unwrapRpc } from "../../protocol/errors";
 import { parseRoomAlias } from "../../protocol/ids/room-alias";
 import { parseRoomId, type RoomId } from "../../protocol/ids/room-id";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
@@ -49,16 +49,22 @@ async function currentMembership(c: Context<AppEnv>, roomId: RoomId, userId: str
 	return c.env.ROOM.getByName(roomId).getMembership(userId);
 }
 
-/** A room ID, or a local alias resolved through D1. Remote aliases need federation, which comes later. */
-async function resolveRoom(c: Context<AppEnv>, idOrAlias: string | undefined): Promise<RoomId> {
+/**
+ * A room ID, a local alias resolved through D1, or another server's alias resolved by asking that server
+ * (federation query/directory). `servers`: the servers the alias's answer names, to join or knock through.
+ */
+async function resolveRoom(c: Context<AppEnv>, idOrAlias: string | undefined): Promise<{ roomId: RoomId; servers: string[] }> {
 	const roomId = parseRoomId(idOrAlias);
-	if (roomId !== undefined) return roomId;
+	if (roomId !== undefined) return { roomId, servers: [] };
 	const alias = parseRoomAlias(idOrAlias);
 	if (alias === undefined) throw new MatrixError("M_INVALID_PARAM", "Invalid room ID or alias");
-	if (serverNameOf(alias) !== c.get("config").serverName) throw new MatrixError("M_NOT_FOUND", "Room alias not found (no federation)");
+	if (serverNameOf(alias) !== c.get("config").serverName) {
+		const answer = unwrapRpc(await c.get("queryFederation").queryDirectory(alias));
+		return { roomId: answer.room_id as RoomId, servers: answer.servers };
+	}
 	const resolved = parseRoomId(await resolveLocalAlias(c.env.DB, alias));
 	if (resolved === undefined) throw new MatrixError("M_NOT_FOUND", "Room alias not found");
-	return resolved;
+	return { roomId: resolved, servers: [] };
 }
 
 /** The member event content clients show: the user's display name and avatar copied in, as Synapse does. */
@@ -116,10 +122,10 @@ function viaServers(c: Context<AppEnv>): string[] {
 }
 
 async function knock(c: Context<AppEnv>): Promise<Response> {
-	const roomId = await resolveRoom(c, c.req.param("roomIdOrAlias"));
+	const { roomId, servers } = await resolveRoom(c, c.req.param("roomIdOrAlias"));
 	const body = await readJsonBody(c);
 	const content = withReason(body, await memberContent(c.env.DB, c.get("user"), "knock"));
-	const remote = await remoteServersFor(c, roomId, viaServers(c));
+	const remote = await remoteServersFor(c, roomId, [...viaServers(c), ...servers]);
 	if (remote !== null && remote.servers.length > 0) {
 		const knocked = await c.get("roomFederation").knockRemote(c.get("user"), roomId, remote.servers, content);
 		if (!knocked.ok) throw federationError(knocked);
@@ -198,7 +204,11 @@ async function forget(c: Context<AppEnv>): Promise<Response> {
 
 export const membershipEndpoints: Endpoint[] = [
 	{ method: "POST", path: `${ROOM}/join`, auth: "user", rateLimit: LIMIT, handler: (c) => join(c, roomIdParam(c.req.param("roomId"))) },
-	{ method: "POST", path: "/_matrix/client/v3/join/:roomIdOrAlias", auth: "user", rateLimit: LIMIT, handler: async (c) => join(c, await resolveRoom(c, c.req.param("roomIdOrAlias")), viaServers(c)) },
+	{ method: "POST", path: "/_matrix/client/v3/join/:roomIdOrAlias", auth: "user", rateLimit: LIMIT, handler: async (c) => {
+			const { roomId, servers } = await resolveRoom(c, c.req.param("roomIdOrAlias"));
+			return join(c, roomId, [...viaServers(c), ...servers]);
+		},
+	},
 	{ method: "POST", path: "/_matrix/client/v3/knock/:roomIdOrAlias", auth: "user", rateLimit: LIMIT, handler: knock },
 	{ method: "POST", path: `${ROOM}/invite`, auth: "user", rateLimit: LIMIT, handler: invite },
 	{ method: "POST", path: `${ROOM}/leave`, auth: "user", rateLimit: LIMIT, handler: leave },

@@ -4,7 +4,7 @@
 
 import type { Context } from "hono";
 import type { JsonValue } from "../../protocol/events/pdu";
-import { MatrixError } from "../../protocol/errors";
+import { MatrixError, unwrapRpc } from "../../protocol/errors";
 import { parseUserId, type UserId } from "../../protocol/ids/user-id";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
 import { checkProfileKey, checkProfileSize, MEMBER_EVENT_FIELDS, profileValueFromBody } from "../../protocol/profile/profile-field";
@@ -26,9 +26,12 @@ function pathUser(c: Context<AppEnv>): UserId {
 	return userId;
 }
 
-/** The profile of a local account; other servers' users need a federation query, which comes later. */
-async function readProfile(c: Context<AppEnv>, userId: UserId): Promise<Record<string, JsonValue>> {
-	const account = serverNameOf(userId) === c.get("config").serverName ? await getAccount(c.env.DB, userId) : null;
+/** The profile of a local account, or of another server's user as their server tells it (federation query/profile). */
+async function readProfile(c: Context<AppEnv>, userId: UserId, field?: string): Promise<Record<string, JsonValue>> {
+	if (serverNameOf(userId) !== c.get("config").serverName) {
+		return unwrapRpc(await c.get("queryFederation").queryProfile(userId, field));
+	}
+	const account = await getAccount(c.env.DB, userId);
 	if (account === null) throw new MatrixError("M_NOT_FOUND", "Profile not found");
 	// A deactivated account keeps its ID but shows no profile.
 	return account.deactivated ? {} : getProfile(c.env.DB, userId);
@@ -63,7 +66,7 @@ export const profileEndpoints: Endpoint[] = [
 		handler: async (c) => {
 			const userId = pathUser(c);
 			const key = keyParam(c);
-			const profile = await readProfile(c, userId);
+			const profile = await readProfile(c, userId, key);
 			if (!(key in profile)) throw new MatrixError("M_NOT_FOUND", "Profile field not found");
 			return c.json({ [key]: profile[key] });
 		},

@@ -2,6 +2,7 @@
 // Middleware declares its variables here (STYLE.md: never `c.get('x' as any)`).
 
 import type { Config } from "../../platform/config";
+import type { QueryFederationPort } from "../client/query-federation-port";
 import type { RoomFederationPort } from "../client/room-federation-port";
 import type { E2eeFederationPort } from "../user/e2ee/federation-port";
 
@@ -18,6 +19,8 @@ export interface AppVariables {
 	e2eeFederation: E2eeFederationPort;
 	/** Remote joins and invites for the membership routes; set by the composition root (app.ts). */
 	roomFederation: RoomFederationPort;
+	/** Other servers' aliases and profiles for the directory, join and profile routes; set by app.ts. */
+	queryFederation: QueryFederationPort;
 	/** The mounted endpoint's body limit, read by readJsonBody; unset outside mounted endpoints. */
 	maxBodyBytes?: number;
 }
