@@ -53,8 +53,12 @@ export default defineConfig(async () => {
 						name: "e2e",
 						environment: "node",
 						include: ["test/e2e/**/*.test.ts"],
-						testTimeout: 60_000,
-						hookTimeout: 90_000,
+						// One e2e file at a time: each starts two or three workerd servers, and on a 2-CPU machine
+						// (with the integration pool running beside it) parallel files made starts miss their deadlines.
+						fileParallelism: false,
+						// A server start can take over a minute on a loaded machine, and some tests restart servers.
+						testTimeout: 180_000,
+						hookTimeout: 300_000,
 					},
 				},
 			],

@@ -55,7 +55,7 @@ function stopProcessGroup(child: ChildProcess): Promise<void> {
 
 /** Runs `node scripts/start.mjs` (what `npm start` runs) and waits until the server answers. */
 /** `serverName: null` leaves SERVER_NAME unset, to check the default (`localhost:PORT`). */
-/** `startTimeoutMs` (default 60 s): how long to wait for the first answer; a loaded machine may need more. */
+/** `startTimeoutMs` (default 180 s): how long to wait for the first answer; a loaded 2-CPU machine has needed over 60 s. */
 export async function startServer(opts: {
 	port?: number;
 	serverName?: string | null;
@@ -85,7 +85,7 @@ export async function startServer(opts: {
 	child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
 	child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
 	const baseUrl = `http://127.0.0.1:${port}`;
-	const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+	const startTimeoutMs = opts.startTimeoutMs ?? 180_000;
 	const deadline = Date.now() + startTimeoutMs;
 	for (;;) {
 		if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
