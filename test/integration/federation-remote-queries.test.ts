@@ -4,7 +4,8 @@
 // M_NOT_FOUND; a failing server is a 502, never a remote's own words.
 // Found interop-testing with Synapse 1.67 (its aliases and users' profiles were "not found" here).
 // Spec: https://spec.matrix.org/latest/server-server-api/#get_matrixfederationv1querydirectory,
-// https://spec.matrix.org/latest/server-server-api/#get_matrixfederationv1queryprofile
+// https://spec.matrix.org/latest/server-server-api/#get_matrixfederationv1queryprofile,
+// https://spec.matrix.org/latest/server-server-api/#post_matrixfederationv1publicrooms
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { enc, remoteServer, type RemoteServer, seedKeys } from "./federation-inbound-helpers";
@@ -33,6 +34,12 @@ function aliasServer(app: Hono): void {
 		const all = { displayname: "Sam", avatar_url: null };
 		const field = c.req.query("field");
 		return c.json(field === undefined ? all : { [field]: (all as Record<string, unknown>)[field] ?? null });
+	});
+	app.post("/_matrix/federation/v1/publicRooms", async (c) => {
+		const body = (await c.req.json()) as Record<string, unknown>;
+		asked.push({ path: "publicRooms", query: body as Record<string, string> });
+		const good = { room_id: ROOM, num_joined_members: 3, world_readable: false, guest_can_join: false, name: "Lobby" };
+		return c.json({ chunk: [good, { room_id: "junk" }, "junk"], next_batch: "remote-token-1", total_room_count_estimate: 2 });
 	});
 	app.get("/_matrix/federation/v1/make_join/:roomId/:userId", (c) => {
 		asked.push({ path: "make_join", query: { room_id: c.req.param("roomId"), user_id: c.req.param("userId") } });
@@ -100,5 +107,27 @@ describe("remote profiles", () => {
 		const res = await api(alice, "GET", `/_matrix/client/v3/profile/${enc(`@nobody:${REMOTE}`)}`);
 		expect(res.status).toBe(404);
 		expect(res.body).toMatchObject({ errcode: "M_NOT_FOUND" });
+	});
+});
+
+describe("remote public room directories", () => {
+	it("GET /publicRooms?server= pages the remote's directory with its own token, keeping well-formed rooms", async () => {
+		const res = await api(alice, "GET", `/_matrix/client/v3/publicRooms?server=${enc(REMOTE)}&limit=5&since=remote-token-0`);
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		expect(res.body).toEqual({
+			chunk: [{ room_id: ROOM, num_joined_members: 3, world_readable: false, guest_can_join: false, name: "Lobby" }],
+			next_batch: "remote-token-1",
+			total_room_count_estimate: 2,
+		});
+		expect(asked.at(-1)).toEqual({ path: "publicRooms", query: { limit: 5, since: "remote-token-0" } });
+	});
+
+	it("POST /publicRooms?server= passes the client's filter on", async () => {
+		const body = { limit: 10, filter: { generic_search_term: "lob" }, include_all_networks: false };
+		const res = await api(alice, "POST", `/_matrix/client/v3/publicRooms?server=${enc(REMOTE)}`, body);
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		expect(asked.at(-1)).toEqual({ path: "publicRooms", query: body });
+		const bad = await api(alice, "POST", `/_matrix/client/v3/publicRooms?server=${enc(REMOTE)}`, { limit: "ten" });
+		expect(bad.status).toBe(400);
 	});
 });

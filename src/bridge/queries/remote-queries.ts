@@ -2,11 +2,12 @@
 // GET to the server that owns the alias or user. The answer is untrusted: only well-formed fields are kept,
 // and a remote's error text never reaches the client.
 // Spec: https://spec.matrix.org/latest/server-server-api/#get_matrixfederationv1querydirectory,
-// https://spec.matrix.org/latest/server-server-api/#get_matrixfederationv1queryprofile
+// https://spec.matrix.org/latest/server-server-api/#get_matrixfederationv1queryprofile,
+// https://spec.matrix.org/latest/server-server-api/#post_matrixfederationv1publicrooms
 
 import type { Config } from "../../platform/config";
 import type { RpcResult } from "../../protocol/errors";
-import type { JsonValue } from "../../protocol/events/pdu";
+import type { JsonObject, JsonValue } from "../../protocol/events/pdu";
 import { parseRoomId } from "../../protocol/ids/room-id";
 import { serverNameOf } from "../../protocol/ids/server-name-of";
 import { isValidServerName } from "../../protocol/federation/server-name";
@@ -16,6 +17,8 @@ import type { FederationFailure } from "../client/federation-port";
 
 /** A directory or profile answer is small; a bigger one is not worth reading. */
 const MAX_QUERY_BYTES = 64 * 1024;
+/** A directory page of up to 500 rooms (our own cap) is far below this. */
+const MAX_DIRECTORY_BYTES = 1024 * 1024;
 const QUERY_TIMEOUT_MS = 10_000;
 /** Servers listed for an alias beyond this many add nothing a join would try. */
 const MAX_SERVERS = 20;
@@ -64,5 +67,24 @@ export function queryFederationFor(env: FederationClientEnv, config: Config): Qu
 			}
 			return { ok: true, value: profile };
 		},
+		async publicRooms(server, request) {
+			if (server === config.serverName || !isValidServerName(server)) return { ok: false, errcode: "M_INVALID_PARAM", error: "Not another server" };
+			const res = await federationRequest(env, config, server, "POST", "/_matrix/federation/v1/publicRooms", request, { timeoutMs: QUERY_TIMEOUT_MS, maxResponseBytes: MAX_DIRECTORY_BYTES });
+			if (!res.ok) return failed(res, "room directory");
+			return directoryPage(res.body);
+		},
 	};
+}
+
+/** The remote's page with only well-formed rooms (the spec's required fields present and typed) and tokens. */
+function directoryPage(body: unknown): RpcResult<JsonObject> {
+	if (!isObject(body) || !Array.isArray(body.chunk)) return { ok: false, errcode: "M_UNKNOWN", error: "The server gave no room directory", status: 502 };
+	const chunk = body.chunk.filter(
+		(r): r is JsonObject =>
+			isObject(r) && parseRoomId(r.room_id) !== undefined && Number.isSafeInteger(r.num_joined_members) && typeof r.world_readable === "boolean" && typeof r.guest_can_join === "boolean",
+	);
+	const page: JsonObject = { chunk };
+	for (const token of ["next_batch", "prev_batch"] as const) if (typeof body[token] === "string") page[token] = body[token];
+	if (Number.isSafeInteger(body.total_room_count_estimate)) page.total_room_count_estimate = body.total_room_count_estimate as number;
+	return { ok: true, value: page };
 }

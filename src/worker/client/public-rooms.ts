@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { type DirectoryPage, type DirectoryQuery, pageDirectory, parseSinceToken, type PublicRoomChunk } from "../../protocol/directory/public-room";
 import type { JsonObject } from "../../protocol/events/pdu";
-import { MatrixError } from "../../protocol/errors";
+import { MatrixError, unwrapRpc } from "../../protocol/errors";
 import { parseRoomId, type RoomId } from "../../protocol/ids/room-id";
 import { getAccount } from "../d1/accounts";
 import { getVisibility, publishedRoomIds } from "../d1/directory";
@@ -22,9 +22,14 @@ function bad(message: string): MatrixError {
 	return new MatrixError("M_INVALID_PARAM", message);
 }
 
-/** Only our own directory: listing another server's needs federation, which comes later. */
-function checkServer(c: Context<AppEnv>, server: string | undefined): void {
-	if (server !== undefined && server !== c.get("config").serverName) throw new MatrixError("M_NOT_FOUND", "Remote room directories are not available");
+/** `server` names another server (whose directory that server lists), not ours. */
+function isRemote(c: Context<AppEnv>, server: string | undefined): server is string {
+	return server !== undefined && server !== c.get("config").serverName;
+}
+
+/** Another server's directory, asked over federation with the client's query (POST /publicRooms). */
+async function remoteDirectory(c: Context<AppEnv>, server: string, request: JsonObject): Promise<Response> {
+	return c.json(unwrapRpc(await c.get("queryFederation").publicRooms(server, request)));
 }
 
 export function checkSince(since: string | undefined): void {
@@ -112,7 +117,13 @@ export const publicRoomsEndpoints: Endpoint[] = [
 		auth: "none",
 		rateLimit: { perSecond: 5, burst: 20 },
 		handler: async (c) => {
-			checkServer(c, c.req.query("server"));
+			const server = c.req.query("server");
+			if (isRemote(c, server)) {
+				// The remote's own pagination token: only that server can check it.
+				const since = c.req.query("since");
+				const limit = parseLimit(c.req.query("limit"));
+				return remoteDirectory(c, server, { ...(limit === undefined ? {} : { limit }), ...(since === undefined ? {} : { since }) });
+			}
 			return c.json(await listPublicRooms(c.env, getQuery(c)));
 		},
 	},
@@ -122,7 +133,9 @@ export const publicRoomsEndpoints: Endpoint[] = [
 		auth: "user",
 		rateLimit: { perSecond: 5, burst: 20 },
 		handler: async (c) => {
-			checkServer(c, c.req.query("server"));
+			const server = c.req.query("server");
+			// Checked as for our own directory, then passed on as the client wrote it (the remote pages it).
+			if (isRemote(c, server)) return remoteDirectory(c, server, await readJsonBody(c, (body) => (postQuery(body) === undefined ? undefined : body)));
 			const query = await readJsonBody(c, postQuery);
 			checkSince(query.since);
 			return c.json(await listPublicRooms(c.env, query));
