@@ -22,6 +22,7 @@ import { checkAgainstState } from "./federation-step-5-state-before";
 import { currentStateMap } from "./federation-step-6-soft-fail";
 import { allowRoomsFor, authorisingUser, type CurrentLookup } from "./restricted-join";
 import { type RoomStore, stateKeyOf } from "./store";
+import type { OutboxStore } from "./outbox-store";
 import { strippedStatePdus } from "./stripped-state";
 import type { WriteStore } from "./write-store";
 
@@ -55,8 +56,36 @@ const forbidden = (error: string): RpcResult<never> => ({ ok: false, errcode: "M
 
 export class FederationMembership {
 	constructor(
-		private readonly deps: { store: RoomStore; fed: FederationStore; writes: WriteStore; ingest: FederationIngest; serve: FederationServe; server_name: () => string },
+		private readonly deps: {
+			storage: DurableObjectStorage;
+			store: RoomStore;
+			fed: FederationStore;
+			writes: WriteStore;
+			outbox: OutboxStore;
+			ingest: FederationIngest;
+			serve: FederationServe;
+			server_name: () => string;
+			scheduleDrain: () => Promise<void>;
+		},
 	) {}
+
+	/**
+	 * The joining (leaving, knocking) server talks only to us, so the other servers in the room hear of its
+	 * event from us: "the signed copy of the membership event sent to other servers by the resident server".
+	 * Those of the joined members now, less the origin (it has the event) and us.
+	 */
+	private async forwardToRoom(origin: string, eventId: string, now: number): Promise<void> {
+		const position = this.deps.writes.getEventMeta(eventId)?.stream_ordering ?? null;
+		if (position === null) return;
+		const servers = new Set<string>();
+		for (const user of this.deps.writes.membersWith(["join"])) {
+			const server = serverNameOf(user);
+			if (server !== undefined && server !== origin && server !== this.deps.server_name()) servers.add(server);
+		}
+		if (servers.size === 0) return;
+		this.deps.storage.transactionSync(() => this.deps.outbox.addFederation(eventId, position, [...servers].sort(), now));
+		await this.deps.scheduleDrain();
+	}
 
 	private aclAllows(origin: string): boolean {
 		const id = this.deps.writes.getCurrentStateEventId("m.room.server_acl", "");
@@ -175,6 +204,9 @@ export class FederationMembership {
 		const stored = this.deps.fed.flags(eventId);
 		const refused = outcome.status === "rejected" || outcome.status === "soft_failed" || outcome.status === "error" || stored?.rejected || stored?.soft_failed;
 		if (refused || stored === null) return forbidden(`The ${kind} was not allowed: ${outcome.reason ?? outcome.status}`);
+		// A retried send ("known") is forwarded again: we may have stopped before the first forward, and
+		// the receivers dedupe by event ID.
+		await this.forwardToRoom(origin, eventId, now);
 		if (kind === "leave") return { ok: true, value: null };
 		if (kind === "knock") return { ok: true, value: { knock_room_state: strippedStatePdus(store, null) } };
 
