@@ -38,6 +38,7 @@ function aliasServer(app: Hono): void {
 	app.post("/_matrix/federation/v1/publicRooms", async (c) => {
 		const body = (await c.req.json()) as Record<string, unknown>;
 		asked.push({ path: "publicRooms", query: body as Record<string, string> });
+		if (body.since === "closed") return c.json({ errcode: "M_FORBIDDEN", error: "remote secret detail" }, 403);
 		const good = { room_id: ROOM, num_joined_members: 3, world_readable: false, guest_can_join: false, name: "Lobby" };
 		return c.json({ chunk: [good, { room_id: "junk" }, "junk"], next_batch: "remote-token-1", total_room_count_estimate: 2 });
 	});
@@ -129,5 +130,9 @@ describe("remote public room directories", () => {
 		expect(asked.at(-1)).toEqual({ path: "publicRooms", query: body });
 		const bad = await api(alice, "POST", `/_matrix/client/v3/publicRooms?server=${enc(REMOTE)}`, { limit: "ten" });
 		expect(bad.status).toBe(400);
+		// A server that does not share its directory over federation (Synapse's default).
+		const closed = await api(alice, "POST", `/_matrix/client/v3/publicRooms?server=${enc(REMOTE)}`, { since: "closed" });
+		expect([closed.status, closed.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
+		expect(JSON.stringify(closed.body)).not.toContain("secret");
 	});
 });

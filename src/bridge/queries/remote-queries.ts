@@ -27,8 +27,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 	return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** 404 is the spec's "no such alias/user/field"; anything else means the server could not answer. */
+/**
+ * 404 is the spec's "no such alias/user/field"; 403 a server that keeps it to itself (Synapse's directory
+ * unless allow_public_rooms_over_federation); anything else means the server could not answer.
+ */
 function failed(f: FederationFailure, what: string): RpcResult<never> {
+	if (f.kind === "http" && f.status === 403) return { ok: false, errcode: "M_FORBIDDEN", error: `The server does not share this ${what}` };
 	if (f.kind === "http" && f.status === 404) return { ok: false, errcode: "M_NOT_FOUND", error: `${what[0]!.toUpperCase()}${what.slice(1)} not found` };
 	return { ok: false, errcode: "M_UNKNOWN", error: `Could not ask the ${what}'s server (${f.kind})`, status: 502 };
 }
