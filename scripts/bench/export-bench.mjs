@@ -37,21 +37,34 @@ export async function benchAuthority() {
 	return { jwk, trustStore };
 }
 
-/** CPU seconds (user + system) used so far by the workerd processes this bench started; null without /proc. */
-function workerdCpuSeconds() {
-	let total = null;
+/** The /proc directories of the workerd processes this bench started (its children); none without /proc. */
+function workerdProcs() {
+	const found = [];
 	try {
 		for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
 			try {
 				if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd")) continue;
-				const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-				const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-				// After "(comm) ": field 4 is ppid, fields 14 and 15 utime and stime (proc(5)), here at 1, 11 and 12.
-				if (Number(fields[1]) !== process.pid) continue;
-				total = (total ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+				const status = readFileSync(`/proc/${pid}/status`, "utf8");
+				if (Number(/PPid:\s+(\d+)/.exec(status)?.[1]) === process.pid) found.push({ pid, status });
 			} catch {}
 		}
 	} catch {}
+	return found;
+}
+
+/** CPU seconds (user + system) used so far by the workerd processes this bench started; null without /proc. */
+function workerdCpuSeconds() {
+	const procs = workerdProcs();
+	if (procs.length === 0) return null;
+	let total = 0;
+	for (const { pid } of procs) {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+			// After "(comm) " the fields start at state; utime and stime (proc(5) fields 14 and 15) are at 11 and 12.
+			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			total += (Number(fields[11]) + Number(fields[12])) / 100;
+		} catch {}
+	}
 	return total;
 }
 
@@ -76,18 +89,9 @@ async function waitForQuiet() {
 
 /** A /proc/<pid>/status field (kB) summed over the workerd processes this bench started, in MB; null without /proc. */
 function workerdMb(field) {
-	let total = null;
-	try {
-		for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-			try {
-				if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd")) continue;
-				const status = readFileSync(`/proc/${pid}/status`, "utf8");
-				if (Number(/PPid:\s+(\d+)/.exec(status)?.[1]) !== process.pid) continue;
-				total = (total ?? 0) + Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-			} catch {}
-		}
-	} catch {}
-	return total;
+	const procs = workerdProcs();
+	if (procs.length === 0) return null;
+	return procs.reduce((sum, { status }) => sum + Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024, 0);
 }
 
 /** Loads `events` m.room.message events from `sender` round-robin over `rooms`; returns how many were stored. */
