@@ -212,5 +212,5 @@ else {
 
 console.log(`\nsealbridge bench (${QUICK ? "quick" : `${ROUNDS} rounds, n=${N}`}), ${new Date().toISOString()}, node ${process.version}`);
 console.log("| measure | value | unit | ratio to hello-world |\n|---|---:|---|---:|");
-for (const r of rows) console.log(`| ${r.name} | ${fmt(r.value, r.unit === "ms" ? 1 : 0)} | ${r.unit} | ${r.ratio === undefined ? "" : `${(r.ratio * 100).toFixed(1)}%`} |`);
+for (const r of rows) console.log(`| ${r.name} | ${fmt(r.value, r.unit === "ms" || r.unit === "txns/s" ? 1 : 0)} | ${r.unit} | ${r.ratio === undefined ? "" : `${(r.ratio * 100).toFixed(1)}%`} |`);
 for (const n of notes) console.log(`note: ${n}`);

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { benchSigningKey, inboundTransactions } from "./federation-inbound.mjs";
 
 const START_BUDGET_MS = 90_000;
 /** The whole burst must arrive within this; the figure then says how many did. */
@@ -30,7 +31,7 @@ function freePort() {
 }
 
 /** One server by the run contract in its own process group, with its own port, name and state. */
-async function startServer(label) {
+async function startServer(label, extraEnv = {}) {
 	const port = await freePort();
 	const stateDir = mkdtempSync(join(tmpdir(), `sealbridge-bench-${label}-`));
 	const root = resolve(".");
@@ -51,6 +52,7 @@ async function startServer(label) {
 			// The figures measure delivery, not the rate limiter.
 			RATE_LIMIT_PERCENT: "0",
 			LOG_LEVEL: "error",
+			...extraEnv,
 		},
 	});
 	let output = "";
@@ -137,7 +139,9 @@ export async function federationBench({ row, notes, quick, median, pct }) {
 	const BURST = quick ? 50 : 200;
 	const servers = [];
 	try {
-		const started = await Promise.allSettled([startServer("hs1"), startServer("hs2")]);
+		// The bench holds hs1's key, so it can also send hs2 transactions as hs1 (the inbound figure).
+		const hs1Key = benchSigningKey();
+		const started = await Promise.allSettled([startServer("hs1", { SIGNING_KEY: hs1Key.setting }), startServer("hs2")]);
 		for (const s of started) if (s.status === "fulfilled") servers.push(s.value);
 		for (const s of started) if (s.status === "rejected") throw s.reason;
 		const [hs1, hs2] = servers;
@@ -236,6 +240,14 @@ export async function federationBench({ row, notes, quick, median, pct }) {
 		const all = [...sent, ...burst];
 		row("federation: acknowledged sends missing on hs2", all.filter((id) => !onHs2.has(id)).length, "events");
 		row("federation: events duplicated in hs2's /messages", [...onHs2.values()].filter((c) => c > 1).length, "events");
+
+		// Inbound: transactions of 50 of alice's PDUs, built and signed as hs1, PUT to hs2 one after the other.
+		const inbound = await inboundTransactions({ server: hs2, origin: hs1.serverName, key: hs1Key, sender: alice.user_id, roomId, who: bob, call, transactions: quick ? 4 : 20 });
+		if (inbound.txns > 0) {
+			row(`federation: inbound transactions of 50 PDUs processed by hs2 (${inbound.txns} txns)`, inbound.txns / inbound.seconds, "txns/s");
+			row("federation: inbound PDUs accepted by hs2", inbound.pdus / inbound.seconds, "PDUs/s");
+		}
+		if (inbound.errors.length > 0) notes.push(`federation inbound: ${inbound.errors.slice(0, 3).join("; ")}`);
 	} catch (err) {
 		notes.push(`federation figures skipped: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
 	} finally {

@@ -154,6 +154,33 @@ describe("inbound /send", () => {
 		expect(elsewhere.status).toBe(401);
 	});
 
+	it("processes a chain of PDUs in one transaction in order, each extending the one before", async () => {
+		const m1 = await bobEvent("m.room.message", { msgtype: "m.text", body: "chain 1" });
+		const m2 = await bobEvent("m.room.message", { msgtype: "m.text", body: "chain 2" }, { prev: [m1.event_id] });
+		const unsigned = await bobEvent("m.room.message", { msgtype: "m.text", body: "chain forged" }, { prev: [m2.event_id] });
+		const forged = { ...unsigned.pdu, signatures: {} };
+		const m3 = await bobEvent("m.room.message", { msgtype: "m.text", body: "chain 3" }, { prev: [m2.event_id] });
+		const res = await send([m1.pdu, m2.pdu, forged, m3.pdu]);
+		expect(res.status).toBe(200);
+		expect(Object.keys(res.body.pdus as object).sort()).toEqual([m1.event_id, m2.event_id, unsigned.event_id, m3.event_id].sort());
+		expect(res.body.pdus).toMatchObject({ [m1.event_id]: {}, [m2.event_id]: {}, [m3.event_id]: {} });
+		expect((res.body.pdus as Record<string, { error?: string }>)[unsigned.event_id]?.error).toMatch(/Signature/);
+		expect(await env.ROOM.getByName(roomId).getForwardExtremities()).toEqual([m3.event_id]);
+		const messages = await api(alice, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=3`);
+		expect((messages.body.chunk as { event_id: string }[]).map((e) => e.event_id)).toEqual([m3.event_id, m2.event_id, m1.event_id]);
+	});
+
+	it("still accepts the other PDUs of a transaction when one names a prev event that cannot be fetched", async () => {
+		const ok = await bobEvent("m.room.message", { msgtype: "m.text", body: "fine" });
+		const orphan = await bobEvent("m.room.message", { msgtype: "m.text", body: "orphan" }, { prev: [`$${"A".repeat(43)}`] });
+		const res = await send([ok.pdu, orphan.pdu]);
+		expect(res.status).toBe(200);
+		expect((res.body.pdus as Record<string, unknown>)[ok.event_id]).toEqual({});
+		expect((res.body.pdus as Record<string, { error?: string }>)[orphan.event_id]?.error).toBeTruthy();
+		expect(await env.ROOM.getByName(roomId).getPdu(orphan.event_id)).toBeNull();
+		expect(await env.ROOM.getByName(roomId).getForwardExtremities()).toEqual([ok.event_id]);
+	});
+
 	it("soft-fails an event that current state no longer allows", async () => {
 		const prev = await env.ROOM.getByName(roomId).getForwardExtremities();
 		const auth = [await state("m.room.power_levels|"), await state(`m.room.member|${bob}`), ...(version !== "12" ? [await state("m.room.create|")] : [])];

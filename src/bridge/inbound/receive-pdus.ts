@@ -4,6 +4,7 @@
 // https://spec.matrix.org/latest/server-server-api/#put_matrixfederationv1sendtxnid
 
 import { roomVersionRules } from "../../protocol/room-versions/rules";
+import type { IngestOutcome } from "../../worker/room/federation-ingest";
 import type { RoomDO } from "../../worker/room/room-do";
 import { fetchPrerequisites } from "./fetch-missing";
 import type { RemoteSource } from "./remote-source";
@@ -30,10 +31,72 @@ export interface ReceiveDeps {
 /** Results keyed by event ID. A PDU whose event ID cannot be computed gets no entry (nothing to key it by). */
 export async function receivePdus(pdus: readonly unknown[], deps: ReceiveDeps): Promise<Record<string, PduResult>> {
 	const results: Record<string, PduResult> = {};
-	// In order, one at a time: the spec asks that PDUs of one room be processed in the order sent.
+	// The spec asks that PDUs of one room be processed in the order sent; rooms are independent.
+	const byRoom = new Map<string, unknown[]>();
 	for (const raw of pdus) {
-		const out = await receiveOne(raw, deps);
-		if (out) results[out.eventId] = out.result;
+		const roomId = roomIdOfPdu(raw);
+		if (roomId !== undefined) byRoom.set(roomId, [...(byRoom.get(roomId) ?? []), raw]);
+	}
+	for (const [roomId, raws] of byRoom) {
+		const fast = await receiveExtending(roomId, raws, deps);
+		if (fast !== null) Object.assign(results, fast);
+		else for (const raw of raws) await receiveEach(raw, deps, results);
+	}
+	return results;
+}
+
+async function receiveEach(raw: unknown, deps: ReceiveDeps, results: Record<string, PduResult>): Promise<void> {
+	const out = await receiveOne(raw, deps);
+	if (out) results[out.eventId] = out.result;
+}
+
+/**
+ * The common case in one room call: every event the room's PDUs name (prev and auth events) is either held
+ * by the room or an earlier PDU of the same transaction, so nothing needs fetching and checks 4–6 and the
+ * writes of all of them run in one RoomDO call, in order. Null when that does not hold (the room is not open
+ * to the origin, something must be fetched, or a PDU changes the server ACL, which the gate checks per PDU):
+ * then each PDU goes its own way. A PDU the room could not process (status "error") is retried on its own,
+ * where missing events are fetched.
+ */
+async function receiveExtending(roomId: string, raws: readonly unknown[], deps: ReceiveDeps): Promise<Record<string, PduResult> | null> {
+	const stub = deps.room(roomId);
+	const gate = await stub.federationSendGate(deps.origin);
+	if (!gate.ok) return null;
+	const rules = roomVersionRules(gate.value.room_version);
+	if (!rules) return null;
+	const results: Record<string, PduResult> = {};
+	const checked: { raw: unknown; eventId: string; pdu_json: string }[] = [];
+	const earlier = new Set<string>();
+	const named = new Set<string>();
+	for (const raw of raws) {
+		const format = await checkFormat(raw, rules, roomId);
+		if (!format.ok) continue;
+		const event = format.event;
+		if (event.type === "m.room.server_acl") return null;
+		const verdict = await checkSignatures(format.pdu, rules, deps.keys);
+		if (verdict.verdict === "drop") {
+			results[event.event_id] = { error: `Signature check failed: ${verdict.error}` };
+			continue;
+		}
+		for (const id of [...event.prev_events, ...event.auth_events]) if (!earlier.has(id)) named.add(id);
+		earlier.add(event.event_id);
+		checked.push({ raw, eventId: event.event_id, pdu_json: copyToStore(format.pdu, verdict).pdu_json });
+	}
+	if (checked.length === 0) return results;
+	if (named.size > 0 && (await stub.federationMissing([...named])).missing.length > 0) return null;
+	const ingested = await stub.ingestRemoteEvents(
+		checked.map((c) => ({ pdu_json: c.pdu_json, outlier: false })),
+		deps.now(),
+	);
+	if (!ingested.ok) {
+		for (const c of checked) results[c.eventId] = { error: ingested.error };
+		return results;
+	}
+	const outcomes = new Map(ingested.value.map((o) => [o.event_id, o]));
+	for (const c of checked) {
+		const mine = outcomes.get(c.eventId);
+		if (mine === undefined || mine.status === "error") await receiveEach(c.raw, deps, results);
+		else results[c.eventId] = resultOf(mine);
 	}
 	return results;
 }
@@ -85,15 +148,18 @@ async function receiveOne(raw: unknown, deps: ReceiveDeps): Promise<{ eventId: s
 	const ingested = await stub.ingestRemoteEvents(inputs, deps.now());
 	if (!ingested.ok) return { eventId, result: { error: ingested.error } };
 	const mine = ingested.value.find((o) => o.event_id === eventId);
-	if (!mine) return { eventId, result: { error: "not processed" } };
-	switch (mine.status) {
+	return { eventId, result: mine ? resultOf(mine) : { error: "not processed" } };
+}
+
+function resultOf(outcome: IngestOutcome): PduResult {
+	switch (outcome.status) {
 		case "accepted":
 		case "known":
 		case "soft_failed": // accepted into the DAG; soft failure is not reported to the sender
-			return { eventId, result: {} };
+			return {};
 		case "rejected":
-			return { eventId, result: { error: `Event rejected: ${mine.reason ?? "auth check failed"}` } };
+			return { error: `Event rejected: ${outcome.reason ?? "auth check failed"}` };
 		case "error":
-			return { eventId, result: { error: mine.reason ?? "could not process event" } };
+			return { error: outcome.reason ?? "could not process event" };
 	}
 }
