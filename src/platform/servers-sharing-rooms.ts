@@ -1,36 +1,37 @@
-// The remote servers a local user shares a room with: where that user's device-list updates (bridge/e2ee)
-// and presence (user/sync/others-presence.ts) go. The D1 membership index holds local members only, so
-// remote members are read from each of the user's rooms' RoomDO (bounded).
+// Who shares a room across servers, from the two D1 membership indexes: room_memberships (local users, kept
+// by each RoomDO's outbox) and remote_room_members (remote users' joins, migrations/0018, kept by each
+// RoomDO's drain from room/remote-member-index.ts). One query each, whatever the number of rooms. Used for
+// device-list and signing-key updates both ways (bridge/e2ee, bridge/edu) and presence (both ways).
 // Spec: https://spec.matrix.org/latest/server-server-api/#device-management ("servers which share a room"),
 // https://spec.matrix.org/latest/server-server-api/#presence
 
-import { serverNameOf } from "../protocol/ids/server-name-of";
-
-/** A user in more rooms than this is asked about in the first this-many only; a bound on fan-out RPCs. */
-export const MAX_ROOMS = 500;
-
-function joinedRooms(db: D1Database, userId: string): Promise<string[]> {
-	return db
-		.prepare("SELECT room_id FROM room_memberships WHERE user_id = ?1 AND membership = 'join' ORDER BY room_id LIMIT ?2")
-		.bind(userId, MAX_ROOMS)
-		.all<{ room_id: string }>()
-		.then((r) => r.results.map((x) => x.room_id));
+/** Remote server names with a joined member in any room `userId` (local) is joined to, sorted. */
+export async function serversSharingRoomWith(env: Pick<Env, "DB">, userId: string, ourServer: string): Promise<string[]> {
+	const { results } = await env.DB.prepare(
+		`SELECT DISTINCT r.server_name FROM room_memberships AS m JOIN remote_room_members AS r ON r.room_id = m.room_id
+		WHERE m.user_id = ?1 AND m.membership = 'join' ORDER BY r.server_name`,
+	)
+		.bind(userId)
+		.all<{ server_name: string }>();
+	// The index holds remote users only; the filter keeps our own name out even if a row said otherwise.
+	return results.map((r) => r.server_name).filter((s) => s !== ourServer);
 }
 
-/** Remote server names with a joined member in any room `userId` (local) is joined to, sorted. */
-export async function serversSharingRoomWith(env: Pick<Env, "DB" | "ROOM">, userId: string, ourServer: string): Promise<string[]> {
-	const rooms = await joinedRooms(env.DB, userId);
-	const answers = await Promise.all(rooms.map((r) => env.ROOM.getByName(r).readJoinedMembersJson({ user_id: userId })));
-	const servers = new Set<string>();
-	for (const answer of answers) {
-		if (!answer.ok) continue;
-		// The RoomDO answers with the joined map itself (user ID -> profile); /joined_members wraps it.
-		const joined: unknown = JSON.parse(answer.value);
-		if (typeof joined !== "object" || joined === null) continue;
-		for (const member of Object.keys(joined)) {
-			const server = serverNameOf(member);
-			if (server !== undefined && server !== ourServer) servers.add(server);
-		}
-	}
-	return [...servers].sort();
+/**
+ * For each of the remote `userIds`, the local users joined to a room it is joined to (users sharing none
+ * are absent). Those are who see its device-list changes and presence.
+ */
+export async function localUsersSharingRoomWith(env: Pick<Env, "DB">, userIds: readonly string[]): Promise<Map<string, string[]>> {
+	const out = new Map<string, string[]>();
+	if (userIds.length === 0) return out;
+	// One bound JSON array, so any number of users stays within D1's bound-parameter limit.
+	const { results } = await env.DB.prepare(
+		`SELECT DISTINCT r.user_id AS remote, m.user_id AS local FROM remote_room_members AS r
+		JOIN room_memberships AS m ON m.room_id = r.room_id AND m.membership = 'join'
+		WHERE r.user_id IN (SELECT value FROM json_each(?1)) ORDER BY remote, local`,
+	)
+		.bind(JSON.stringify(userIds))
+		.all<{ remote: string; local: string }>();
+	for (const { remote, local } of results) out.set(remote, [...(out.get(remote) ?? []), local]);
+	return out;
 }

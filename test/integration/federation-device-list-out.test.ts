@@ -41,6 +41,8 @@ beforeAll(async () => {
 	const signed = await signAs(remote, version, made.body.event as PduDraft);
 	const joined = await fed(remote, "PUT", `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(signed.event_id)}`, signed.pdu);
 	expect(joined.status).toBe(200);
+	// The room's drain copies carol's join into the D1 remote-member index after its reply.
+	await vi.waitFor(async () => expect(await env.DB.prepare("SELECT 1 AS one FROM remote_room_members WHERE user_id = ?1 AND room_id = ?2").bind(carol, roomId).first("one")).toBe(1), { timeout: 5_000, interval: 20 });
 });
 
 afterAll(() => {

@@ -10,7 +10,7 @@ import type { JsonObject, JsonValue } from "../../protocol/events/pdu";
 import type { E2eeFederationPort } from "../../worker/user/e2ee/federation-port";
 import { federationRequest, type FederationClientEnv } from "../client/federation-client";
 import type { Edu } from "../outbound/destination-do";
-import { serversSharingRoomWith } from "./remote-servers";
+import { serversSharingRoomWith } from "../../platform/servers-sharing-rooms";
 
 export type E2eeFederationEnv = FederationClientEnv & Pick<Env, "DESTINATION" | "USER" | "ROOM">;
 

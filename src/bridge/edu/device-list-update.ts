@@ -6,13 +6,13 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#device-management,
 // https://spec.matrix.org/latest/server-server-api/#cross-signing
 
-import { localUsersSharingRoomWithRemote } from "../e2ee/remote-servers";
+import { localUsersSharingRoomWith } from "../../platform/servers-sharing-rooms";
 import { type EduContext, fromOrigin, isRecord } from "./context";
 
 export async function handleDeviceListUpdate(ctx: EduContext, content: unknown): Promise<void> {
 	if (!isRecord(content)) return;
 	const userId = content.user_id;
 	if (!fromOrigin(userId, ctx.origin)) return;
-	const locals = await localUsersSharingRoomWithRemote(ctx.env, userId);
+	const locals = (await localUsersSharingRoomWith(ctx.env, [userId])).get(userId) ?? [];
 	await Promise.all(locals.map((u) => ctx.env.USER.getByName(u).noteDeviceListChange(u, userId, "changed")));
 }

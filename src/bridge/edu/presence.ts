@@ -1,9 +1,9 @@
 // Inbound m.presence: the origin's users' presence, each entry pushed to the local users joined to a room
 // with that user (UserDO.receivePresence), so it shows in their /sync `presence` like a local user's.
-// A busy server sends many entries at once, so the rooms are read once per EDU, not once per entry.
+// A busy server sends many entries at once, so the shared-room index is read once per EDU, not once per entry.
 // Spec: https://spec.matrix.org/latest/server-server-api/#presence
 
-import { MAX_ROOMS } from "../../platform/servers-sharing-rooms";
+import { localUsersSharingRoomWith } from "../../platform/servers-sharing-rooms";
 import { type EduContext, fromOrigin, isRecord } from "./context";
 
 /** Entries handled per EDU. */
@@ -29,38 +29,10 @@ function entriesOf(ctx: EduContext, content: unknown): PresenceEntry[] {
 	});
 }
 
-/**
- * For each of the remote `users`, the local users joined to a room they are joined to. One RoomDO read per
- * room with a local member (bounded), asked as one of its local members: the D1 index holds local members only.
- */
-async function localRoomMates(ctx: EduContext, users: ReadonlySet<string>): Promise<Map<string, Set<string>>> {
-	const { results } = await ctx.env.DB.prepare(
-		"SELECT room_id, user_id FROM room_memberships WHERE membership = 'join' AND room_id IN (SELECT DISTINCT room_id FROM room_memberships WHERE membership = 'join' ORDER BY room_id LIMIT ?1)",
-	)
-		.bind(MAX_ROOMS)
-		.all<{ room_id: string; user_id: string }>();
-	const locals = new Map<string, string[]>();
-	for (const r of results) locals.set(r.room_id, [...(locals.get(r.room_id) ?? []), r.user_id]);
-	const mates = new Map<string, Set<string>>();
-	await Promise.all(
-		[...locals].map(async ([roomId, members]) => {
-			const answer = await ctx.env.ROOM.getByName(roomId).readJoinedMembersJson({ user_id: members[0]! });
-			if (!answer.ok) return;
-			for (const member of Object.keys(JSON.parse(answer.value) as object)) {
-				if (!users.has(member)) continue;
-				const set = mates.get(member) ?? new Set<string>();
-				for (const local of members) set.add(local);
-				mates.set(member, set);
-			}
-		}),
-	);
-	return mates;
-}
-
 export async function handlePresence(ctx: EduContext, content: unknown): Promise<void> {
 	const entries = entriesOf(ctx, content);
 	if (entries.length === 0) return;
-	const mates = await localRoomMates(ctx, new Set(entries.map((e) => e.user_id)));
+	const mates = await localUsersSharingRoomWith(ctx.env, [...new Set(entries.map((e) => e.user_id))]);
 	await Promise.all(
 		entries.flatMap((e) => [...(mates.get(e.user_id) ?? [])].map((local) => ctx.env.USER.getByName(local).receivePresence(e.user_id, e.presence, e.status_msg, e.last_active_ts))),
 	);

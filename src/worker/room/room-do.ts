@@ -11,6 +11,7 @@ import { sendLocalBatch } from "./local-batch";
 import { LocalWriter } from "./local-writer";
 import { drainOutbox } from "./outbox-drain";
 import { indexNewEvents } from "./event-index";
+import { indexRemoteMembers } from "./remote-member-index";
 import { drainFederation } from "./outbox-federation";
 import { handOffToDestinations } from "../../platform/federation-hand-off";
 import { OutboxStore } from "./outbox-store";
@@ -62,6 +63,11 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		this.writes = new WriteStore(ctx.storage.sql);
 		this.outbox = new OutboxStore(ctx.storage.sql);
 		migrateOnStart(ctx, ROOM_MIGRATIONS);
+		// A room that predates the remote-member index has its members logged by the migration: the alarm
+		// copies them on waking rather than at the room's next event.
+		void ctx.blockConcurrencyWhile(async () => {
+			if (ctx.storage.sql.exec("SELECT 1 FROM remote_member_changes LIMIT 1").toArray().length > 0) await this.armAlarm(Date.now());
+		});
 		this.writer = new LocalWriter({
 			storage: ctx.storage,
 			env,
@@ -285,11 +291,13 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 					if (room === null) return;
 					await drainFederation(this.outbox, (id) => this.store.getPdu(id), (id, pdu, servers) => handOffToDestinations(this.env, room.room_id, id, pdu, servers), Date.now);
 					// The event index's D1 write runs beside the pokes, so it adds nothing to delivery latency.
-					const [poked, indexed] = await Promise.all([
+					const nexts = await Promise.all([
 						drainOutbox(this.outbox, pokeDelivery(this.env, room.room_id, Date.now), Date.now),
 						indexNewEvents(this.ctx.storage.sql, this.env.DB, room.room_id, Date.now),
+						indexRemoteMembers(this.ctx.storage.sql, this.env.DB, room.room_id, getConfig(this.env).serverName, Date.now),
 					]);
-					const next = poked === null ? indexed : indexed === null ? poked : Math.min(poked, indexed);
+					const due = nexts.filter((t) => t !== null);
+					const next = due.length === 0 ? null : Math.min(...due);
 					if (next !== null && !this.drainAgain) await this.armAlarm(next);
 				} while (this.drainAgain);
 			} finally {

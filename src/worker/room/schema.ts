@@ -192,4 +192,17 @@ CREATE INDEX events_export_by_sender ON events (sender, stream_ordering, origin_
 	WHERE stream_ordering IS NOT NULL AND rejected = 0;
 `,
 	},
+	{
+		name: "remote member index log",
+		sql: `
+-- Users whose membership changed and is not yet copied into D1 remote_room_members (room/remote-member-index.ts):
+-- written in the same transaction as room_members, deleted only after D1 accepted the copy. Seeded with every
+-- member, so a room that existed before the index fills it on its first drain after waking.
+CREATE TABLE remote_member_changes (
+	seq INTEGER PRIMARY KEY,
+	user_id TEXT NOT NULL
+);
+INSERT INTO remote_member_changes (user_id) SELECT user_id FROM room_members ORDER BY user_id;
+`,
+	},
 ];

@@ -79,6 +79,9 @@ export class WriteStore {
 			row.event_id,
 			row.stream_ordering,
 		);
+		// The D1 remote-member index follows from this log (room/remote-member-index.ts); a local user's row
+		// there is dropped unread, since room_memberships indexes local users through the outbox.
+		this.sql.exec("INSERT INTO remote_member_changes (user_id) VALUES (?)", row.user_id);
 	}
 
 	getMember(userId: string): MemberRow | null {
