@@ -73,3 +73,23 @@ export const mediaCollector: Collector<"media"> = {
 		};
 	},
 };
+
+/** How an IP or 3PID target found the account: the matches frozen in the plan when production started. */
+export const targetMatchesCollector: Collector<"target-matches"> = {
+	set: "target-matches",
+	async collect(ctx) {
+		return {
+			records: (ctx.matches ?? []).map((m) => ({
+				record_type: "urn:sealbridge:lawful:record:target-match:1" as const,
+				ldid: ctx.ldid,
+				identifier_format: m.format,
+				identifier: m.identifier,
+				user_id: m.userId,
+				device_id: m.deviceId,
+				first_seen: m.firstSeen === null ? null : isoTime(m.firstSeen),
+				last_seen: m.lastSeen === null ? null : isoTime(m.lastSeen),
+			})),
+			next: null,
+		};
+	},
+};

@@ -5,6 +5,7 @@
 
 import { DEFAULT_TRAFFIC_SUBTYPES, type ScopeTask } from "../order/types";
 import type { RecordSetName } from "../package/records-schema";
+import { isAccountTarget, MAX_MATCHES_PER_TARGET, type ResolvedTargets, type TargetMatch } from "./resolve-targets";
 import type { CollectWindow } from "./window";
 
 /** One record set to collect for one task. */
@@ -15,6 +16,8 @@ export interface PlannedUnit {
 	deviceId: string | null;
 	set: RecordSetName;
 	window: CollectWindow;
+	/** For the `target-matches` set: how the task's IP or 3PID target found this account. */
+	matches?: TargetMatch[];
 }
 
 /** Something asked for that this server cannot produce, and why. */
@@ -55,8 +58,11 @@ function serverOf(userId: string): string {
 	return userId.slice(userId.indexOf(":") + 1);
 }
 
-/** The plan for the LD tasks of an order (LP tasks are preservations: nothing is produced for them). */
-export function planProduction(tasks: readonly ScopeTask[], serverName: string, producedAt: number): ProductionPlan {
+/**
+ * The plan for the LD tasks of an order (LP tasks are preservations: nothing is produced for them).
+ * `resolved`: the accounts each IP/3PID target was resolved to (collect/resolve-targets.ts), by LDID.
+ */
+export function planProduction(tasks: readonly ScopeTask[], serverName: string, producedAt: number, resolved: ResolvedTargets = {}): ProductionPlan {
 	const units: PlannedUnit[] = [];
 	const unavailable: Unavailable[] = [];
 	for (const task of tasks) {
@@ -64,12 +70,17 @@ export function planProduction(tasks: readonly ScopeTask[], serverName: string, 
 		const window = task.window ?? { start: 0, end: producedAt };
 		const target = task.target;
 		const category = task.requestType;
-		if (target.format !== "ServiceAccessIdentifier" && target.format !== "MatrixDeviceId") {
-			const reason =
-				target.format === "InternationalizedEmailAddress" || target.format === "InternationalE164"
-					? "This server stores no email addresses or phone numbers (3PIDs), so no account can be found by one."
-					: "This server keeps session IPs per account only and has no index from an IP address to accounts.";
-			unavailable.push({ ldid: task.ldid, category, reason });
+		if (!isAccountTarget(target)) {
+			// An IP or 3PID target: collected as for an MXID target, for each account it was resolved to when
+			// production started (collect/resolve-targets.ts). None: the package says "no records".
+			const matches = resolved[task.ldid] ?? [];
+			if (matches.length >= MAX_MATCHES_PER_TARGET) {
+				unavailable.push({ ldid: task.ldid, category, reason: `At least ${MAX_MATCHES_PER_TARGET} (account, device) uses matched this identifier (a shared address); only ${MAX_MATCHES_PER_TARGET} are produced. The rest need a narrower observedTime or an account identifier.` });
+			}
+			for (const userId of [...new Set(matches.map((m) => m.userId))]) {
+				units.push({ ldid: task.ldid, userId, deviceId: null, set: "target-matches", window, matches: matches.filter((m) => m.userId === userId) });
+				for (const set of setsFor(task)) units.push({ ldid: task.ldid, userId, deviceId: null, set, window });
+			}
 			continue;
 		}
 		if (serverOf(target.userId) !== serverName) {

@@ -3,7 +3,7 @@
 // Design: /work/shared/LAWFUL_ACCESS.md#what-may-be-exported
 
 import type { RecordOf, RecordSetName } from "../package/records-schema";
-import { mediaCollector, pushersCollector, subscriberCollector } from "./account-collectors";
+import { mediaCollector, pushersCollector, subscriberCollector, targetMatchesCollector } from "./account-collectors";
 import { counterpartiesCollector, envelopesCollector, membershipsCollector } from "./room-collectors";
 import type { CollectContext, CollectPage, Collector } from "./types";
 import { crossSigningCollector, devicesCollector, sessionsCollector } from "./user-collectors";
@@ -18,6 +18,7 @@ const COLLECTORS: { [N in RecordSetName]: Collector<N> } = {
 	"event-envelopes": envelopesCollector,
 	counterparties: counterpartiesCollector,
 	media: mediaCollector,
+	"target-matches": targetMatchesCollector,
 };
 
 function deviceOf(record: RecordOf<RecordSetName>): string | null {

@@ -4,6 +4,7 @@
 
 import type { RecordOf, RecordSetName } from "../package/records-schema";
 
+import type { TargetMatch } from "./resolve-targets";
 import type { CollectWindow } from "./window";
 
 export type { CollectWindow } from "./window";
@@ -22,6 +23,8 @@ export interface CollectContext {
 	/** The local MXID the task targets. */
 	userId: string;
 	window: CollectWindow;
+	/** For the target-matches set: how the task's IP or 3PID target found this account (from the plan). */
+	matches?: readonly TargetMatch[];
 }
 
 export interface CollectPage<N extends RecordSetName> {

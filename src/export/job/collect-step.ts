@@ -31,7 +31,7 @@ export async function preparePage(env: Env, job: JobRow, nonce: string, pageReco
 	const unit = input.plan.units[job.unit];
 	if (unit === undefined) return null;
 	const from = positionOf(job);
-	const ctx = { env, ldid: unit.ldid, userId: unit.userId, window: unit.window };
+	const ctx = { env, ldid: unit.ldid, userId: unit.userId, window: unit.window, matches: unit.matches ?? [] };
 	const page = await collectPage(unit.set, ctx, unit.deviceId, job.cursor, pageRecords);
 	const hasRecords = page.records.length > 0;
 	const to: JobPosition =

@@ -4,6 +4,7 @@
 
 import { sha256Hex } from "../audit/entry";
 import { planProduction } from "../collect/plan";
+import type { ResolvedTargets } from "../collect/resolve-targets";
 import type { RecipientKey, ScopeTask, Target } from "../order/types";
 import type { ProductionInput, RequestedTask } from "./types";
 
@@ -22,7 +23,10 @@ function targetText(target: Target): string {
 	}
 }
 
-/** The frozen job input for an order's approved LD tasks. Pure apart from hashing. */
+/**
+ * The frozen job input for an order's approved LD tasks. Pure apart from hashing. `resolved`: the accounts
+ * the IP/3PID targets were resolved to at this moment (collect/resolve-targets.ts), frozen with the plan.
+ */
 export async function productionInput(
 	orderId: string,
 	order: { authorisationReference: string; legalBasis: string; recipientKey?: RecipientKey | null },
@@ -30,6 +34,7 @@ export async function productionInput(
 	scope: readonly ScopeTask[],
 	serverName: string,
 	startedAt: number,
+	resolved: ResolvedTargets = {},
 ): Promise<ProductionInput> {
 	const ld = scope.filter((t) => t.kind === "LD");
 	const requested: RequestedTask[] = ld.map((t) => ({ ldid: t.ldid, requestType: t.requestType, subtypes: t.subtypes, target: targetText(t.target), window: t.window }));
@@ -40,7 +45,7 @@ export async function productionInput(
 		orderJws,
 		orderSha256: await sha256Hex(orderJws),
 		requested,
-		plan: planProduction(ld, serverName, startedAt),
+		plan: planProduction(ld, serverName, startedAt, resolved),
 		startedAt,
 		recipientKey: order.recipientKey ?? null,
 	};

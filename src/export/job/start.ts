@@ -5,6 +5,7 @@
 import { getConfig } from "../../platform/config";
 import { effectiveScope } from "../lifecycle/effective-scope";
 import { requireOrder, transition } from "../lifecycle/state-machine";
+import { resolveTargets } from "../collect/resolve-targets";
 import { productionInput } from "./input";
 import { insertJob } from "./store";
 import type { ProductionInput } from "./types";
@@ -34,7 +35,8 @@ export async function startProduction(env: Env, orderId: string, now: number = D
 	if (!scope.some((t) => t.kind === "LD")) return;
 	const row = await env.DB.prepare("SELECT jws FROM lawful_orders WHERE order_id = ?1").bind(orderId).first<{ jws: string }>();
 	if (row === null) throw new Error("order row without its JWS");
-	const input = await productionInput(orderId, record.order, row.jws, scope, getConfig(env).serverName, now);
+	const resolved = await resolveTargets(env.DB, scope);
+	const input = await productionInput(orderId, record.order, row.jws, scope, getConfig(env).serverName, now, resolved);
 	if (record.status === "Approved") {
 		await transition(env, orderId, ["Approved"], "Producing", { type: "production", action: "started", actor: "system:production", reason: `${input.plan.units.length} record set(s) to collect` }, now);
 	}

@@ -1,9 +1,11 @@
 // The session-IP purge that preservation holds stop: every local account's session records older than
-// config `sessionIpRetentionDays` are purged in its UserDO, except for accounts an active hold names.
+// config `sessionIpRetentionDays` are purged in its UserDO, and so are the rows of the IP → account index
+// (D1 session_ip_index), except for accounts an active hold names.
 // Design: /work/shared/LAWFUL_ACCESS.md#lifecycle ("Preservation (LP): a per-target hold that suspends purges").
 
 import { getConfig } from "../../platform/config";
 import { appendAudit } from "../audit/append";
+import { purgeSessionIpIndex } from "../../platform/session-ip-index";
 import { heldUsers } from "../store/holds";
 
 const DAY_MS = 86_400_000;
@@ -14,12 +16,15 @@ export interface PurgeRun {
 	sessions: number;
 	/** Held users whose old records were kept. */
 	suspended: number;
+	/** Rows of the IP → account index (session_ip_index) deleted, and old rows kept for held accounts. */
+	indexRows: number;
+	indexRowsHeld: number;
 }
 
 export async function purgeSessionIps(env: Env, now: number): Promise<PurgeRun> {
 	const before = now - getConfig(env).sessionIpRetentionDays * DAY_MS;
 	const held = await heldUsers(env.DB, now);
-	const run: PurgeRun = { purgedUsers: 0, sessions: 0, suspended: 0 };
+	const run: PurgeRun = { purgedUsers: 0, sessions: 0, suspended: 0, indexRows: 0, indexRowsHeld: 0 };
 	let after = "";
 	for (;;) {
 		const { results } = await env.DB.prepare("SELECT user_id FROM accounts WHERE user_id > ?1 ORDER BY user_id LIMIT ?2").bind(after, PAGE).all<{ user_id: string }>();
@@ -40,6 +45,10 @@ export async function purgeSessionIps(env: Env, now: number): Promise<PurgeRun> 
 		if (results.length < PAGE) break;
 		after = results[results.length - 1]!.user_id;
 	}
+	// The IP index holds the same facts as the session records, so it follows the same age and the same holds.
+	const index = await purgeSessionIpIndex(env.DB, before, now);
+	run.indexRows = index.deleted;
+	run.indexRowsHeld = index.held;
 	if (run.suspended > 0) {
 		await appendAudit(
 			env,

@@ -104,6 +104,21 @@ export const MediaRecord = record("urn:sealbridge:lawful:record:media:1", {
 	sha256: hex64,
 });
 
+/**
+ * How a task whose target is not an account (an IP address with its observedTime, an e-mail address or a phone
+ * number) found a local account: one record per matching (account, device). For an IP target, device and the
+ * first/last use of the address by that device (from the IP index); for a 3PID target, device and times are null
+ * (the 3PID with its added/validated times is in the subscriber record).
+ */
+export const TargetMatchRecord = record("urn:sealbridge:lawful:record:target-match:1", {
+	identifier_format: v.picklist(["IPV4Address", "IPV6Address", "InternationalizedEmailAddress", "InternationalE164"]),
+	identifier: v.string(),
+	user_id: userId,
+	device_id: v.nullable(v.string()),
+	first_seen: v.nullable(time),
+	last_seen: v.nullable(time),
+});
+
 /** Every record set: the file it goes to under data/records/ and its schema. */
 export const RECORD_SETS = {
 	subscriber: SubscriberRecord,
@@ -115,6 +130,7 @@ export const RECORD_SETS = {
 	"event-envelopes": EventEnvelopeRecord,
 	counterparties: CounterpartyRecord,
 	media: MediaRecord,
+	"target-matches": TargetMatchRecord,
 } as const;
 
 export type RecordSetName = keyof typeof RECORD_SETS;

@@ -31,6 +31,8 @@ import { exportDevices, type ExportDevices } from "./export/export-devices";
 import { exportSessions, type ExportSession, type ExportSessionCursor, type ExportSessionWindow } from "./export/export-sessions";
 import { deletePushersOfDevice } from "../d1/pushers";
 import { purgeSessionIps, type PurgeResult } from "./retention/purge";
+import { recordSessionIp } from "../../platform/session-ip-index";
+import { log } from "../../platform/log";
 
 /** Session and last-seen rows are rewritten at most this often per (device, IP, user agent). */
 export const SESSION_WRITE_INTERVAL_MS = 60_000;
@@ -159,7 +161,7 @@ export class UserDO extends DurableObject<Env> {
 	 * expired tokens both answer M_UNKNOWN_TOKEN: unknown with `soft_logout: false`, expired (only
 	 * refreshable tokens expire) with `soft_logout: true`, so the client refreshes instead of logging in.
 	 */
-	authenticate(tokenHash: string, ip: string, userAgent: string, nowTs: number): RpcResult<AuthenticatedDevice> {
+	async authenticate(tokenHash: string, ip: string, userAgent: string, nowTs: number): Promise<RpcResult<AuthenticatedDevice>> {
 		const owner = this.store.getOwner();
 		const token = this.store.getToken(tokenHash);
 		if (owner === null || token === null) {
@@ -171,9 +173,11 @@ export class UserDO extends DurableObject<Env> {
 			// Only refreshable tokens expire: the client may refresh rather than log in again.
 			return { ok: false, errcode: "M_UNKNOWN_TOKEN", error: "Access token has expired", extra: { soft_logout: true } };
 		}
-		this.ctx.storage.transactionSync(() =>
+		const touched = this.ctx.storage.transactionSync(() =>
 			this.store.touchSession(token.device_id, ip, userAgent, nowTs, SESSION_WRITE_INTERVAL_MS),
 		);
+		// The IP → account index for lawful-access IP targets follows the same throttle: one D1 write per session write.
+		if (touched) await recordSessionIp(this.env.DB, owner, token.device_id, ip, nowTs).catch((err: unknown) => log.warn("session_ip_index_failed", { error: err }));
 		return { ok: true, value: { user_id: owner, device_id: token.device_id } };
 	}
 
