@@ -20,6 +20,8 @@ Commands:
   deactivate NAME                                           deactivate the account and log out all of its devices
   list-users                                                list the accounts
   create-registration-token TOKEN [--uses N]                let N people (default unlimited) register while registration is closed
+  add-threepid NAME email|msisdn ADDRESS                    attach a verified e-mail address or phone number to an account
+  remove-threepid NAME email|msisdn ADDRESS                 detach it
 
 Run "npm run admin -- <command> --help" for one command.`;
 
@@ -29,6 +31,9 @@ const COMMAND_HELP = {
 	deactivate: "deactivate NAME\n  Marks the account deactivated (the user ID is never reissued) and deletes its devices and tokens.\n  It does not leave rooms (that needs the running server): a user who should leave rooms deactivates through the client API.",
 	"list-users": "list-users\n  Prints user ID, flags and creation time of every account.",
 	"create-registration-token": "create-registration-token TOKEN [--uses N]\n  TOKEN: 1-64 characters of [A-Za-z0-9._~-].",
+	"add-threepid":
+		"add-threepid NAME email|msisdn ADDRESS\n  Attaches an e-mail address or a phone number (E.164, e.g. +447700900123; spaces and dashes are ignored) that you\n  have verified out of band to the account; it is stored as validated now. This server runs no identity server\n  and users cannot add 3PIDs themselves. The user sees it in GET /account/3pid; lawful-access SubscriberData\n  includes it and e-mail/phone targets resolve through it. A 3PID belongs to at most one account.",
+	"remove-threepid": "remove-threepid NAME email|msisdn ADDRESS\n  Detaches the 3PID from the account (the address is matched as add-threepid stores it).",
 };
 
 /** PBKDF2-SHA256, 100,000 iterations, 16-byte salt: the format of src/protocol/uia/password-hash.ts. */
@@ -127,6 +132,23 @@ function deleteAllDevices(userId) {
 
 const LOCALPART = /^[a-z0-9._=\-/+]+$/;
 
+/**
+ * A 3PID as the server stores it (src/platform/threepids.ts canonicalThreepid): e-mail trimmed and lower-cased;
+ * a phone number as E.164 digits without "+" (Matrix's msisdn form). Fails on anything else.
+ */
+function threepidOf(medium, address) {
+	if (medium !== "email" && medium !== "msisdn") fail("the medium is email or msisdn");
+	if (!address) fail("ADDRESS is required");
+	if (medium === "email") {
+		const email = address.trim().toLowerCase();
+		if (!/^[^\s@]+@[^\s@]+\.[^\s@.]+$/.test(email)) fail(`not an e-mail address: ${JSON.stringify(address)}`);
+		return { medium, address: email };
+	}
+	const digits = address.trim().replace(/[\s\-().]/g, "").replace(/^\+/, "");
+	if (!/^[1-9][0-9]{6,14}$/.test(digits)) fail(`not an E.164 phone number: ${JSON.stringify(address)} (country code first, e.g. +447700900123)`);
+	return { medium, address: digits };
+}
+
 function userIdOf(name) {
 	if (!name) fail("NAME is required");
 	const localpart = name.startsWith("@") ? name.slice(1, name.indexOf(":") < 0 ? undefined : name.indexOf(":")) : name.toLowerCase();
@@ -186,6 +208,25 @@ async function main() {
 					console.log(`${r.user_id}\t${flagsText || "-"}\t${new Date(Number(r.created_ts)).toISOString()}`);
 				}
 				if (rows.length === 0) console.log("(no users)");
+				break;
+			}
+			case "add-threepid": {
+				const { userId } = userIdOf(positional[0]);
+				const threepid = threepidOf(positional[1], positional[2]);
+				if (!db.prepare("SELECT 1 FROM accounts WHERE user_id = ?").get(userId)) fail(`no account ${userId}`);
+				const owner = db.prepare("SELECT user_id FROM user_threepids WHERE medium = ? AND address = ?").get(threepid.medium, threepid.address);
+				if (owner) fail(owner.user_id === userId ? `${userId} already has ${threepid.medium} ${threepid.address}` : `${threepid.medium} ${threepid.address} belongs to another account`);
+				const now = Date.now();
+				db.prepare("INSERT INTO user_threepids (medium, address, user_id, added_ts, validated_ts) VALUES (?, ?, ?, ?, ?)").run(threepid.medium, threepid.address, userId, now, now);
+				console.log(`added ${threepid.medium} ${threepid.address} to ${userId}`);
+				break;
+			}
+			case "remove-threepid": {
+				const { userId } = userIdOf(positional[0]);
+				const threepid = threepidOf(positional[1], positional[2]);
+				const result = db.prepare("DELETE FROM user_threepids WHERE user_id = ? AND medium = ? AND address = ?").run(userId, threepid.medium, threepid.address);
+				if (result.changes === 0) fail(`${userId} has no ${threepid.medium} ${threepid.address}`);
+				console.log(`removed ${threepid.medium} ${threepid.address} from ${userId}`);
 				break;
 			}
 			case "create-registration-token": {

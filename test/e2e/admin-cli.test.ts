@@ -28,7 +28,7 @@ describe("admin CLI", () => {
 	it("prints help for the CLI and each command, and refuses unknown commands", () => {
 		const help = admin(["--help"], {});
 		expect(help.status).toBe(0);
-		for (const command of ["create-user", "reset-password", "deactivate", "list-users"]) {
+		for (const command of ["create-user", "reset-password", "deactivate", "list-users", "add-threepid", "remove-threepid"]) {
 			expect(help.stdout).toContain(command);
 			const one = admin([command, "--help"], {});
 			expect([one.status, one.stdout.startsWith(`Usage: npm run admin -- ${command}`)]).toEqual([0, true]);
@@ -67,6 +67,37 @@ describe("admin CLI", () => {
 			expect((await post(server.baseUrl, "/account/whoami", undefined, token)).status).toBe(401);
 			const again = await post(server.baseUrl, "/login", loginBody("olivia", "olivia-pw"));
 			expect([again.status, again.body.errcode]).toEqual([403, "M_USER_DEACTIVATED"]);
+		} finally {
+			await server.stop();
+		}
+	}, 180_000);
+
+	it("attaches operator-verified 3PIDs offline, canonicalised; the user sees them in GET /account/3pid", async () => {
+		const stateDir = newStateDir("admin-3pid");
+		const port = await freePort();
+		const env = { STATE_DIR: stateDir, PORT: String(port), SERVER_NAME: `127.0.0.1:${port}` };
+		expect(admin(["create-user", "tess", "--password", "tess-pw"], env).status).toBe(0);
+		const before = Date.now();
+		const email = admin(["add-threepid", "tess", "email", " Tess@Example.ORG "], env);
+		expect([email.status, email.stdout.trim()]).toEqual([0, `added email tess@example.org to @tess:127.0.0.1:${port}`]);
+		expect(admin(["add-threepid", "tess", "msisdn", "+44 7700-900123"], env).status).toBe(0);
+		expect(admin(["add-threepid", "tess", "msisdn", "+44 7700 900124"], env).status).toBe(0);
+		expect(admin(["remove-threepid", "tess", "msisdn", "+447700900124"], env).status).toBe(0);
+		// Refused: a second owner, a malformed number, an unknown medium, an unknown account.
+		expect(admin(["create-user", "uma", "--password", "uma-pw"], env).status).toBe(0);
+		expect(admin(["add-threepid", "uma", "email", "tess@example.org"], env).stderr).toContain("belongs to another account");
+		expect(admin(["add-threepid", "tess", "msisdn", "07700 900123"], env).status).toBe(1);
+		expect(admin(["add-threepid", "tess", "fax", "1"], env).status).toBe(1);
+		expect(admin(["add-threepid", "nobody", "email", "n@example.org"], env).status).toBe(1);
+
+		const server = await startServer({ port, stateDir, serverName: `127.0.0.1:${port}` });
+		try {
+			const login = await post(server.baseUrl, "/login", loginBody("tess", "tess-pw"));
+			const listed = await post(server.baseUrl, "/account/3pid", undefined, login.body.access_token as string);
+			expect(listed.status).toBe(200);
+			const threepids = listed.body.threepids as { medium: string; address: string; added_at: number; validated_at: number }[];
+			expect(threepids.map((t) => [t.medium, t.address])).toEqual([["email", "tess@example.org"], ["msisdn", "447700900123"]]);
+			for (const t of threepids) expect(t.added_at >= before && t.validated_at === t.added_at).toBe(true);
 		} finally {
 			await server.stop();
 		}

@@ -34,7 +34,7 @@ describe("collectors", () => {
 	it("subscriber: the account row, allow-listed", async () => {
 		const records = await collectAll("subscriber", ALL);
 		expect(records).toEqual([
-			{ record_type: "urn:sealbridge:lawful:record:subscriber:1", ldid: "LD-1", user_id: fx.target.userId, created: expect.any(String), deactivated: false, admin: false, guest: false },
+			{ record_type: "urn:sealbridge:lawful:record:subscriber:1", ldid: "LD-1", user_id: fx.target.userId, created: expect.any(String), deactivated: false, admin: false, guest: false, threepids: [] },
 		]);
 		expect(await collectAll("subscriber", ALL, 3, `@nobody:${env.SERVER_NAME}`)).toEqual([]);
 	});

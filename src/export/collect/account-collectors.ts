@@ -1,7 +1,8 @@
-// Collectors over D1: the subscriber record (accounts), pushers (PushTargets) and media metadata
+// Collectors over D1: the subscriber record (accounts and their operator-managed 3PIDs), pushers (PushTargets) and media metadata
 // (MediaMetadata). Each builds its records field by field from allow-listed columns.
 // Design: /work/shared/LAWFUL_ACCESS.md#what-may-be-exported
 
+import { threepidsOf } from "../../platform/threepids";
 import { isoTime } from "../package/records-schema";
 import { readAccount, readMedia, readPushers } from "./d1-sources";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -13,6 +14,7 @@ export const subscriberCollector: Collector<"subscriber"> = {
 	async collect(ctx) {
 		const row = await readAccount(ctx.env.DB, ctx.userId);
 		if (row === null) return { records: [], next: null };
+		const threepids = await threepidsOf(ctx.env.DB, ctx.userId);
 		return {
 			records: [
 				{
@@ -23,6 +25,7 @@ export const subscriberCollector: Collector<"subscriber"> = {
 					deactivated: row.deactivated === 1,
 					admin: row.is_admin === 1,
 					guest: row.is_guest === 1,
+					threepids: threepids.map((t) => ({ medium: t.medium, address: t.address, added: isoTime(t.added_ts), validated: isoTime(t.validated_ts) })),
 				},
 			],
 			next: null,

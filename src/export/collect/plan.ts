@@ -95,9 +95,6 @@ export function planProduction(tasks: readonly ScopeTask[], serverName: string, 
 			}
 			units.push({ ldid: task.ldid, userId: target.userId, deviceId, set, window });
 		}
-		if (task.requestType === "SubscriberData") {
-			unavailable.push({ ldid: task.ldid, category: "SubscriberData/3PIDs", reason: "This server stores no email addresses or phone numbers for accounts." });
-		}
 	}
 	return { units, unavailable };
 }

@@ -1,10 +1,13 @@
 // Resolving targets that are not accounts to the local accounts they identify, when production starts:
-// an IP address with its observedTime through the IP → account index (platform/session-ip-index.ts).
+// an IP address with its observedTime through the IP → account index (platform/session-ip-index.ts), an
+// e-mail address or E.164 phone number through the operator-managed 3PIDs (platform/threepids.ts; e-mail
+// compared case-insensitively, a phone number as its E.164 digits).
 // Validation never does this (existence-oracle rule: an order's answer is the same whether or not anyone
 // matches); only the approved order's package says what was found, or "no records".
 // Design: /work/shared/LAWFUL_ACCESS.md ("Order format": identifier formats; "Validation" oracle rule).
 
 import { sessionIpUses } from "../../platform/session-ip-index";
+import { threepidOwner } from "../../platform/threepids";
 import type { ScopeTask, Target } from "../order/types";
 
 /**
@@ -45,8 +48,12 @@ async function resolveOne(db: D1Database, target: Exclude<Target, { userId: stri
 			const rows = await sessionIpUses(db, target.address, from, to, MAX_MATCHES_PER_TARGET);
 			return rows.map((r) => ({ format: target.format, identifier: r.ip, userId: r.user_id, deviceId: r.device_id, firstSeen: r.first_seen_ts, lastSeen: r.last_seen_ts }));
 		}
-		default:
-			return [];
+		case "InternationalizedEmailAddress":
+		case "InternationalE164": {
+			const [medium, address] = target.format === "InternationalE164" ? (["msisdn", target.msisdn] as const) : (["email", target.address] as const);
+			const row = await threepidOwner(db, medium, address);
+			return row === null ? [] : [{ format: target.format, identifier: row.address, userId: row.user_id, deviceId: null, firstSeen: null, lastSeen: null }];
+		}
 	}
 }
 

@@ -19,13 +19,17 @@ function record<U extends string, E extends v.ObjectEntries>(urn: U, entries: E)
 	return v.strictObject({ record_type: v.literal(urn), ldid, ...entries });
 }
 
-/** SubscriberData: the account (design row 1). 3PIDs are not stored by this server (readme says so). */
+/** An e-mail address or phone number (msisdn: E.164 digits without "+") an operator attached to the account. */
+const Threepid = v.strictObject({ medium: v.picklist(["email", "msisdn"]), address: v.string(), added: time, validated: time });
+
+/** SubscriberData: the account and its 3PIDs with their added/validated times (design rows 1 and 2). */
 export const SubscriberRecord = record("urn:sealbridge:lawful:record:subscriber:1", {
 	user_id: userId,
 	created: time,
 	deactivated: v.boolean(),
 	admin: v.boolean(),
 	guest: v.boolean(),
+	threepids: v.array(Threepid),
 });
 
 /** SubscriberData / UserIdentifyingData: one (device, IP, user agent) with first and last use in the window. */

@@ -17,6 +17,7 @@ import type { Endpoint } from "../http/endpoint";
 import { requireUserInteractiveAuth, type UiaFlow } from "./uia";
 import { announceDeletedDevicesRemotely } from "./remote-device-deletions";
 import { isUserHeld } from "../../platform/preservation-holds";
+import { threepidOwner, threepidsOf } from "../../platform/threepids";
 import { clearProfile } from "../d1/profiles";
 import { deleteAllPushers } from "../d1/pushers";
 
@@ -75,6 +76,24 @@ async function deactivate(c: Context<AppEnv>): Promise<Response> {
 	return c.json({ id_server_unbind_result: "success" });
 }
 
+/** GET /account/3pid: the 3PIDs an operator attached to the account (`npm run admin -- add-threepid`). */
+async function listThreepids(c: Context<AppEnv>): Promise<Response> {
+	const rows = await threepidsOf(c.env.DB, requireUserId(c.get("user")));
+	return c.json({ threepids: rows.map((r) => ({ medium: r.medium, address: r.address, added_at: r.added_ts, validated_at: r.validated_ts })) });
+}
+
+/** The user's own 3PIDs are the operator's to remove (m.3pid_changes is off); any other is not there to delete. */
+async function deleteThreepid(c: Context<AppEnv>): Promise<Response> {
+	const { medium, address } = await readJsonBody(c);
+	if (typeof medium !== "string" || typeof address !== "string") throw new MatrixError("M_BAD_JSON", "medium and address must be strings");
+	const userId = requireUserId(c.get("user"));
+	if (medium === "email" || medium === "msisdn") {
+		const owner = await threepidOwner(c.env.DB, medium, address);
+		if (owner?.user_id === userId) throw new MatrixError("M_FORBIDDEN", "Third-party identifiers on this server are managed by its operators", { status: 403 });
+	}
+	return c.json({ id_server_unbind_result: "no-support" });
+}
+
 const NO_3PIDS = "This server does not support third-party identifiers";
 
 /** requestToken endpoints: the spec's answer for a server that permits no 3PID as a contact. */
@@ -87,12 +106,12 @@ const LIMIT = { perSecond: 2, burst: 20 };
 export const accountEndpoints: Endpoint[] = [
 	{ method: "POST", path: "/_matrix/client/v3/account/password", auth: "user", rateLimit: LIMIT, handler: changePassword },
 	{ method: "POST", path: "/_matrix/client/v3/account/deactivate", auth: "user", rateLimit: LIMIT, handler: deactivate },
-	{ method: "GET", path: "/_matrix/client/v3/account/3pid", auth: "user", rateLimit: null, handler: (c) => c.json({ threepids: [] }) },
+	{ method: "GET", path: "/_matrix/client/v3/account/3pid", auth: "user", rateLimit: null, handler: listThreepids },
 	{ method: "POST", path: "/_matrix/client/v3/account/3pid", auth: "user", rateLimit: LIMIT, handler: threepidDenied },
 	{ method: "POST", path: "/_matrix/client/v3/account/3pid/add", auth: "user", rateLimit: LIMIT, handler: threepidDenied },
 	{ method: "POST", path: "/_matrix/client/v3/account/3pid/bind", auth: "user", rateLimit: LIMIT, handler: threepidDenied },
 	// Deleting or unbinding a 3PID the user does not have: nothing to do, and no identity server was told.
-	{ method: "POST", path: "/_matrix/client/v3/account/3pid/delete", auth: "user", rateLimit: LIMIT, handler: (c) => c.json({ id_server_unbind_result: "no-support" }) },
+	{ method: "POST", path: "/_matrix/client/v3/account/3pid/delete", auth: "user", rateLimit: LIMIT, handler: deleteThreepid },
 	{ method: "POST", path: "/_matrix/client/v3/account/3pid/unbind", auth: "user", rateLimit: LIMIT, handler: (c) => c.json({ id_server_unbind_result: "no-support" }) },
 	{ method: "POST", path: "/_matrix/client/v3/account/3pid/email/requestToken", auth: "none", rateLimit: LIMIT, handler: threepidDenied },
 	{ method: "POST", path: "/_matrix/client/v3/account/3pid/msisdn/requestToken", auth: "none", rateLimit: LIMIT, handler: threepidDenied },
