@@ -8,6 +8,7 @@ import { getServerKeys, rotateServerKey } from "../../src/platform/signing-key/s
 import { signingKeyFromSeed } from "../../src/protocol/crypto/ed25519";
 import { encodeBase64 } from "../../src/protocol/json/base64";
 import { type ConfigSource, loadConfig } from "../../src/platform/config";
+import { keysWithOurOwn } from "../../src/bridge/keys/own-key-source";
 
 const testConfig = (extra: ConfigSource = {}) => loadConfig({ SERVER_NAME: "keys.test", ENVIRONMENT: "test", ...extra });
 
@@ -50,6 +51,17 @@ describe("generated signing key (development and test)", () => {
 		const keys = await getServerKeys(env.DB, testConfig({ OLD_VERIFY_KEYS: JSON.stringify({ "ed25519:cfg": { key, expired_ts: 5 } }) }));
 		expect(keys.oldVerifyKeys["ed25519:cfg"]).toEqual({ key, expired_ts: 5 });
 		expect(Object.keys(keys.oldVerifyKeys)).toHaveLength(2);
+	});
+
+	it("our own key source verifies with the current key and, until it expired, a retired one", async () => {
+		const config = testConfig();
+		const before = await getServerKeys(env.DB, config);
+		const now = Date.now();
+		const after = await rotateServerKey(env.DB, config, now);
+		const own = keysWithOurOwn(env, config);
+		expect(await own.getServerVerifyKey("keys.test", before.current.keyId, 0)).toMatchObject({ publicKey: before.current.publicKeyBase64, validUntilTs: now, expiredTs: now });
+		expect(await own.getServerVerifyKey("keys.test", after.current.keyId, 0)).toMatchObject({ publicKey: after.current.publicKeyBase64, expiredTs: null });
+		expect(await own.getServerVerifyKey("keys.test", "ed25519:never", 0)).toBeUndefined();
 	});
 });
 

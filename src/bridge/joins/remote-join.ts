@@ -14,7 +14,6 @@ import { RawJson } from "../client/federation-port";
 import { checkFormat } from "../inbound/step-1-format";
 import { checkSignatures } from "../inbound/step-2-signatures";
 import { copyToStore } from "../inbound/step-3-content-hash";
-import { keyRingFor } from "../keys/key-ring";
 import { keysWithOurOwn } from "../keys/own-key-source";
 import { isObject, makeMembershipEvent } from "./make-membership-event";
 
@@ -25,10 +24,14 @@ export type RemoteJoinEnv = FederationClientEnv & Pick<Env, "ROOM">;
 
 const enc = encodeURIComponent;
 
-/** Checks 1–3 on each PDU of the answer; a PDU that fails format or signatures fails the whole join. */
+/**
+ * Checks 1–3 on each PDU of the answer; a PDU that fails format or signatures fails the whole join. The state
+ * and auth chain may hold our own events (a knock or an invite we countersigned before this join, an earlier
+ * membership of ours), so our own keys verify too.
+ */
 async function verifyAll(raws: unknown[], roomVersion: string, roomId: string, env: RemoteJoinEnv, config: Config): Promise<string[] | string> {
 	const rules = roomVersionRules(roomVersion)!;
-	const keys = keyRingFor(env, config);
+	const keys = keysWithOurOwn(env, config);
 	const out: string[] = [];
 	for (const raw of raws) {
 		const format = await checkFormat(raw, rules, roomId);

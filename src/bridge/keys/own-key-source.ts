@@ -1,4 +1,4 @@
-// A key source that knows our own current key as well as remote servers' keys: events that carry our
+// A key source that knows our own keys (current and retired) as well as remote servers' keys: events that carry our
 // signature next to another server's (a restricted join we vouch for, our join a resident countersigned)
 // are verified whole, and the key ring never tries to fetch keys from ourselves.
 // Spec: https://spec.matrix.org/latest/server-server-api/#validating-hashes-and-signatures-on-received-events
@@ -17,9 +17,11 @@ export function keysWithOurOwn(env: { DB: D1Database }, config: Config): KeySour
 	return {
 		async getServerVerifyKey(serverName: string, keyId: string, minimumValidUntilTs: number): Promise<ServerVerifyKey | undefined> {
 			if (serverName !== config.serverName) return ring.getServerVerifyKey(serverName, keyId, minimumValidUntilTs);
-			const { current } = await getServerKeys(env.DB, config);
-			if (current.keyId !== keyId) return undefined;
-			return { serverName, keyId, publicKey: current.publicKeyBase64, validUntilTs: Date.now() + OWN_KEY_VALIDITY_MS, expiredTs: null };
+			const { current, oldVerifyKeys } = await getServerKeys(env.DB, config);
+			if (current.keyId === keyId) return { serverName, keyId, publicKey: current.publicKeyBase64, validUntilTs: Date.now() + OWN_KEY_VALIDITY_MS, expiredTs: null };
+			// A key we retired still verifies what we signed while it was current, as old_verify_keys says.
+			const old = oldVerifyKeys[keyId];
+			return old === undefined ? undefined : { serverName, keyId, publicKey: old.key, validUntilTs: old.expired_ts, expiredTs: old.expired_ts };
 		},
 	};
 }
