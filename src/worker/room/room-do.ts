@@ -33,6 +33,7 @@ import { RoomStore, type RoomInfo, type StateEntry } from "./store";
 import { type RemoteInvite, RemoteInvites } from "./remote-invites";
 import { strippedStatePdus } from "./stripped-state";
 import { RoomTyping } from "./typing";
+import { SyncSliceCache } from "./sync-slice-cache";
 import { remoteServersOf } from "./ephemeral-federation";
 import { enqueueEduFor } from "../../platform/edu-fan-out";
 import { WriteStore } from "./write-store";
@@ -56,6 +57,8 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	private readonly receipts: RoomReceipts;
 	private readonly typing: RoomTyping;
 	private readonly ephemeralHost: EphemeralHost;
+	/** Initial /sync slices until the room's storage changes (room/sync-slice-cache.ts). */
+	private readonly syncSlices: SyncSliceCache;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -92,6 +95,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		};
 		this.receipts = new RoomReceipts(this.ephemeralHost);
 		this.typing = new RoomTyping(this.ephemeralHost);
+		this.syncSlices = new SyncSliceCache(ctx.storage.sql);
 	}
 
 	setReceipt(userId: string, receiptType: ReceiptType, eventId: string, threadId: string | null, ts: number): Promise<RpcResult<null>> {
@@ -320,15 +324,20 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	/** getSyncSlice as JSON text, for the UserDO: RPC's type mapping of recursive JSON is too deep to check. */
 	getSyncSliceJson(request: SyncSliceReadRequest): RpcResult<string> {
-		return asJson(this.reads.getSyncSlice(request));
+		if (request.since !== null) return asJson(this.reads.getSyncSlice(request));
+		return this.syncSlices.answer(sliceKey("slice", request), Date.now(), () => this.reads.getSyncSlice(request));
 	}
 
 	/** getSyncSliceJson plus, for a joined reader, getEphemeralJson from scratch: one round trip for a room new to /sync. */
 	getSyncSliceWithEphemeralJson(request: SyncSliceReadRequest): RpcResult<string> {
-		const slice = this.reads.getSyncSlice(request);
-		if (!slice.ok) return slice;
-		const ephemeral = slice.value.membership === "join" ? ephemeralSlice(this.ephemeralHost, this.receipts, this.typing.current(), request.user_id, null) : null;
-		return { ok: true, value: JSON.stringify({ slice: slice.value, ephemeral: ephemeral?.ok === true ? ephemeral.value : null }) };
+		const both = (): RpcResult<object> => {
+			const slice = this.reads.getSyncSlice(request);
+			if (!slice.ok) return slice;
+			const ephemeral = slice.value.membership === "join" ? ephemeralSlice(this.ephemeralHost, this.receipts, this.typing.current(), request.user_id, null) : null;
+			return { ok: true, value: { slice: slice.value, ephemeral: ephemeral?.ok === true ? ephemeral.value : null } };
+		};
+		if (request.since !== null) return asJson(both());
+		return this.syncSlices.answer(sliceKey("both", request), Date.now(), both);
 	}
 
 	readEventJson(reader: Reader, eventId: string): RpcResult<string> {
@@ -418,4 +427,12 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	exportCoMembers(target: string, window: ExportWindow, afterUserId: string, limit: number): ExportCoMember[] {
 		return new ExportProjection(this.ctx.storage.sql).exportCoMembers(target, window, afterUserId, limit);
 	}
+}
+
+/**
+ * Everything a sync slice answer depends on besides the room's stored data (room/sync-slice-cache.ts):
+ * the whole request, so a field added to it later is part of the key without anyone remembering to.
+ */
+function sliceKey(kind: string, request: SyncSliceReadRequest): string {
+	return `${kind} ${JSON.stringify(request, Object.keys(request).sort())}`;
 }

@@ -1,0 +1,98 @@
+// Remembers the RoomDO's answers to initial /sync slice requests (since = null), per reader and request,
+// for as long as nothing in the room's storage has changed. An initial slice is the room's most costly
+// read (timeline with visibility checks, full state, summary, unread counts), and clients repeat it: a
+// new device, a cleared cache, a restart. Everything such an answer depends on lives in this object's
+// SQLite (events, state, memberships, redactions, receipts, txn IDs, remote invites) or changes together
+// with it in the same synchronous turn (typing moves the ephemeral position), except `unsigned.age`, which
+// is recomputed from `origin_server_ts` on every answer.
+// SQLite's total_changes() counts every row written on this object's connection since it opened: an
+// unchanged count means unchanged data. Any write, even one that does not matter to a slice, forgets all.
+// Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3sync
+
+import type { RpcResult } from "../../protocol/errors";
+
+/** Answers kept per room; the oldest go first. */
+const MAX_ENTRIES = 128;
+/** And at most this much JSON text in all, so a large room's slices cannot pile up in memory. */
+const MAX_CHARS = 4_000_000;
+
+type Entry = { changes: number; value: object; chars: number };
+
+export class SyncSliceCache {
+	private readonly entries = new Map<string, Entry>();
+	private chars = 0;
+	/** The change count the entries were made at; a different count empties the cache. */
+	private changes = -1;
+
+	constructor(private readonly sql: SqlStorage) {}
+
+	/** Answers held now (tests look). */
+	get size(): number {
+		return this.entries.size;
+	}
+
+	/**
+	 * The JSON text of `compute()`'s value, from memory when `key` was answered at the current change
+	 * count. `key` must name everything the answer depends on besides the room's stored data and `now`.
+	 */
+	answer(key: string, now: number, compute: () => RpcResult<object>): RpcResult<string> {
+		const before = this.totalChanges();
+		if (before !== this.changes) this.clear(before);
+		const hit = this.entries.get(key);
+		if (hit !== undefined) {
+			// Most recently used last, so the oldest are evicted first.
+			this.entries.delete(key);
+			this.entries.set(key, hit);
+			refreshAges(hit.value, now);
+			return { ok: true, value: JSON.stringify(hit.value) };
+		}
+		const result = compute();
+		if (!result.ok) return result;
+		const text = JSON.stringify(result.value);
+		// A read that wrote (none should) would make the count it ran at a lie: do not keep it.
+		if (this.totalChanges() === before && text.length <= MAX_CHARS / 4) this.remember(key, { changes: before, value: result.value, chars: text.length });
+		return { ok: true, value: text };
+	}
+
+	private remember(key: string, entry: Entry): void {
+		this.entries.set(key, entry);
+		this.chars += entry.chars;
+		for (const [oldKey, old] of this.entries) {
+			if (this.entries.size <= MAX_ENTRIES && this.chars <= MAX_CHARS) break;
+			this.entries.delete(oldKey);
+			this.chars -= old.chars;
+		}
+	}
+
+	private clear(changes: number): void {
+		this.entries.clear();
+		this.chars = 0;
+		this.changes = changes;
+	}
+
+	private totalChanges(): number {
+		return this.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n;
+	}
+}
+
+/**
+ * Sets `unsigned.age` to `now - origin_server_ts` on every event in the value (timeline, state, and the
+ * events nested in them: redacted_because, bundled relations), as a fresh read would.
+ */
+function refreshAges(value: unknown, now: number): void {
+	if (Array.isArray(value)) {
+		for (const v of value) refreshAges(v, now);
+		return;
+	}
+	if (typeof value !== "object" || value === null) return;
+	const o = value as Record<string, unknown>;
+	const unsigned = o.unsigned;
+	if (typeof o.origin_server_ts === "number" && typeof unsigned === "object" && unsigned !== null && typeof (unsigned as { age?: unknown }).age === "number") {
+		(unsigned as { age: number }).age = Math.max(0, now - o.origin_server_ts);
+	}
+	for (const k in o) {
+		const v = o[k];
+		// Event content is the sender's; nothing in it is ours to rewrite.
+		if (k !== "content" && k !== "prev_content" && typeof v === "object" && v !== null) refreshAges(v, now);
+	}
+}
