@@ -27,10 +27,10 @@ export interface RoomGaps {
 	forward_extremities: string[];
 }
 
-/** Checks 1–3 on fetched events; events that fail are left out (as a dropped PDU would be). */
-export async function checkFetched(raws: readonly unknown[], rules: RoomVersionRules, roomId: string, keys: KeySource): Promise<CheckedEvent[]> {
+/** Checks 1–3 on fetched events; events that fail are left out (as a dropped PDU would be). At most `max` are looked at. */
+export async function checkFetched(raws: readonly unknown[], rules: RoomVersionRules, roomId: string, keys: KeySource, max = MAX_FETCHED_EVENTS): Promise<CheckedEvent[]> {
 	const out: CheckedEvent[] = [];
-	for (const raw of raws.slice(0, MAX_FETCHED_EVENTS)) {
+	for (const raw of raws.slice(0, max)) {
 		const format = await checkFormat(raw, rules, roomId);
 		if (!format.ok) continue;
 		const verdict = await checkSignatures(format.pdu, rules, keys);

@@ -15,7 +15,8 @@ export interface RemoteSource {
 /** Each fetch is bounded in time; the caller bounds how many it makes. */
 const FETCH_TIMEOUT_MS = 10_000;
 
-function arrayField(body: unknown, field: string): unknown[] {
+/** A JSON array field of an untrusted answer, or an empty array. */
+export function arrayField(body: unknown, field: string): unknown[] {
 	if (typeof body !== "object" || body === null || Array.isArray(body)) return [];
 	const value: unknown = Reflect.get(body, field);
 	return Array.isArray(value) ? value : [];

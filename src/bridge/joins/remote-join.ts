@@ -1,7 +1,8 @@
 // Joining a room on another server for a local user: make_join (room-version negotiation) against each
 // candidate server in turn, our join signed with our key, send_join v2, then checks 1–3 (format,
 // signatures through the key ring, content hashes) on the returned state and auth chain before the
-// RoomDO checks auth and creates the room from them. The RoomDO never makes a network call.
+// RoomDO checks auth and creates the room from them, then the history before our join (bridge/backfill/).
+// The RoomDO never makes a network call.
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms
 
 import type { Config } from "../../platform/config";
@@ -10,6 +11,7 @@ import { toRoomEvent } from "../../protocol/events/event-id";
 import type { JsonObject, Pdu } from "../../protocol/events/pdu";
 import { roomVersionRules } from "../../protocol/room-versions/rules";
 import { federationRequest, type FederationClientEnv } from "../client/federation-client";
+import { backfillAfterJoin } from "../backfill/room-backfill";
 import { RawJson } from "../client/federation-port";
 import { checkFormat } from "../inbound/step-1-format";
 import { checkSignatures } from "../inbound/step-2-signatures";
@@ -69,8 +71,11 @@ async function joinVia(env: RemoteJoinEnv, config: Config, server: string, userI
 	if (typeof state === "string") return `send_join state: ${state}`;
 	const authChain = await verifyAll(answer.auth_chain, version, roomId, env, config);
 	if (typeof authChain === "string") return `send_join auth_chain: ${authChain}`;
-	const stored = await env.ROOM.getByName(roomId).joinRemoteRoom({ room_id: roomId, room_version: version, join_pdu: joinJson, state, auth_chain: authChain }, Date.now());
-	return stored.ok ? { ok: true, value: { event_id: stored.value.event_id } } : stored;
+	const stored = await env.ROOM.getByName(roomId).joinRemoteRoom({ room_id: roomId, room_version: version, join_pdu: joinJson, state, auth_chain: authChain, via: server }, Date.now());
+	if (!stored.ok) return stored;
+	// The recent history before our join, before the client first pages back (bounded; failure leaves less).
+	await backfillAfterJoin(env, config, server, roomId, version, (await toRoomEvent(made.pdu, rules)).prev_events);
+	return { ok: true, value: { event_id: stored.value.event_id } };
 }
 
 /** Tries each candidate resident server in order until one lets us join. */

@@ -3,6 +3,7 @@
 
 import type { Config } from "../../platform/config";
 import type { RoomFederationPort } from "../../worker/client/room-federation-port";
+import { backfillForReader } from "../backfill/room-backfill";
 import { inviteRemoteUser } from "./remote-invite";
 import { joinRemoteRoom } from "./remote-join";
 import { knockRemoteRoom } from "./remote-knock";
@@ -14,5 +15,6 @@ export function roomFederationFor(env: Env, config: Config): RoomFederationPort 
 		inviteRemote: (roomId, sender, target, content) => inviteRemoteUser(env, config, roomId, sender, target, content),
 		leaveRemote: (userId, roomId, servers, content) => leaveRemoteRoom(env, config, userId, roomId, servers, content),
 		knockRemote: (userId, roomId, servers, content) => knockRemoteRoom(env, config, userId, roomId, servers, content),
+		backfill: (roomId) => backfillForReader(env, config, roomId),
 	};
 }

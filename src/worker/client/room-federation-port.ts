@@ -1,6 +1,6 @@
 // The membership routes' door to other servers (ARCHITECTURE.md: worker code reaches the bridge only
 // through interfaces on the Hono context): joining, knocking on and leaving rooms whose residents are
-// elsewhere, and inviting users of other servers.
+// elsewhere, inviting users of other servers, and fetching a room's older history for /messages.
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms, #inviting-to-a-room,
 // #leaving-rooms-rejecting-invites, #knocking-upon-a-room
 
@@ -16,4 +16,6 @@ export interface RoomFederationPort {
 	leaveRemote(userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<RpcResult<{ remote: boolean }>>;
 	/** make_knock/send_knock through `servers` in turn; the knock shows in the user's /sync. */
 	knockRemote(userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<RpcResult<{ event_id: string }>>;
+	/** Older events of the room from a server in it (bounded in count and time); how many it stored. Never throws. */
+	backfill(roomId: string): Promise<number>;
 }

@@ -1,5 +1,6 @@
 // Reading a room: GET /rooms/{roomId}/event, /context, /messages, /members, /joined_members, /state and
-// /state/{eventType}/{stateKey}. The RoomDO applies history visibility for the calling user.
+// /state/{eventType}/{stateKey}. The RoomDO applies history visibility for the calling user; /messages asks
+// other servers for older events when a page reaches the oldest one the room holds (bridge/backfill/).
 // Spec: https://spec.matrix.org/latest/client-server-api/#getting-events-for-a-room
 
 import { MatrixError, unwrapRpc } from "../../protocol/errors";
@@ -19,6 +20,11 @@ const MAX_CONTEXT_LIMIT = 100;
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
 	return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** Whether a /messages page (JSON text) names an `end` token: without one, the room had nothing older. */
+function hasEnd(page: string): boolean {
+	return (JSON.parse(page) as { end?: string }).end !== undefined;
 }
 
 /** GET /state/{eventType}/{stateKey}: the content (or with `format=event`, the whole event). */
@@ -77,7 +83,14 @@ export const roomReadEndpoints: Endpoint[] = [
 				...optional("to", c.req.query("to")),
 				...(filter === undefined ? {} : { filter }),
 			};
-			return jsonText(await roomStub(c, roomId).readMessagesJson(request));
+			const stub = roomStub(c, roomId);
+			const page = await stub.readMessagesJson(request);
+			// A backward page that reached the oldest event the room holds: ask a server in the room for older
+			// ones (bounded), then answer again from the same token, so the new events follow on with no gap.
+			if (dir === "b" && request.to === undefined && page.ok && !hasEnd(page.value) && (await c.get("roomFederation").backfill(roomId)) > 0) {
+				return jsonText(await stub.readMessagesJson(request));
+			}
+			return jsonText(page);
 		},
 	},
 	{

@@ -57,6 +57,11 @@ export class FederationIngest {
 		return this.queue.run(() => this.run(inputs, now));
 	}
 
+	/** Another write of received events (backfill) in the same queue, so it never interleaves with ingest. */
+	exclusive<T>(step: () => Promise<T>): Promise<T> {
+		return this.queue.run(step);
+	}
+
 	private async run(inputs: readonly RemoteEventInput[], now: number): Promise<RpcResult<IngestOutcome[]>> {
 		const info = this.deps.store.getRoomInfo();
 		if (info === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown room" };

@@ -10,6 +10,7 @@ import type { RpcResult } from "../../protocol/errors";
 import { toRoomEvent } from "../../protocol/events/event-id";
 import type { Pdu, RoomEvent } from "../../protocol/events/pdu";
 import { roomVersionRules } from "../../protocol/room-versions/rules";
+import { BackfillStore } from "./backfill-store";
 import type { FederationStore } from "./federation-store";
 import { persistReceivedEvent } from "./federation-persist";
 import type { OutboxStore } from "./outbox-store";
@@ -26,6 +27,8 @@ export interface RemoteJoinInput {
 	/** The resolved state before the join, and the auth chain of it and the join: exact PDU texts. */
 	state: string[];
 	auth_chain: string[];
+	/** The resident that answered send_join: asked first for the room's older events (backfill). */
+	via?: string;
 }
 
 export interface RemoteJoinDeps {
@@ -113,6 +116,7 @@ export async function joinRemoteRoom(deps: RemoteJoinDeps, input: RemoteJoinInpu
 			if (in_state) store.setEventState(event.event_id, before, before);
 		}
 		const { storage: _s, ...ctx } = deps;
+		if (input.via !== undefined) new BackfillStore(deps.storage.sql).setJoinedVia(input.via, join.event_id);
 		return persistReceivedEvent(
 			{ event: join, pdu_json: input.join_pdu, outlier: false, rejection: null, soft_failed: false, before: { state, group: before } },
 			{ ...ctx, now, new_current: newCurrent, member_events: memberEvents },

@@ -6,6 +6,7 @@
 import type { RpcResult } from "../../protocol/errors";
 import type { Pdu } from "../../protocol/events/pdu";
 import { serverAllowedByAcl } from "../../protocol/federation/server-acl";
+import { type BackfillInput, storeBackfill } from "./federation-backfill";
 import { FederationIngest, type IngestDeps, type IngestOutcome, type RemoteEventInput } from "./federation-ingest";
 import { FederationMembership, type MakeMembershipRequest, type MembershipKind } from "./federation-membership";
 import { FederationServe, MAX_BACKFILL, MAX_MISSING } from "./federation-serve";
@@ -36,6 +37,11 @@ export class FederationRoom {
 
 	ingest(events: readonly RemoteEventInput[], now: number): Promise<RpcResult<IngestOutcome[]>> {
 		return this.ingestor.ingest(events, now);
+	}
+
+	/** Events fetched through /backfill, stored as history (room/federation-backfill.ts), in the ingest queue. */
+	backfill(input: BackfillInput, now: number): Promise<RpcResult<{ stored: number }>> {
+		return this.ingestor.exclusive(() => storeBackfill(this.deps, input, now));
 	}
 
 	/** For /send: the room version, or a refusal when the room is unknown or the origin is ACL-banned. */

@@ -36,9 +36,11 @@ export class FederationStore {
 	 * and soft-failed events are kept for the DAG (others reference them) but clients never see them,
 	 * and outliers are not part of the timeline at all.
 	 */
-	insert(ev: NewEvent): number | null {
+	insert(ev: NewEvent, historicalPosition?: number): number | null {
 		let ordering: number | null = null;
-		if (!ev.outlier && ev.rejection_reason === null && !ev.soft_failed) {
+		// A backfilled event takes the position its caller chose below the timeline, not the next live one.
+		if (!ev.outlier && ev.rejection_reason === null && !ev.soft_failed && historicalPosition !== undefined) ordering = historicalPosition;
+		else if (!ev.outlier && ev.rejection_reason === null && !ev.soft_failed) {
 			ordering = this.sql
 				.exec<{ stream_position: number }>("UPDATE room_meta SET stream_position = stream_position + 1 WHERE singleton = 1 RETURNING stream_position")
 				.one().stream_position;
@@ -73,6 +75,11 @@ export class FederationStore {
 			.one().stream_position;
 		this.sql.exec("UPDATE events SET outlier = 0, stream_ordering = ? WHERE event_id = ?", ordering, eventId);
 		return ordering;
+	}
+
+	/** A stored event (an outlier, or a timeline event moved back) takes a historical position below the live end. */
+	placeAt(eventId: string, position: number): void {
+		this.sql.exec("UPDATE events SET outlier = 0, stream_ordering = ? WHERE event_id = ?", position, eventId);
 	}
 
 	/** Whether any user of `serverName` is joined in current state (user IDs end in `:server`). */

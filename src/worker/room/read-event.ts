@@ -36,7 +36,7 @@ export function readContext(session: ReadSession, req: ContextRequest): RpcResul
 	const opts = accept === undefined ? {} : { accept };
 	const before =
 		beforeLimit > 0
-			? scanVisible(session, { from: row.stream_ordering - 1, dir: "b", bound: 0, limit: beforeLimit, ...opts })
+			? scanVisible(session, { from: row.stream_ordering - 1, dir: "b", bound: session.read.floor(), limit: beforeLimit, ...opts })
 			: { rows: [], next: row.stream_ordering - 1, exhausted: false };
 	const after =
 		afterLimit > 0

@@ -36,13 +36,15 @@ export function readMessages(session: ReadSession, req: MessagesRequest): RpcRes
 	// Spec: `from` may also be a /sync next_batch. Those count the user's stream, not the room's, and the
 	// room cannot map one back, so it stands for the live end (what the client saw when it synced last).
 	const fromSync = req.from !== undefined && parseSyncToken(req.from) !== undefined;
-	const from = req.from === undefined || fromSync ? (req.dir === "b" || fromSync ? position : 0) : parseRoomToken(req.from);
+	// The room's first gap lies below zero once history was backfilled (read-token.ts).
+	const floor = session.read.floor();
+	const from = req.from === undefined || fromSync ? (req.dir === "b" || fromSync ? position : floor) : parseRoomToken(req.from);
 	if (from === undefined) return badToken("from");
 	const to = req.to === undefined ? undefined : parseRoomToken(req.to);
 	if (req.to !== undefined && to === undefined) return badToken("to");
 	// Forward pages stop at the live end; a token from the future reads as the live end.
 	const start = Math.min(from, position);
-	const bound = req.dir === "b" ? (to ?? 0) : Math.min(to ?? position, position);
+	const bound = req.dir === "b" ? (to ?? floor) : Math.min(to ?? position, position);
 	const accept = filterAccepts(req.filter);
 	const scan = scanVisible(session, { from: start, dir: req.dir, bound, limit: req.limit, ...(accept === undefined ? {} : { accept }) });
 	const chunk: ClientEvent[] = scan.rows.map((row) => session.format(row, true));

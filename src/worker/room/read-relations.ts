@@ -45,10 +45,11 @@ export function readRelations(session: ReadSession, req: RelationsRequest): RpcR
 	const parent = session.read.event(req.event_id);
 	if (parent === null || !session.canSee(parent)) return NOT_FOUND;
 	const position = session.info.stream_position;
-	const from = req.from === undefined ? (req.dir === "b" ? position : 0) : parseRoomToken(req.from);
+	const floor = session.read.floor();
+	const from = req.from === undefined ? (req.dir === "b" ? position : floor) : parseRoomToken(req.from);
 	const to = req.to === undefined ? undefined : parseRoomToken(req.to);
 	if (from === undefined || (req.to !== undefined && to === undefined)) return BAD_TOKEN;
-	const bound = req.dir === "b" ? (to ?? 0) : Math.min(to ?? position, position);
+	const bound = req.dir === "b" ? (to ?? floor) : Math.min(to ?? position, position);
 	const scan = scanRelations(session, req.event_id, req.rel_type ?? null, req.event_type ?? null, Math.min(from, position), req.dir, bound, req.limit);
 	const out: RelationsResponse = { chunk: scan.rows.map((r) => session.format(r, true)) };
 	if (!scan.exhausted) out.next_batch = formatRoomToken(scan.next);

@@ -54,6 +54,12 @@ export class ReadStore {
 		return this.sql.exec<{ event_id: string }>("SELECT event_id FROM events WHERE stream_ordering = ?", position).toArray()[0]?.event_id ?? null;
 	}
 
+	/** The gap before the oldest timeline event (backfilled history may lie below zero), at most 0. */
+	floor(): number {
+		const lowest = this.sql.exec<{ m: number | null }>("SELECT MIN(stream_ordering) AS m FROM events").one().m;
+		return Math.min(lowest ?? 1, 1) - 1;
+	}
+
 	/**
 	 * Timeline events with `low < stream_ordering <= high`, oldest first for "f", newest first for "b",
 	 * at most `limit` of them.

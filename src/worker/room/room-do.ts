@@ -25,6 +25,8 @@ import { roomSummaryView } from "./room-summary";
 import type { PublicRoomChunk } from "../../protocol/directory/public-room";
 import { ROOM_MIGRATIONS } from "./schema";
 import type { IngestOutcome, RemoteEventInput } from "./federation-ingest";
+import type { BackfillInput } from "./federation-backfill";
+import { BackfillMemo, type BackfillPoints } from "./backfill-points";
 import type { MakeMembershipRequest, MembershipKind } from "./federation-membership";
 import { type FederationReadRequest, FederationRoom } from "./federation-room";
 import { FederationStore } from "./federation-store";
@@ -156,6 +158,30 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	/** Receipt checks 4–6 and the write for PDUs that passed checks 1–3 in the bridge, in order. */
 	ingestRemoteEvents(events: RemoteEventInput[], now: number): Promise<RpcResult<IngestOutcome[]>> {
 		return this.federation.ingest(events, now);
+	}
+
+	/** Events fetched through /backfill, after checks 1–3 in the bridge: stored as history before what the room holds. */
+	storeBackfill(input: BackfillInput, now: number): Promise<RpcResult<{ stored: number }>> {
+		return this.federation.backfill(input, now);
+	}
+
+	/**
+	 * Where older history continues and whom to ask (room/backfill-points.ts); null when the room holds its
+	 * beginning, or asking the same again came to nothing a moment ago.
+	 */
+	backfillPoints(): BackfillPoints | null {
+		return this.backfillMemo.points(Date.now());
+	}
+
+	/** The bridge's word that asking for older events from `from` brought nothing: not asked again for a while. */
+	noteBackfillFutile(from: string[]): void {
+		this.backfillMemo.futile(from, Date.now());
+	}
+
+	private backfillMemoValue?: BackfillMemo;
+	private get backfillMemo(): BackfillMemo {
+		this.backfillMemoValue ??= new BackfillMemo(this.ctx.storage.sql, this.writes, () => getConfig(this.env).serverName);
+		return this.backfillMemoValue;
 	}
 
 	federationSendGate(origin: string): RpcResult<{ room_version: string; forward_extremities: string[] }> {

@@ -205,4 +205,19 @@ CREATE TABLE remote_member_changes (
 INSERT INTO remote_member_changes (user_id) SELECT user_id FROM room_members ORDER BY user_id;
 `,
 	},
+	{
+		name: "joined via",
+		sql: `
+-- The resident server a remote join went through (the first server asked for older events: it surely
+-- holds the room's history) and the join event (send_join's state sits just before it in the timeline
+-- until the first backfill moves that state into history). Backfilled events take stream orderings below
+-- every earlier one (zero and negative), so they read before the join and never count as new to /sync.
+-- Spec: https://spec.matrix.org/latest/server-server-api/#backfilling-and-retrieving-missing-events
+CREATE TABLE joined_via (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	server_name TEXT NOT NULL,
+	join_event_id TEXT NOT NULL
+);
+`,
+	},
 ];

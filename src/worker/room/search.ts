@@ -114,7 +114,7 @@ function profileAt(session: ReadSession, row: EventRow): Profile {
 }
 
 function contextOf(session: ReadSession, row: EventRow, ctx: NonNullable<SearchRequest["context"]>): SearchContext {
-	const before = scanVisible(session, { from: row.stream_ordering - 1, dir: "b", bound: 0, limit: Math.max(1, ctx.before) });
+	const before = scanVisible(session, { from: row.stream_ordering - 1, dir: "b", bound: session.read.floor(), limit: Math.max(1, ctx.before) });
 	const after = scanVisible(session, { from: row.stream_ordering, dir: "f", bound: session.info.stream_position, limit: Math.max(1, ctx.after) });
 	const beforeRows = before.rows.slice(0, ctx.before);
 	const afterRows = after.rows.slice(0, ctx.after);

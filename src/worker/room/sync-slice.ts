@@ -32,7 +32,8 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 	}
 	// A former member's timeline ends with their departure.
 	const upper = membership === "join" || session.membershipPosition === null ? position : Math.min(session.membershipPosition, position);
-	const lower = req.since ?? 0;
+	// An initial sync's timeline may reach into backfilled history (below zero); an incremental one never does.
+	const lower = req.since ?? session.read.floor();
 	if (req.since !== null && req.since >= upper && !req.full_state) {
 		return { membership, position, timeline: [], limited: false, prev_batch: formatRoomToken(upper), state: [], ...summaryFor(session, membership) };
 	}

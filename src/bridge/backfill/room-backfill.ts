@@ -1,0 +1,44 @@
+// When we ask other servers for a room's older events: right after a remote join (the recent history
+// before our join, from the resident that let us in), and when a local reader's /messages reaches the
+// oldest event the room holds (one request to a server in the room, the one we joined through first).
+// Either way bounded in events and time; a failure only means less history, never an error to a client.
+// Spec: https://spec.matrix.org/latest/server-server-api/#backfilling-and-retrieving-missing-events
+
+import type { Config } from "../../platform/config";
+import { roomVersionRules } from "../../protocol/room-versions/rules";
+import { federationPortFor, type FederationClientEnv } from "../client/federation-client";
+import { keysWithOurOwn } from "../keys/own-key-source";
+import { fetchHistory } from "./fetch-history";
+
+/** Events asked for after a join (our /backfill serves at most 100), and for one /messages page. */
+export const JOIN_BACKFILL_LIMIT = 100;
+export const READ_BACKFILL_LIMIT = 50;
+/** The whole round's time: a join or a /messages page waits at most this long for history. */
+export const BACKFILL_TIMEOUT_MS = 5_000;
+
+export type BackfillEnv = FederationClientEnv & Pick<Env, "ROOM">;
+
+function depsFor(env: BackfillEnv, config: Config, roomId: string) {
+	return { port: federationPortFor(env, config), keys: keysWithOurOwn(env, config), room: env.ROOM.getByName(roomId) };
+}
+
+/** After our join through `server` was stored: the history before it, from the join's prev events. */
+export async function backfillAfterJoin(env: BackfillEnv, config: Config, server: string, roomId: string, roomVersion: string, joinPrevEvents: readonly string[]): Promise<number> {
+	const rules = roomVersionRules(roomVersion);
+	if (!rules || joinPrevEvents.length === 0) return 0;
+	const round = { room_id: roomId, rules, server, from: joinPrevEvents.slice(0, 5), limit: JOIN_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
+	return (await fetchHistory(depsFor(env, config, roomId), round).catch(() => null)) ?? 0;
+}
+
+/** For /messages at the room's oldest event: one round from the best server; the events stored. */
+export async function backfillForReader(env: BackfillEnv, config: Config, roomId: string): Promise<number> {
+	const deps = depsFor(env, config, roomId);
+	const points = await deps.room.backfillPoints();
+	const rules = points === null ? undefined : roomVersionRules(points.room_version);
+	if (points === null || !rules) return 0;
+	const round = { room_id: roomId, rules, server: points.servers[0]!, from: points.from, limit: READ_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
+	const stored = await fetchHistory(deps, round).catch(() => null);
+	// Nothing new (or no answer): do not ask about the same events again at once.
+	if (stored === null || stored === 0) await deps.room.noteBackfillFutile(points.from);
+	return stored ?? 0;
+}
