@@ -65,7 +65,14 @@ describe.each(["10", "11", "12"])("room version %s over federation", (version) =
 		const reply = await api(alice, "PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/v${version}`, { msgtype: "m.text", body: "hi back" });
 		expect(reply.status).toBe(200);
 		// Served to the remote server as a PDU in its room version's format (no event_id field since v3).
-		const served = await fed(remote, "GET", `/_matrix/federation/v1/event/${enc(reply.body.event_id as string)}`);
+		// The event index that GET /event reads is written by the room's drain, which starts after a
+		// message send's reply: wait for it (bounded).
+		const fetchReply = () => fed(remote, "GET", `/_matrix/federation/v1/event/${enc(reply.body.event_id as string)}`);
+		let served = await fetchReply();
+		for (let i = 0; i < 100 && served.status === 404; i++) {
+			await new Promise((r) => setTimeout(r, 20));
+			served = await fetchReply();
+		}
 		expect(served.status).toBe(200);
 		const pdu = (served.body.pdus as Pdu[])[0]!;
 		expect(pdu).not.toHaveProperty("event_id");

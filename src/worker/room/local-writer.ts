@@ -30,7 +30,8 @@ export interface WriterDeps {
 	writes: WriteStore;
 	outbox: OutboxStore;
 	/** Called after a commit that wrote outbox rows: the DO schedules its drain. */
-	scheduleDrain: () => Promise<void>;
+	/** `afterReply`: see RoomDO.scheduleDrain (only a message event, never a state change). */
+	scheduleDrain: (afterReply?: boolean) => Promise<void>;
 }
 
 function isJsonObject(v: unknown): v is JsonObject {
@@ -116,7 +117,7 @@ export class LocalWriter {
 			commitLocalEvent(placed, { store, writes, outbox: this.deps.outbox, server_name: serverName, now, ...(txn ? { txn } : {}) }),
 		);
 		this.cache.put(placed.event);
-		await this.deps.scheduleDrain();
+		await this.deps.scheduleDrain(placed.event.state_key === undefined);
 		return { ok: true, value: { event_id: placed.event.event_id, stream_position: position } };
 	}
 

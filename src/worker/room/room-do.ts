@@ -79,7 +79,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 			store: this.store,
 			writes: this.writes,
 			outbox: this.outbox,
-			scheduleDrain: () => this.scheduleDrain(),
+			scheduleDrain: (afterReply?: boolean) => this.scheduleDrain(afterReply),
 		});
 		this.ephemeralHost = {
 			sql: ctx.storage.sql,
@@ -283,15 +283,20 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	/**
 	 * After a commit: drain at once, so members' long-polls wake within milliseconds, with the alarm
 	 * armed first as the durable safety net (it retries whatever this attempt leaves behind).
+	 *
+	 * `afterReply` starts the drain on the next turn instead, once the caller's reply is on its way: begun
+	 * at once, the drain's reads and writes run before the reply and hold it (a message send cost about
+	 * twice as long in workerd). Only a local message event takes it: after a state or membership change
+	 * the caller may read what the drain writes (the D1 membership index, servers sharing a room, the
+	 * members' own /sync) straight away, so those keep the drain ahead of their reply.
 	 */
-	private async scheduleDrain(): Promise<void> {
+	private async scheduleDrain(afterReply = false): Promise<void> {
 		// An alarm already due within the safety net covers these rows too: re-arming it on every send
 		// would only cost a storage write per event.
 		const now = Date.now();
 		if (this.alarmAt === null || this.alarmAt > now + SAFETY_NET_MS) await this.armAlarm(now + SAFETY_NET_MS);
-		// Started on the next turn, after the sender's reply is on its way: begun at once, the drain's own
-		// reads and writes ran before the reply and held it (a send cost ~2x as long in workerd).
-		this.ctx.waitUntil(new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => this.drain()));
+		const started = afterReply ? new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => this.drain()) : this.drain();
+		this.ctx.waitUntil(started);
 	}
 
 	private async armAlarm(at: number): Promise<void> {
