@@ -36,6 +36,7 @@ export const SETTING_NAMES = [
 	"LAWFUL_TRUST_STORE",
 	"LAWFUL_PROVIDER_KEY",
 	"SESSION_IP_RETENTION_DAYS",
+	"MEDIA_METADATA_RETENTION_DAYS",
 	"LAWFUL_DELIVERY_TTL_DAYS",
 	"TURN_URIS",
 	"TURN_SHARED_SECRET",
@@ -91,6 +92,11 @@ export interface Config {
 	lawfulProviderKey: string | undefined;
 	/** Session IP records older than this are purged by the scheduled job, unless a preservation hold names them. */
 	sessionIpRetentionDays: number;
+	/**
+	 * Metadata rows (D1 `media`) of media that no longer exists (today: upload reservations that expired unfilled)
+	 * are kept this long, then purged by the scheduled job, unless a preservation hold names the uploader.
+	 */
+	mediaMetadataRetentionDays: number;
 	/** How long an evidence package waits for its one retrieval. */
 	lawfulDeliveryTtlDays: number;
 	/** TURN URIs handed to clients by /voip/turnServer (each `turn:` or `turns:`); empty means no TURN server. */
@@ -181,6 +187,7 @@ export function loadConfig(env: ConfigSource): Config {
 		lawfulTrustStore: jsonText(r.text("LAWFUL_TRUST_STORE"), "LAWFUL_TRUST_STORE", problems),
 		lawfulProviderKey: jsonText(r.text("LAWFUL_PROVIDER_KEY"), "LAWFUL_PROVIDER_KEY", problems, { secret: true }),
 		sessionIpRetentionDays: positive(r.int("SESSION_IP_RETENTION_DAYS", 28), "SESSION_IP_RETENTION_DAYS", problems),
+		mediaMetadataRetentionDays: positive(r.int("MEDIA_METADATA_RETENTION_DAYS", 28), "MEDIA_METADATA_RETENTION_DAYS", problems),
 		lawfulDeliveryTtlDays: positive(r.int("LAWFUL_DELIVERY_TTL_DAYS", 7), "LAWFUL_DELIVERY_TTL_DAYS", problems),
 		turnUris: turnUris(r.text("TURN_URIS"), problems),
 		turnSharedSecret: r.text("TURN_SHARED_SECRET"),

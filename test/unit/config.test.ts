@@ -39,6 +39,7 @@ describe("loadConfig accepts", () => {
 			lawfulTrustStore: undefined,
 			lawfulProviderKey: undefined,
 			sessionIpRetentionDays: 28,
+			mediaMetadataRetentionDays: 28,
 			lawfulDeliveryTtlDays: 7,
 			turnUris: [],
 			turnSharedSecret: undefined,

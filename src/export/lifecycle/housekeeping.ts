@@ -1,5 +1,5 @@
 // The lifecycle's hourly work (wired into the worker's `scheduled` handler): release expired holds, purge
-// unheld session IPs, delete retrieved or expired packages, send notices now due, report overdue emergency
+// unheld session IPs and media metadata, delete retrieved or expired packages, send notices now due, report overdue emergency
 // reviews and emergencies still without formal process, close orders with nothing left to do. Each step runs even if another fails. Design: /work/shared/LAWFUL_ACCESS.md#lifecycle
 
 import { log } from "../../platform/log";
@@ -9,6 +9,7 @@ import { expireDeliveries } from "./delivery";
 import { reportOverdueFormalProcess } from "./formal-process";
 import { releaseExpiredHolds } from "./holds";
 import { sendDueNotices } from "./notices";
+import { purgeMediaMetadata } from "./media-retention-job";
 import { purgeSessionIps } from "./retention-job";
 import { closeFinishedOrders } from "./close";
 
@@ -28,6 +29,7 @@ async function reportOverdueReviews(env: Env, now: number): Promise<number> {
 const STEPS: readonly [string, (env: Env, now: number) => Promise<unknown>][] = [
 	["holds", releaseExpiredHolds],
 	["session_ip_purge", purgeSessionIps],
+	["media_metadata_purge", purgeMediaMetadata],
 	["deliveries", expireDeliveries],
 	["notices", sendDueNotices],
 	["emergency_reviews", reportOverdueReviews],

@@ -8,8 +8,9 @@ import { mediaIdFromRandom } from "../../protocol/media/media-id";
 import { claimPending, countPending, deleteMedia, getMedia, insertPending, insertUploaded, releaseClaim, type UploadMeta } from "./media-db";
 import { originalKey } from "./keys";
 
-/** "The recommended default expiration is 24 hours". */
-export const PENDING_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
+import { PENDING_UPLOAD_TTL_MS } from "../../platform/media-retention";
+
+export { PENDING_UPLOAD_TTL_MS };
 /** Pending reservations a user may hold at once (spec: limit them, answering 429 M_LIMIT_EXCEEDED). */
 export const MAX_PENDING_UPLOADS = 10;
 
