@@ -1,9 +1,10 @@
 // The D1 remote-member index (migrations/0018, room/remote-member-index.ts): each RoomDO copies which remote
 // users are joined to it, and "who shares a room with X" across servers reads it in one query. A remote user
 // joined to room A but not B: an inbound device-list update reaches A's local members only (sync and
-// /keys/changes), a local member's device change goes to the remote server only from A's members; a leave
-// removes the row; the answer does not depend on how many rooms the local user is in; a failed D1 copy stays
-// logged until it succeeds; a room that predates the index fills it from the migration's seeded log.
+// /keys/changes), as does a signing-key update; a local member's device change goes to the remote server
+// only from A's members; a leave removes the row; the answer does not depend on how many rooms the local
+// user is in; a failed D1 copy stays logged until it succeeds; a room that predates the index fills it
+// from the members its migration step logs; device_lists.left counts rooms shared with a remote user.
 // Spec: https://spec.matrix.org/latest/server-server-api/#device-management
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -44,7 +45,11 @@ async function position(d: TestDevice): Promise<number> {
 }
 
 async function deviceListUpdate(deviceId: string): Promise<void> {
-	const edu = { edu_type: "m.device_list_update", content: { user_id: carol, device_id: deviceId, stream_id: ++txn, prev_id: [], deleted: false } };
+	await sendEdu({ edu_type: "m.device_list_update", content: { user_id: carol, device_id: deviceId, stream_id: ++txn, prev_id: [], deleted: false } });
+}
+
+async function sendEdu(edu: { edu_type: string; content: Record<string, unknown> }): Promise<void> {
+	txn++;
 	const res = await fed(remote, "PUT", `/_matrix/federation/v1/send/rmi-${txn}`, { origin: REMOTE, origin_server_ts: Date.now(), pdus: [], edus: [edu] });
 	expect(res.status).toBe(200);
 }
@@ -67,6 +72,10 @@ async function membership(roomId: string, kind: "join" | "leave"): Promise<void>
 	expect(sent.status, JSON.stringify(sent.body)).toBe(200);
 }
 
+async function createdBy(d: TestDevice): Promise<string> {
+	return (await call(d, "POST", "/v3/createRoom", { preset: "public_chat" })).body.room_id as string;
+}
+
 beforeAll(async () => {
 	// The DestinationDO's sends fail fast; what it queued is what this test reads.
 	vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("network down"));
@@ -74,8 +83,8 @@ beforeAll(async () => {
 	await seedKeys([remote]);
 	alice = await device("rmialice", "ALICEDEV");
 	bob = await device("rmibob", "BOBDEV");
-	roomA = (await call(alice, "POST", "/v3/createRoom", { preset: "public_chat" })).body.room_id as string;
-	roomB = (await call(bob, "POST", "/v3/createRoom", { preset: "public_chat" })).body.room_id as string;
+	roomA = await createdBy(alice);
+	roomB = await createdBy(bob);
 	await membership(roomA, "join");
 	await indexSays(roomA, [carol]);
 });
@@ -102,6 +111,13 @@ describe("remote-member index", () => {
 		const changes = await call(alice, "GET", `/v3/keys/changes?from=${enc(aliceSync.body.next_batch as string)}&to=${enc(next.body.next_batch as string)}`);
 		expect(changes.status).toBe(200);
 		expect(changes.body.changed).toContain(carol);
+		expect(await position(bob)).toBe(bobBefore);
+	});
+
+	it("an inbound signing-key update reaches room A's local member only", async () => {
+		const [aliceBefore, bobBefore] = [await position(alice), await position(bob)];
+		await sendEdu({ edu_type: "m.signing_key_update", content: { user_id: carol, master_key: { user_id: carol, usage: ["master"], keys: { "ed25519:carolmaster": "carolmaster" } } } });
+		expect(await position(alice)).toBeGreaterThan(aliceBefore);
 		expect(await position(bob)).toBe(bobBefore);
 	});
 
@@ -173,5 +189,26 @@ describe("remote-member index", () => {
 		});
 		expect(logged).toEqual([alice.userId, bob.userId, carol].sort());
 		expect(await indexed(roomA)).toEqual([carol]);
+	});
+});
+
+describe("device_lists.left for a remote user, by the index", () => {
+	it("is not `left` after leaving one of two shared rooms; is after leaving the last", async () => {
+		const dave = await device("rmidave", "DAVEDEV");
+		const [roomC, roomD] = [await createdBy(dave), await createdBy(dave)];
+		for (const room of [roomC, roomD]) {
+			await membership(room, "join");
+			await indexSays(room, [carol]);
+		}
+		let since = (await call(dave, "GET", "/v3/sync?timeout=0")).body.next_batch as string;
+		const left = async () => {
+			const next = await call(dave, "GET", `/v3/sync?timeout=0&since=${enc(since)}`);
+			since = next.body.next_batch as string;
+			return (next.body.device_lists as { left?: string[] } | undefined)?.left ?? [];
+		};
+		await membership(roomC, "leave");
+		expect(await left()).not.toContain(carol);
+		await membership(roomD, "leave");
+		expect(await left()).toContain(carol);
 	});
 });

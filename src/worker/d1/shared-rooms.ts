@@ -1,4 +1,5 @@
-// Who shares a room with a user, from the D1 membership index (room_memberships, kept by the RoomDOs).
+// Who shares a room with a user, from the D1 membership indexes kept by the RoomDOs: room_memberships
+// (local users) and, where remote users count, remote_room_members.
 // Spec: https://spec.matrix.org/latest/client-server-api/#tracking-the-device-list-for-a-user
 // Device-list changes go to every user who shares a room; invited users count too, since clients
 // encrypt for invitees once history visibility lets them read.
@@ -33,26 +34,32 @@ export async function sharesRoomWith(db: D1Database, a: string, b: string): Prom
 }
 
 /**
- * Whether two users share a room other than `exceptRooms` (joined or invited). The rooms where a
- * departure was just seen are left out: the index may not have caught up with that departure yet.
+ * Whether local user `a` shares a room other than `exceptRooms` with `b` (local, joined or invited; or
+ * remote and joined, by remote_room_members, migrations/0018). The rooms where a departure was just seen
+ * are left out: the indexes may not have caught up with that departure yet.
  */
 export async function sharesRoomOutside(db: D1Database, a: string, b: string, exceptRooms: readonly string[]): Promise<boolean> {
 	const except = exceptRooms.length === 0 ? "" : ` AND mine.room_id NOT IN (${exceptRooms.map((_, i) => `?${i + 3}`).join(", ")})`;
 	const row = await db
 		.prepare(
 			`SELECT 1 AS one FROM room_memberships AS mine
-			JOIN room_memberships AS other ON other.room_id = mine.room_id
-			WHERE mine.user_id = ?1 AND other.user_id = ?2 AND mine.membership IN ${SHARING} AND other.membership IN ${SHARING}${except} LIMIT 1`,
+			WHERE mine.user_id = ?1 AND mine.membership IN ${SHARING}${except} AND (
+				EXISTS (SELECT 1 FROM room_memberships AS other WHERE other.room_id = mine.room_id AND other.user_id = ?2 AND other.membership IN ${SHARING})
+				OR EXISTS (SELECT 1 FROM remote_room_members AS remote WHERE remote.user_id = ?2 AND remote.room_id = mine.room_id)
+			) LIMIT 1`,
 		)
 		.bind(a, b, ...exceptRooms)
 		.first<{ one: number }>();
 	return row !== null;
 }
 
-/** Joined or invited members of one room, by the index. */
+/** Members of one room who share it, by the indexes: local users joined or invited, remote users joined. */
 export async function roomMembersSharing(db: D1Database, roomId: string): Promise<string[]> {
 	const { results } = await db
-		.prepare(`SELECT user_id FROM room_memberships WHERE room_id = ?1 AND membership IN ${SHARING} ORDER BY user_id`)
+		.prepare(
+			`SELECT user_id FROM room_memberships WHERE room_id = ?1 AND membership IN ${SHARING}
+			UNION SELECT user_id FROM remote_room_members WHERE room_id = ?1 ORDER BY user_id`,
+		)
 		.bind(roomId)
 		.all<{ user_id: string }>();
 	return results.map((r) => r.user_id);
