@@ -3,14 +3,15 @@
 // joined to room A but not B: an inbound device-list update reaches A's local members only (sync and
 // /keys/changes), as does a signing-key update; a local member's device change goes to the remote server
 // only from A's members; a leave removes the row; the answer does not depend on how many rooms the local
-// user is in; a failed D1 copy stays logged until it succeeds; a room that predates the index fills it
-// from the members its migration step logs; device_lists.left counts rooms shared with a remote user.
+// user is in; a failed D1 copy stays logged until it succeeds; a room that predates the index fills it on
+// waking, from the members its migration step logs; device_lists.left counts rooms shared with a remote user.
 // Spec: https://spec.matrix.org/latest/server-server-api/#device-management
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { PduDraft } from "../../src/protocol/events/pdu";
 import { indexRemoteMembers } from "../../src/worker/room/remote-member-index";
+import { RoomDO } from "../../src/worker/room/room-do";
 import { ROOM_MIGRATIONS } from "../../src/worker/room/schema";
 import { deviceListPosition } from "../../src/worker/user/e2ee/sync-sections";
 import type { UserDO } from "../../src/worker/user/user-do";
@@ -175,19 +176,24 @@ describe("remote-member index", () => {
 		expect(await indexed(roomA)).toEqual([carol]);
 	});
 
-	it("a room that predates the index fills it from the members its migration step logs", async () => {
+	it("a room that predates the index fills it on waking, from the members its migration step logs", async () => {
 		const room = env.ROOM.getByName(roomA);
 		await env.DB.prepare("DELETE FROM remote_room_members WHERE room_id = ?1").bind(roomA).run();
 		const step = ROOM_MIGRATIONS.find((s) => s.name === "remote member index log")!;
-		const logged = await runInDurableObject(room, async (_i, state) => {
+		const woken = await runInDurableObject(room, async (_i, state) => {
 			// The room as it was before the step, then the step as an upgraded room runs it.
 			state.storage.sql.exec("DROP TABLE remote_member_changes");
 			state.storage.sql.exec(step.sql);
 			const users = state.storage.sql.exec<{ user_id: string }>("SELECT user_id FROM remote_member_changes ORDER BY seq").toArray().map((r) => r.user_id);
-			await indexRemoteMembers(state.storage.sql, env.DB, roomA, ME, Date.now);
-			return users;
+			await state.storage.deleteAlarm();
+			// A wake: the object's constructor runs on this storage (its migrations are current).
+			new RoomDO(state, env);
+			await state.blockConcurrencyWhile(async () => {});
+			return { users, alarm: await state.storage.getAlarm() };
 		});
-		expect(logged).toEqual([alice.userId, bob.userId, carol].sort());
+		expect(woken.users).toEqual(expect.arrayContaining([alice.userId, carol]));
+		expect(woken.alarm).not.toBeNull();
+		expect(await runDurableObjectAlarm(room)).toBe(true);
 		expect(await indexed(roomA)).toEqual([carol]);
 	});
 });
