@@ -38,6 +38,22 @@ async function pageBack(server: RunningServer, who: Account, roomId: string, lim
 	throw new Error("no end of history after 30 pages");
 }
 
+/** alice@hs1 creates a public room and sends `n` messages ("<tag> 1".."<tag> n"); then bob@hs2 joins through hs1. */
+async function historyThenJoin(tag: string, n: number): Promise<{ roomId: string; sent: string[] }> {
+	const created = await call(hs1, alice, "POST", "/_matrix/client/v3/createRoom", { preset: "public_chat", name: tag });
+	expect(created.status).toBe(200);
+	const roomId = created.body.room_id as string;
+	const sent: string[] = [];
+	for (let i = 1; i <= n; i++) {
+		const res = await call(hs1, alice, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${tag}${i}`, { msgtype: "m.text", body: `${tag} ${i}` });
+		expect(res.status).toBe(200);
+		sent.push(res.body.event_id as string);
+	}
+	const joined = await call(hs2, bob, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(hs1.serverName)}`, {});
+	expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+	return { roomId, sent };
+}
+
 beforeAll(async () => {
 	[hs1, hs2] = await Promise.all([
 		startServer({ stateDir: newStateDir("bfill-hs1"), env: ENV, startTimeoutMs: 120_000 }),
@@ -52,17 +68,7 @@ afterAll(async () => {
 
 describe("backfill across two servers", () => {
 	it("bob@hs2 joins after alice's 20 messages and pages back to the room's creation: all 20, once each, in order", async () => {
-		const created = await call(hs1, alice, "POST", "/_matrix/client/v3/createRoom", { preset: "public_chat", name: "history" });
-		expect(created.status).toBe(200);
-		const roomId = created.body.room_id as string;
-		const sent: string[] = [];
-		for (let i = 1; i <= 20; i++) {
-			const res = await call(hs1, alice, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/h${i}`, { msgtype: "m.text", body: `history ${i}` });
-			expect(res.status).toBe(200);
-			sent.push(res.body.event_id as string);
-		}
-		const joined = await call(hs2, bob, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(hs1.serverName)}`, {});
-		expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+		const { roomId, sent } = await historyThenJoin("history", 20);
 
 		const pages = await pageBack(hs2, bob, roomId, 6);
 		const events = pages.flatMap((p) => p.chunk);
@@ -80,16 +86,9 @@ describe("backfill across two servers", () => {
 	});
 
 	it("history longer than one backfill: /messages at the oldest event held asks hs1 for more, with no gap and no repeat", async () => {
-		const created = await call(hs1, alice, "POST", "/_matrix/client/v3/createRoom", { preset: "public_chat", name: "long history" });
-		const roomId = created.body.room_id as string;
 		// More than hs1 serves per /backfill (100), so the join brings only the newest part.
 		const total = 130;
-		for (let i = 1; i <= total; i++) {
-			const res = await call(hs1, alice, "PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/l${i}`, { msgtype: "m.text", body: `long ${i}` });
-			expect(res.status).toBe(200);
-		}
-		const joined = await call(hs2, bob, "POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(hs1.serverName)}`, {});
-		expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+		const { roomId } = await historyThenJoin("long", total);
 		const pages = await pageBack(hs2, bob, roomId, 40);
 		const events = pages.flatMap((p) => p.chunk);
 		expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);

@@ -5,10 +5,11 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#backfilling-and-retrieving-missing-events
 
 import type { Config } from "../../platform/config";
+import { log } from "../../platform/log";
 import { roomVersionRules } from "../../protocol/room-versions/rules";
 import { federationPortFor, type FederationClientEnv } from "../client/federation-client";
 import { keysWithOurOwn } from "../keys/own-key-source";
-import { fetchHistory } from "./fetch-history";
+import { fetchHistory, type HistoryDeps, type HistoryRound } from "./fetch-history";
 
 /** Events asked for after a join (our /backfill serves at most 100), and for one /messages page. */
 export const JOIN_BACKFILL_LIMIT = 100;
@@ -22,12 +23,23 @@ function depsFor(env: BackfillEnv, config: Config, roomId: string) {
 	return { port: federationPortFor(env, config), keys: keysWithOurOwn(env, config), room: env.ROOM.getByName(roomId) };
 }
 
+/** One round; a failure is logged (IDs and counts only) and reads as "no answer". */
+async function round(deps: HistoryDeps, r: HistoryRound, why: "join" | "read"): Promise<number | null> {
+	const started = Date.now();
+	const stored = await fetchHistory(deps, r).catch((err: unknown) => {
+		log.warn("backfill_failed", { room_id: r.room_id, server: r.server, why, error: err });
+		return null;
+	});
+	log.info("backfill_round", { room_id: r.room_id, server: r.server, why, stored, ms: Date.now() - started });
+	return stored;
+}
+
 /** After our join through `server` was stored: the history before it, from the join's prev events. */
 export async function backfillAfterJoin(env: BackfillEnv, config: Config, server: string, roomId: string, roomVersion: string, joinPrevEvents: readonly string[]): Promise<number> {
 	const rules = roomVersionRules(roomVersion);
 	if (!rules || joinPrevEvents.length === 0) return 0;
-	const round = { room_id: roomId, rules, server, from: joinPrevEvents.slice(0, 5), limit: JOIN_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
-	return (await fetchHistory(depsFor(env, config, roomId), round).catch(() => null)) ?? 0;
+	const r = { room_id: roomId, rules, server, from: joinPrevEvents.slice(0, 5), limit: JOIN_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
+	return (await round(depsFor(env, config, roomId), r, "join")) ?? 0;
 }
 
 /** For /messages at the room's oldest event: one round from the best server; the events stored. */
@@ -36,8 +48,8 @@ export async function backfillForReader(env: BackfillEnv, config: Config, roomId
 	const points = await deps.room.backfillPoints();
 	const rules = points === null ? undefined : roomVersionRules(points.room_version);
 	if (points === null || !rules) return 0;
-	const round = { room_id: roomId, rules, server: points.servers[0]!, from: points.from, limit: READ_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
-	const stored = await fetchHistory(deps, round).catch(() => null);
+	const r = { room_id: roomId, rules, server: points.servers[0]!, from: points.from, limit: READ_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
+	const stored = await round(deps, r, "read");
 	// Nothing new (or no answer): do not ask about the same events again at once.
 	if (stored === null || stored === 0) await deps.room.noteBackfillFutile(points.from);
 	return stored ?? 0;
