@@ -1,12 +1,11 @@
-// Joining rooms held elsewhere, one per room version we offer in make_join's `ver` (3–11 here; 12's room IDs
-// are create-event hashes, covered inbound by federation-join-room-versions.test.ts): a resident server
+// Joining rooms held elsewhere, one per room version we offer in make_join's `ver` (3–12): a resident server
 // (federation-resident-helpers.ts) creates the room in that version's event format, a local user joins from
 // the CS API through make_join/send_join, and the resident takes our join only if its ID, signature, content
 // hash and auth are right for the version. Then a message and a state event go both ways. Per version:
 // v3 event IDs are standard base64 (a `/` in the ID must survive URLs), v4+ URL-safe; numbers outside
 // canonical JSON are refused (v6's strict rule); v7 knocking (knock, invite, then join); v8 restricted joins
 // (join_authorised_via_users_server); v9 the same under the redaction rules that keep that key, so our
-// signature must cover it.
+// signature must cover it; v12 room IDs are the create event's hash, which no auth_events list.
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms, https://spec.matrix.org/latest/rooms/
 import { env } from "cloudflare:workers";
 import type { Context, Hono } from "hono";
@@ -17,7 +16,7 @@ import { installReceiver, type Receiver } from "./federation-outbound-helpers";
 import { Resident } from "./federation-resident-helpers";
 import { api, makeUser, type TestUser } from "./rooms-helpers";
 
-const VERSIONS = ["3", "4", "5", "6", "7", "8", "9", "10", "11"];
+const VERSIONS = ["3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
 const RESTRICTED = new Set(["8", "9"]);
 
 let resident: RemoteServer;

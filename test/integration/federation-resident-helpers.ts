@@ -1,4 +1,4 @@
-// A REMOTE resident server's room of any version (3–11), as a spec-following remote would keep it: events
+// A REMOTE resident server's room of any version (3–12), as a spec-following remote would keep it: events
 // signed by its key and placed at the end of a linear DAG, auth events chosen by the spec's rules, and every
 // event of ours it takes (from send_join, send_knock, invite or /send) checked first: the event ID our server
 // used, our signature and content hash under the room version's redaction rules, and the authorization
@@ -6,7 +6,7 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms, https://spec.matrix.org/latest/rooms/
 import { env } from "cloudflare:workers";
 import { authTypesForEvent, checkAuthAgainstAuthEvents, stateKeyString } from "../../src/protocol/auth";
-import { toRoomEvent } from "../../src/protocol/events/event-id";
+import { roomIdFromCreateEvent, toRoomEvent } from "../../src/protocol/events/event-id";
 import type { JsonObject, Pdu, PduDraft, RoomEvent } from "../../src/protocol/events/pdu";
 import { signEvent, verifyEvent } from "../../src/protocol/events/sign-event";
 import { roomVersionRules, type RoomVersionRules } from "../../src/protocol/room-versions/rules";
@@ -39,10 +39,23 @@ export class Resident {
 
 	/** create, the creator's join, power levels (with `users`), join rules; then whatever the test adds. */
 	static async create(server: RemoteServer, version: string, tag: string, joinRules: JsonObject, users: Record<string, number>): Promise<Resident> {
-		const room = new Resident(server, version, `!${tag}v${version}x${Date.now()}:${server.name}`, `@carol:${server.name}`);
-		await room.send("m.room.create", { creator: room.creator, room_version: version }, "");
-		await room.send("m.room.member", { membership: "join" }, room.creator);
-		await room.send("m.room.power_levels", { users: { [room.creator]: 100, ...users }, invite: 0 }, "");
+		const rules = roomVersionRules(version)!;
+		const creator = `@carol:${server.name}`;
+		const createContent = { creator, room_version: version };
+		let create: Pdu | undefined;
+		let roomId = `!${tag}v${version}x${Date.now()}:${server.name}`;
+		if (rules.auth.roomIdIsCreateEventId) {
+			// v12: the create event names no room; the room ID is its reference hash.
+			const { room_id: _none, ...draft } = draftEvent("", creator, "m.room.create", createContent, [], [], 1, "");
+			create = await signEvent(draft as PduDraft, server.name, server.key, rules);
+			roomId = await roomIdFromCreateEvent(create, rules);
+		}
+		const room = new Resident(server, version, roomId, creator);
+		if (create) await room.take(create);
+		else await room.send("m.room.create", createContent, "");
+		await room.send("m.room.member", { membership: "join" }, creator);
+		// v12: creators have infinite power and may not be listed in `users`.
+		await room.send("m.room.power_levels", { users: { ...(rules.auth.privilegedCreators ? {} : { [creator]: 100 }), ...users }, invite: 0 }, "");
 		await room.send("m.room.join_rules", joinRules, "");
 		return room;
 	}
