@@ -1,6 +1,8 @@
-// The producer half of the room → destination hand-off: one FEDERATION_OUT message per (event, remote
-// server). It needs only the queue binding and config, so both the RoomDO outbox drain (worker) and the
-// bridge use it; the consumer that feeds each DestinationDO lives in bridge/outbound/hand-off.ts.
+// The producer half of the room → destination hand-off. A PDU for a few remote servers goes straight into
+// each server's DestinationDO (one RPC each, in parallel), so the send loop starts at once; a larger fan-out
+// goes through FEDERATION_OUT, one message per (event, server), so the room's drain never waits on hundreds
+// of calls. It needs only bindings and config, so both the RoomDO outbox drain (worker) and the bridge use it;
+// the queue's consumer that feeds each DestinationDO lives in bridge/outbound/hand-off.ts.
 // Spec: https://spec.matrix.org/latest/server-server-api/#transactions; ARCHITECTURE.md "The path of an encrypted message", step 3.
 
 import { isValidServerName } from "../protocol/federation/server-name";
@@ -21,21 +23,53 @@ export interface FederationPduMessage {
 const MAX_BATCH_MESSAGES = 100;
 const MAX_BATCH_BYTES = 200 * 1024;
 
+/**
+ * Up to this many remote servers, the room calls their DestinationDOs itself: the queue's hop (a batch
+ * round through the consumer) was the largest single cost of delivery across servers. Beyond it, the
+ * queue spreads the fan-out.
+ */
+export const DIRECT_MAX_DESTINATIONS = 16;
+
 /** What the producer needs of the worker's env. */
-export type HandOffEnv = Pick<Env, "FEDERATION_OUT"> & ConfigSource;
+export type HandOffEnv = Pick<Env, "FEDERATION_OUT" | "DESTINATION"> & ConfigSource;
 
 /** The signature of the entry point, for callers that receive it by injection. */
 export type HandOffToDestinations = (env: HandOffEnv, roomId: string, eventId: string, pduJson: string, servers: readonly string[]) => Promise<number>;
 
 /**
- * Queues one PDU for every remote server in `servers` (ourselves and invalid names skipped, duplicates
- * collapsed). Resolves once the queue accepted every message, so the caller may then delete its outbox
- * row; rejects otherwise (the caller retries the whole hand-off, which the consumer dedupes).
- * Returns how many destinations were queued.
+ * Hands one PDU to every remote server in `servers` (ourselves and invalid names skipped, duplicates
+ * collapsed). Resolves once every DestinationDO or the queue took it durably, so the caller may then delete
+ * its outbox row; rejects otherwise (the caller retries the whole hand-off, which DestinationDOs dedupe by
+ * event ID). Returns how many destinations it was handed to.
  */
 export const handOffToDestinations: HandOffToDestinations = async (env, roomId, eventId, pduJson, servers) => {
 	const ourServerName = getConfig(env).serverName;
 	const destinations = [...new Set(servers)].filter((s) => s !== ourServerName && isValidServerName(s));
+	const queued = destinations.length > DIRECT_MAX_DESTINATIONS ? destinations : await handOffDirectly(env, roomId, eventId, pduJson, destinations);
+	await queueHandOff(env, roomId, eventId, pduJson, queued);
+	return destinations.length;
+};
+
+/**
+ * enqueuePdu on each destination's DestinationDO, which answers once the row is committed and starts
+ * sending at once when idle. Returns the destinations that did not take it (the queue retries those).
+ */
+async function handOffDirectly(env: HandOffEnv, roomId: string, eventId: string, pduJson: string, destinations: readonly string[]): Promise<string[]> {
+	const taken = await Promise.all(
+		destinations.map((destination) =>
+			env.DESTINATION.getByName(destination)
+				.enqueuePdu(roomId, eventId, pduJson, true)
+				.then(
+					(result) => result.ok,
+					() => false,
+				),
+		),
+	);
+	return destinations.filter((_, i) => !taken[i]);
+}
+
+/** One FEDERATION_OUT message per destination, in batches within Queues' limits. */
+async function queueHandOff(env: HandOffEnv, roomId: string, eventId: string, pduJson: string, destinations: readonly string[]): Promise<void> {
 	let batch: MessageSendRequest<FederationPduMessage>[] = [];
 	let bytes = 0;
 	for (const destination of destinations) {
@@ -50,5 +84,4 @@ export const handOffToDestinations: HandOffToDestinations = async (env, roomId, 
 		bytes += size;
 	}
 	if (batch.length > 0) await env.FEDERATION_OUT.sendBatch(batch);
-	return destinations.length;
-};
+}

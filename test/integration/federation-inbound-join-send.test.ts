@@ -10,6 +10,8 @@ import { currentState, draftEvent, enc, fed, ME, remoteServer, type RemoteServer
 
 let remote: RemoteServer;
 let stranger: RemoteServer;
+/** Sends only transactions: its DestinationDO has not taken over its D1 rows before the test that checks that. */
+let legacy: RemoteServer;
 let alice: TestUser;
 let roomId: string;
 let version: string;
@@ -40,7 +42,8 @@ beforeAll(async () => {
 	vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("network down"));
 	remote = await remoteServer("remote.example", 7);
 	stranger = await remoteServer("stranger.example", 9);
-	await seedKeys([remote, stranger]);
+	legacy = await remoteServer("legacy.example", 11);
+	await seedKeys([remote, stranger, legacy]);
 	alice = await makeUser("fedalice");
 	roomId = await createRoom(alice, { preset: "public_chat" });
 	version = (await env.ROOM.getByName(roomId).getRoomInfo())!.room_version;
@@ -102,6 +105,29 @@ describe("inbound /send", () => {
 		const again = await send([msg.pdu], "retry-1");
 		expect(again).toEqual(first);
 		expect((await env.ROOM.getByName(roomId).getRoomInfo())!.stream_position).toBe(position);
+	});
+
+	it("does not process a retried txnId again, even when its body differs", async () => {
+		const first = await bobEvent("m.room.message", { msgtype: "m.text", body: "first" });
+		const answer = await send([first.pdu], "retry-2");
+		expect(answer.body).toEqual({ pdus: { [first.event_id]: {} } });
+		const other = await bobEvent("m.room.message", { msgtype: "m.text", body: "not this" });
+		const again = await send([other.pdu], "retry-2");
+		expect(again).toEqual(answer);
+		expect(await env.ROOM.getByName(roomId).getPdu(other.event_id)).toBeNull();
+		// The same txnId from another origin is another transaction.
+		const fresh = await fed(stranger, "PUT", "/_matrix/federation/v1/send/retry-2", { origin: stranger.name, origin_server_ts: Date.now(), pdus: [], edus: [] });
+		expect(fresh).toMatchObject({ status: 200, body: { pdus: {} } });
+	});
+
+	it("answers a retry of a transaction answered while D1 kept the answers, and forgets expired ones", async () => {
+		const kept = JSON.stringify({ pdus: { "$answered-then:legacy.example": {} } });
+		const insert = env.DB.prepare("INSERT INTO inbound_federation_txns (origin, txn_id, received_ts, response) VALUES (?1, ?2, ?3, ?4)");
+		await insert.bind(legacy.name, "old-1", Date.now() - 60_000, kept).run();
+		await insert.bind(legacy.name, "old-2", Date.now() - 8 * 24 * 3600_000, kept).run();
+		const body = { origin: legacy.name, origin_server_ts: Date.now(), pdus: [], edus: [] };
+		expect(await fed(legacy, "PUT", "/_matrix/federation/v1/send/old-1", body)).toMatchObject({ status: 200, body: JSON.parse(kept) });
+		expect(await fed(legacy, "PUT", "/_matrix/federation/v1/send/old-2", body)).toMatchObject({ status: 200, body: { pdus: {} } });
 	});
 
 	it("drops a PDU with a bad signature and says so", async () => {

@@ -1,12 +1,14 @@
 // The signed federation client and discovery in workerd: typed failures that never carry the remote's
-// text, the SSRF guard, `/.well-known/matrix/server` caching in KV, and the queue hand-off.
+// text, the SSRF guard, `/.well-known/matrix/server` caching in KV, and the room → destination hand-off (direct or queued).
 // Spec: https://spec.matrix.org/latest/server-server-api/#resolving-server-names
 import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { federationRequest } from "../../src/bridge/client/federation-client";
 import { discoverDestination } from "../../src/bridge/discovery/discover-destination";
 import { wellKnownCacheKey } from "../../src/bridge/discovery/well-known";
 import { consumeFederationPdu, FEDERATION_PDU_KIND, handOffToDestinations } from "../../src/bridge/outbound/hand-off";
+import { DIRECT_MAX_DESTINATIONS } from "../../src/platform/federation-hand-off";
 import { getConfig } from "../../src/platform/config";
 import { installReceiver, pduText } from "./federation-outbound-helpers";
 
@@ -78,16 +80,44 @@ describe("well-known discovery and caching", () => {
 });
 
 describe("room hand-off", () => {
-	it("queues one message per remote server, skipping ourselves and duplicates", async () => {
-		const sent: unknown[] = [];
-		const queue = { sendBatch: vi.fn(async (batch: Iterable<MessageSendRequest<unknown>>) => void sent.push(...[...batch].map((m) => m.body))) };
+	/** The destination holds the event: queued, or taken into a transaction (its dedupe key kept as sent). */
+	const held = (destination: string, eventId: string) =>
+		runInDurableObject(env.DESTINATION.getByName(destination), (_i, state) => state.storage.sql.exec("SELECT 1 FROM sent_keys WHERE dedupe_key = ?1 UNION SELECT 1 FROM queue WHERE dedupe_key = ?1", eventId).toArray().length > 0);
+
+	it("hands a PDU for a few servers straight to their DestinationDOs, skipping ourselves and duplicates", async () => {
+		vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline"));
+		const queue = { sendBatch: vi.fn(async () => undefined) };
 		const fakeEnv = { ...env, FEDERATION_OUT: queue as unknown as Queue };
 		const p = pduText("!h:hs1", 1);
 		expect(await handOffToDestinations(fakeEnv, "!h:hs1", p.eventId, p.json, ["a.example", env.SERVER_NAME, "b.example:8448", "a.example", "bad name"])).toBe(2);
-		expect(sent).toEqual([
-			{ kind: FEDERATION_PDU_KIND, destination: "a.example", room_id: "!h:hs1", event_id: p.eventId, pdu: p.json },
-			{ kind: FEDERATION_PDU_KIND, destination: "b.example:8448", room_id: "!h:hs1", event_id: p.eventId, pdu: p.json },
-		]);
+		expect(queue.sendBatch).not.toHaveBeenCalled();
+		expect(await held("a.example", p.eventId)).toBe(true);
+		expect(await held("b.example:8448", p.eventId)).toBe(true);
+		// A repeated hand-off (the room retries after a crash) sends nothing twice.
+		await handOffToDestinations(fakeEnv, "!h:hs1", p.eventId, p.json, ["a.example"]);
+		const status = await env.DESTINATION.getByName("a.example").status();
+		expect(status.queued_pdus + (status.in_flight_txn_id === null ? 0 : 1)).toBe(1);
+	});
+
+	it("queues one message per server for a larger fan-out, and for a destination that cannot be reached", async () => {
+		const sent: unknown[] = [];
+		const queue = { sendBatch: vi.fn(async (batch: Iterable<MessageSendRequest<unknown>>) => void sent.push(...[...batch].map((m) => m.body))) };
+		const many = Array.from({ length: DIRECT_MAX_DESTINATIONS + 1 }, (_, i) => `fan${i}.example`);
+		const p = pduText("!h:hs1", 3);
+		const fakeEnv = { ...env, FEDERATION_OUT: queue as unknown as Queue };
+		expect(await handOffToDestinations(fakeEnv, "!h:hs1", p.eventId, p.json, many)).toBe(many.length);
+		expect(sent).toEqual(many.map((destination) => ({ kind: FEDERATION_PDU_KIND, destination, room_id: "!h:hs1", event_id: p.eventId, pdu: p.json })));
+
+		// The DestinationDO binding fails for one server (an infrastructure error): that one goes through the queue.
+		sent.length = 0;
+		const unreachable = {
+			getByName: (name: string) => (name === "down.example" ? { enqueuePdu: () => Promise.reject(new Error("binding failed")) } : env.DESTINATION.getByName(name)),
+		};
+		vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline"));
+		const partly = { ...fakeEnv, DESTINATION: unreachable as unknown as typeof env.DESTINATION };
+		expect(await handOffToDestinations(partly, "!h:hs1", p.eventId, p.json, ["up.example", "down.example"])).toBe(2);
+		expect(sent).toEqual([{ kind: FEDERATION_PDU_KIND, destination: "down.example", room_id: "!h:hs1", event_id: p.eventId, pdu: p.json }]);
+		expect(await held("up.example", p.eventId)).toBe(true);
 	});
 
 	it("the consumer enqueues into the DestinationDO, idempotently", async () => {

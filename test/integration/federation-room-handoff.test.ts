@@ -1,6 +1,6 @@
 // Room → destinations: a committed local event goes, as the exact stored PDU text, to the DestinationDO of
 // every remote server with a joined member (and to an invited remote user's server), through the room
-// outbox and the FEDERATION_OUT queue; remote events are not relayed.
+// outbox, directly or through the FEDERATION_OUT queue (platform/federation-hand-off.ts); remote events are not relayed.
 // Spec: https://spec.matrix.org/latest/server-server-api/#transactions
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";

@@ -1,5 +1,6 @@
 // DestinationDO: the single owner of what we send to one remote server (keyed by server name): the
-// PDU/EDU queue, the one in-flight transaction, backoff and catch-up. See ARCHITECTURE.md "Who owns which data".
+// PDU/EDU queue, the one in-flight transaction, backoff and catch-up; and of the answers we gave to the
+// transactions it sent us (bridge/inbound/txn-store.ts). See ARCHITECTURE.md "Who owns which data".
 // Spec: https://spec.matrix.org/latest/server-server-api/#transactions
 // Models: Dendrite federationapi/queue/destinationqueue.go, Synapse federation/sender/per_destination_queue.py.
 
@@ -10,6 +11,7 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import { backoffDelayMs, shouldCatchUp } from "../../protocol/federation/outbound-transaction";
 import { federationRequest } from "../client/federation-client";
 import { RawJson } from "../client/federation-port";
+import { InboundTxnStore, legacyTxnRows } from "../inbound/txn-store";
 import { DESTINATION_MIGRATIONS } from "./schema";
 import { type DestinationStatus, DestinationStore } from "./store";
 
@@ -30,12 +32,16 @@ const SAFETY_MARGIN_MS = 5_000;
 
 export class DestinationDO extends DurableObject<Env> {
 	private readonly store: DestinationStore;
+	private readonly inbound: InboundTxnStore;
+	/** The one-time copy of this server's inbound transactions from D1, while it runs. */
+	private importing: Promise<void> | undefined;
 	/** An alarm is sending: a second alarm (set by an enqueue meanwhile) must not start another transaction. */
 	private sending = false;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.store = new DestinationStore(ctx.storage.sql);
+		this.inbound = new InboundTxnStore(ctx.storage.sql);
 		migrateOnStart(ctx, DESTINATION_MIGRATIONS);
 	}
 
@@ -73,6 +79,33 @@ export class DestinationDO extends DurableObject<Env> {
 		if (this.store.backoff().next_attempt_ts === null) return;
 		this.store.resetRetries();
 		if (!this.store.isIdle()) await this.ctx.storage.setAlarm(Date.now());
+	}
+
+	/**
+	 * An inbound transaction from this server begins: the answer we already gave when it is a retry (it is
+	 * then not processed again), else null. The server reached us, so it is up (remoteIsUp).
+	 */
+	async inboundTxnAnswer(txnId: string): Promise<string | null> {
+		await this.remoteIsUp();
+		if (!this.inbound.imported()) await this.importLegacyTxns();
+		return this.inbound.response(txnId);
+	}
+
+	/** Remembers our answer to an inbound transaction. The reply waits for the commit, so the sender gets the answer only once it is durable. */
+	rememberInboundTxn(txnId: string, response: string): void {
+		this.inbound.remember(txnId, response, Date.now());
+	}
+
+	/** Before this object held inbound transactions, D1 did: a retry of one answered then still gets its answer. */
+	private importLegacyTxns(): Promise<void> {
+		this.importing ??= (async () => {
+			const origin = this.store.destination() ?? this.ctx.id.name;
+			const rows = origin === undefined ? [] : await legacyTxnRows(this.env.DB, origin, Date.now());
+			this.inbound.importRows(rows, Date.now());
+		})().finally(() => {
+			this.importing = undefined;
+		});
+		return this.importing;
 	}
 
 	/** The send loop: the in-flight transaction first (same ID, same body), then new ones from the queue. */

@@ -1,4 +1,5 @@
-// The DestinationDO's SQLite schema: what we owe one remote server, and how patiently we retry.
+// The DestinationDO's SQLite schema: what we owe one remote server, how patiently we retry, and which of
+// its transactions we already answered.
 // Spec: https://spec.matrix.org/latest/server-server-api/#transactions
 
 import type { MigrationStep } from "../../platform/sqlite-migrations";
@@ -67,6 +68,27 @@ CREATE TABLE meta (
 	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
 	destination TEXT NOT NULL,
 	txn_seq INTEGER NOT NULL DEFAULT 0
+);
+`,
+	},
+	{
+		name: "inbound transactions of this server",
+		sql: `
+-- Transactions this server sent us, with the answer we gave: a retry of the same txn_id gets that answer
+-- and is not processed again (so an EDU is never applied twice). Spec: "The transaction ID ... used by the
+-- receiving server to ... deduplicate". Written before the answer leaves; kept TXN_RETENTION_MS.
+CREATE TABLE inbound_txn (
+	txn_id TEXT PRIMARY KEY,
+	received_ts INTEGER NOT NULL,
+	response TEXT NOT NULL
+);
+CREATE INDEX inbound_txn_by_age ON inbound_txn (received_ts);
+
+-- Set once this object took over the origin's transactions from D1's inbound_federation_txns (where they
+-- were kept before), so a retry of a transaction answered before that still gets its answer.
+CREATE TABLE inbound_txn_imported (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	imported_ts INTEGER NOT NULL
 );
 `,
 	},

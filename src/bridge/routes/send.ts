@@ -3,7 +3,6 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#put_matrixfederationv1sendtxnid,
 // https://spec.matrix.org/latest/server-server-api/#transactions
 
-import { log } from "../../platform/log";
 import { MatrixError } from "../../protocol/errors";
 import type { AppEnv } from "../../worker/http/context";
 import type { Endpoint } from "../../worker/http/endpoint";
@@ -13,7 +12,6 @@ import { federationPortFor } from "../client/federation-client";
 import { handleEdus } from "../edu/dispatch";
 import { receivePdus } from "../inbound/receive-pdus";
 import { remoteSourceFor } from "../inbound/remote-source";
-import { loadTxnResponse, storeTxnResponse } from "../inbound/txn-store";
 import { keyRingFor } from "../keys/key-ring";
 
 /** "A transaction ... is limited to 50 PDUs and 100 EDUs." */
@@ -27,14 +25,11 @@ const FETCH_BUDGET_MS = 20_000;
 async function handler(c: Context<AppEnv>): Promise<Response> {
 	const origin = c.get("origin");
 	const txnId = c.req.param("txnId") ?? "";
-	// The origin is up: what we queued for it need not wait out its backoff (it may be retrying this
-	// very transaction because it missed our answer, so this comes before the dedupe).
-	c.executionCtx.waitUntil(
-		c.env.DESTINATION.getByName(origin)
-			.remoteIsUp()
-			.catch((err: unknown) => log.warn("destination_wake_failed", { origin, error: String(err) })),
-	);
-	const done = await loadTxnResponse(c.env.DB, origin, txnId);
+	// The origin's DestinationDO holds the answers we gave it, and learns that the origin is up: what we
+	// queued for it need not wait out its backoff (it may be retrying this very transaction because it
+	// missed our answer, so the wake-up comes with the dedupe, before it).
+	const peer = c.env.DESTINATION.getByName(origin);
+	const done = await peer.inboundTxnAnswer(txnId);
 	// A retry gets the first answer, and nothing is processed twice.
 	if (done !== null) return c.body(done, 200, { "content-type": "application/json" });
 
@@ -60,7 +55,8 @@ async function handler(c: Context<AppEnv>): Promise<Response> {
 	// EDUs after PDUs: a receipt or typing notice may name a room the PDUs just joined the user to.
 	await handleEdus({ env: c.env, origin, now: Date.now }, edus, config.serverName);
 	const response = JSON.stringify({ pdus: results });
-	await storeTxnResponse(c.env.DB, origin, txnId, response, now);
+	// Durable before the answer leaves: a retry must get this answer, not a second processing.
+	await peer.rememberInboundTxn(txnId, response);
 	return c.body(response, 200, { "content-type": "application/json" });
 }
 
