@@ -73,6 +73,17 @@ describe("user authentication on GET /account/whoami", () => {
 		expect((await listDurableObjectIds(env.USER)).length).toBe(before);
 	});
 
+	it("answers 401 M_UNKNOWN_TOKEN for a well-formed token naming a user who does not exist, without waking a UserDO", async () => {
+		const before = (await listDurableObjectIds(env.USER)).length;
+		// A valid CRC and a possible user ID: only the accounts table knows there is no such user.
+		for (const localpart of ["nobody-here", "ghost-1", "ghost-2"]) {
+			const res = await whoami({ headers: { Authorization: `Bearer ${mintAccessToken(localpart, new Uint8Array(20).fill(7))}` } });
+			expect(res.status).toBe(401);
+			expect(await res.json()).toEqual({ errcode: "M_UNKNOWN_TOKEN", error: "Unknown access token", soft_logout: false });
+		}
+		expect((await listDurableObjectIds(env.USER)).length).toBe(before);
+	});
+
 	it("answers 401 M_UNKNOWN_TOKEN for a well-formed token that was never issued", async () => {
 		const res = await whoami({ headers: { Authorization: `Bearer ${mintAccessToken("alice", new Uint8Array(20).fill(3))}` } });
 		expect(res.status).toBe(401);

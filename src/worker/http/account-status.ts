@@ -49,11 +49,17 @@ export function forgetAccountStatus(userId: string): void {
 	cache.delete(userId);
 }
 
-async function statusOf(db: D1Database, userId: string, now: number): Promise<{ locked: boolean; suspended: boolean }> {
+/**
+ * The account's moderation flags, or null when no such account exists (never cached: an account made a
+ * moment ago must work at once). authenticateUser asks first, so a token naming an unknown user never
+ * wakes (and so never creates) a UserDO; the flags it caches serve enforceAccountStatus right after.
+ */
+export async function accountStatusOf(db: D1Database, userId: string, now: number): Promise<{ locked: boolean; suspended: boolean } | null> {
 	const hit = cache.get(userId);
 	if (hit !== undefined && hit.until > now) return hit;
 	const status = await getAccountStatus(db, userId);
-	const entry = { locked: status?.locked === true, suspended: status?.suspended === true, until: now + CACHE_MS };
+	if (status === null) return null;
+	const entry = { locked: status.locked, suspended: status.suspended, until: now + CACHE_MS };
 	if (cache.size >= MAX_CACHED) cache.clear();
 	cache.set(userId, entry);
 	return entry;
@@ -65,8 +71,9 @@ function routeKey(method: string, path: string): string {
 }
 
 export const enforceAccountStatus: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const status = await statusOf(c.env.DB, c.get("user"), Date.now());
-	if (status.locked || status.suspended) {
+	// An account that vanished between authentication and here (it never does: accounts are not deleted) has no flags.
+	const status = await accountStatusOf(c.env.DB, c.get("user"), Date.now());
+	if (status !== null && (status.locked || status.suspended)) {
 		// The last matched route is the endpoint itself (app-wide middleware such as config matches first).
 		const key = routeKey(c.req.method, routePath(c, -1));
 		if (status.locked && !LOCK_EXEMPT.has(key)) {

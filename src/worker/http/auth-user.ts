@@ -1,12 +1,13 @@
 // User authentication: turns an access token into `user` and `device` on the context.
 // Spec: https://spec.matrix.org/latest/client-server-api/#using-access-tokens
-// The token names its owner (access-token.ts), so this goes straight to that user's UserDO, which
-// holds only token hashes. Tokens are never logged, and a malformed one never reaches storage.
+// The token names its owner (access-token.ts), so this goes straight to that user's UserDO (once D1
+// confirms the account exists), which holds only token hashes. Tokens are never logged, and a malformed one never reaches storage.
 
 import type { MiddlewareHandler } from "hono";
 import { MatrixError } from "../../protocol/errors";
 import { parseUserId } from "../../protocol/ids/user-id";
 import { hashToken, parseAccessToken } from "../user/access-token";
+import { accountStatusOf } from "./account-status";
 import type { AppEnv } from "./context";
 
 /** Session records keep at most this much of a client-chosen header. */
@@ -46,6 +47,9 @@ export const authenticateUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 	if (userId === undefined) throw unknownToken("Unknown access token");
 	const ip = (c.req.header("CF-Connecting-IP") ?? "").slice(0, MAX_IP);
 	const userAgent = (c.req.header("User-Agent") ?? "").slice(0, MAX_USER_AGENT);
+	// Asked before the UserDO: a well-formed token naming a user who does not exist must not wake (and so
+	// create) a Durable Object. The flags are cached per isolate, so this is usually free.
+	if ((await accountStatusOf(c.env.DB, userId, Date.now())) === null) throw unknownToken("Unknown access token");
 	const result = await c.env.USER.getByName(userId).authenticate(await hashToken(token), ip, userAgent, Date.now());
 	if (!result.ok) {
 		if (result.errcode === "M_UNKNOWN_TOKEN") throw unknownToken(result.error, result.extra?.soft_logout === true);
