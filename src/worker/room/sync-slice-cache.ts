@@ -9,6 +9,7 @@
 // unchanged count means unchanged data. Any write, even one that does not matter to a slice, forgets all.
 // Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3sync
 
+import { refreshAges } from "../../protocol/events/client-event-age";
 import type { RpcResult } from "../../protocol/errors";
 
 /** Answers kept per room; the oldest go first. */
@@ -72,27 +73,5 @@ export class SyncSliceCache {
 
 	private totalChanges(): number {
 		return this.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n;
-	}
-}
-
-/**
- * Sets `unsigned.age` to `now - origin_server_ts` on every event in the value (timeline, state, and the
- * events nested in them: redacted_because, bundled relations), as a fresh read would.
- */
-function refreshAges(value: unknown, now: number): void {
-	if (Array.isArray(value)) {
-		for (const v of value) refreshAges(v, now);
-		return;
-	}
-	if (typeof value !== "object" || value === null) return;
-	const o = value as Record<string, unknown>;
-	const unsigned = o.unsigned;
-	if (typeof o.origin_server_ts === "number" && typeof unsigned === "object" && unsigned !== null && typeof (unsigned as { age?: unknown }).age === "number") {
-		(unsigned as { age: number }).age = Math.max(0, now - o.origin_server_ts);
-	}
-	for (const k in o) {
-		const v = o[k];
-		// Event content is the sender's; nothing in it is ours to rewrite.
-		if (k !== "content" && k !== "prev_content" && typeof v === "object" && v !== null) refreshAges(v, now);
 	}
 }

@@ -8,6 +8,7 @@ import { log } from "../../../platform/log";
 import type { SyncSlice, SyncSliceRequest } from "../../room/api";
 import type { RpcResult } from "../../../protocol/errors";
 import type { SyncStore } from "./stream-store";
+import type { InitialSliceCache, SliceWithEphemeral } from "./initial-slice-cache";
 import type { EphemeralSlice } from "./types";
 
 /**
@@ -32,6 +33,8 @@ export interface FetchPlan {
 	sliceRequest(roomId: string, since: number | null): SyncSliceRequest & { device_id: string };
 	/** The user's push rules digest and thread-count wish, for unread counts with ephemeral fetches. */
 	unread?: { push_rules: string; threads: boolean };
+	/** Joined rooms' initial answers that still stand need no call (initial-slice-cache.ts). */
+	initialSlices?: { cache: InitialSliceCache; now: number };
 }
 
 export interface Fetched<T> {
@@ -89,10 +92,17 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 			// A room new to the client (or a full refresh) also shows its typing and receipts from scratch:
 			// one round trip fetches both, which halves the calls of an initial sync.
 			if (since === null || plan.everything) {
+				const reuse = request.since === null ? plan.initialSlices : undefined;
+				const kept = reuse?.cache.get(roomId, request, reuse.now, (r, kind) => store.latestPosition(r, kind)) ?? null;
+				if (kept !== null) {
+					withSlice.set(roomId, kept.ephemeral!);
+					return kept.slice;
+				}
 				const result = await stub.getSyncSliceWithEphemeralJson(request);
 				if (result.ok) {
-					const both = JSON.parse(result.value) as { slice: SyncSlice; ephemeral: EphemeralSlice | null };
+					const both = JSON.parse(result.value) as SliceWithEphemeral;
 					if (both.ephemeral !== null) withSlice.set(roomId, both.ephemeral);
+					reuse?.cache.put(roomId, request, both, result.value.length, reuse.now);
 					return both.slice;
 				}
 				log.warn("sync_slice_refused", { room_id: roomId, errcode: result.errcode });

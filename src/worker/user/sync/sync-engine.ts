@@ -22,6 +22,7 @@ import { departedUsers, departureCandidates, type SharedRoomIndex } from "./devi
 import { othersPresenceBetween } from "./others-presence";
 import { presenceEvent, setPresence } from "./presence";
 import { fetchRooms, type SyncRoomStub } from "./room-fetch";
+import type { InitialSliceCache } from "./initial-slice-cache";
 import { buildRoomSections, isRoomsEmpty } from "./room-sections";
 import { resolveFilter } from "./filters";
 import type { SyncStore } from "./stream-store";
@@ -44,6 +45,8 @@ export interface SyncContext {
 	presenceChanged?(): void;
 	/** The D1 membership index, for device_lists.left (device-lists-left.ts). */
 	sharedRooms?: SharedRoomIndex;
+	/** Rooms' initial answers kept across requests (initial-slice-cache.ts). */
+	initialSlices?: InitialSliceCache;
 }
 
 export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<RpcResult<SyncResponse>> {
@@ -92,6 +95,7 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 			...(pushRules === null ? {} : { push_rules: pushRules, unread_thread_notifications: threads }),
 		}),
 		...(pushRules === null ? {} : { unread: { push_rules: pushRules, threads } }),
+		...(ctx.initialSlices === undefined ? {} : { initialSlices: { cache: ctx.initialSlices, now: ctx.now() } }),
 	});
 
 	// Users this sync shows leaving (or left behind) who share no other room: device_lists.left. Only

@@ -12,6 +12,7 @@ import { storeOthersPresence } from "./others-presence";
 import type { SharedRoomIndex } from "./device-lists-left";
 import type { SyncRoomStub } from "./room-fetch";
 import { handleSync } from "./sync-engine";
+import { InitialSliceCache } from "./initial-slice-cache";
 import { SyncStore } from "./stream-store";
 import type { PresenceState, SyncRequest, SyncResponse } from "./types";
 
@@ -33,6 +34,8 @@ const NO_OWNER = { ok: false, errcode: "M_UNKNOWN", error: "User object has no o
 
 export class UserSync {
 	readonly store: SyncStore;
+	/** Joined rooms' initial slices while they stand (initial-slice-cache.ts). */
+	readonly initialSlices = new InitialSliceCache();
 
 	constructor(private readonly host: UserSyncHost) {
 		this.store = new SyncStore(host.sql);
@@ -66,6 +69,7 @@ export class UserSync {
 				now: Date.now,
 				transaction: this.host.transaction,
 				pushRules: this.host.pushRules,
+				initialSlices: this.initialSlices,
 				...(this.host.presenceChanged === undefined ? {} : { presenceChanged: this.host.presenceChanged }),
 				...(this.host.sharedRooms === undefined ? {} : { sharedRooms: this.host.sharedRooms }),
 			},

@@ -1,0 +1,88 @@
+// The UserDO's memory of the initial slices its rooms last answered (room-fetch.ts), so an initial /sync
+// need not ask a joined room that has not moved since. Each DO call costs far more than the room's own
+// (cached, room/sync-slice-cache.ts) work, and an initial sync makes one per room.
+// A room tells this user of every change that reaches a joined member's slice by a poke: every event
+// (new timeline, state, membership, redaction, unread counts) moves its timeline position, and every
+// receipt or typing change its ephemeral position (room/receipts.ts wakeMembers). So a remembered answer
+// stands while both positions logged here are still the ones it was fetched at. Pokes come a moment after
+// the write, so an initial sync may lag a just-sent event by that moment; the poke then shows the event
+// in the next incremental sync, exactly as for an ordinary long-poll (nothing lost, nothing twice).
+// Ephemeral wakes are best-effort, so answers are also forgotten after MAX_AGE_MS.
+// Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3sync
+
+import { refreshAges } from "../../../protocol/events/client-event-age";
+import type { SyncSlice } from "../../room/api";
+import type { EphemeralSlice } from "./types";
+
+export interface SliceWithEphemeral {
+	slice: SyncSlice;
+	ephemeral: EphemeralSlice | null;
+}
+
+/** How long an answer may stand at most, whatever the pokes say. */
+export const MAX_AGE_MS = 5 * 60_000;
+/** Answers kept per user (rooms × request shapes); the oldest go first. */
+const MAX_ENTRIES = 1_000;
+/** And at most this much JSON text in all. */
+const MAX_CHARS = 8_000_000;
+
+type Entry = { value: SliceWithEphemeral; fetched_at: number; chars: number };
+
+export class InitialSliceCache {
+	private readonly entries = new Map<string, Entry>();
+	private chars = 0;
+
+	/**
+	 * The answer remembered for `roomId` and this request, if the room is joined in it and has not moved
+	 * since (`logged` gives the latest position logged from pokes and fetches). Ages are made current.
+	 */
+	get(roomId: string, request: object, now: number, logged: (roomId: string, kind: "timeline" | "ephemeral") => number | null): SliceWithEphemeral | null {
+		const key = keyOf(roomId, request);
+		const entry = this.entries.get(key);
+		if (entry === undefined) return null;
+		const { slice, ephemeral } = entry.value;
+		const current =
+			now - entry.fetched_at <= MAX_AGE_MS &&
+			slice.membership === "join" &&
+			ephemeral !== null &&
+			logged(roomId, "timeline") === slice.position &&
+			logged(roomId, "ephemeral") === ephemeral.position;
+		if (!current) {
+			this.drop(key, entry);
+			return null;
+		}
+		this.entries.delete(key);
+		this.entries.set(key, entry);
+		refreshAges(entry.value, now);
+		return entry.value;
+	}
+
+	/** Remembers a joined room's fresh answer; `chars` is the length of the JSON text it came as. */
+	put(roomId: string, request: object, value: SliceWithEphemeral, chars: number, now: number): void {
+		if (value.slice.membership !== "join" || value.ephemeral === null || chars > MAX_CHARS / 8) return;
+		const key = keyOf(roomId, request);
+		const old = this.entries.get(key);
+		if (old !== undefined) this.drop(key, old);
+		this.entries.set(key, { value, fetched_at: now, chars });
+		this.chars += chars;
+		for (const [oldKey, oldEntry] of this.entries) {
+			if (this.entries.size <= MAX_ENTRIES && this.chars <= MAX_CHARS) break;
+			this.drop(oldKey, oldEntry);
+		}
+	}
+
+	/** Answers held now (tests look). */
+	get size(): number {
+		return this.entries.size;
+	}
+
+	private drop(key: string, entry: Entry): void {
+		this.entries.delete(key);
+		this.chars -= entry.chars;
+	}
+}
+
+/** The room and the whole request, so every field of it (filter, device, push rules) tells answers apart. */
+function keyOf(roomId: string, request: object): string {
+	return `${roomId} ${JSON.stringify(request, Object.keys(request).sort())}`;
+}
