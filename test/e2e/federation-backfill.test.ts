@@ -85,9 +85,9 @@ describe("backfill across two servers", () => {
 		expect(hs1Ids).toEqual(events.map((e) => e.event_id));
 	});
 
-	it("history longer than one backfill: /messages at the oldest event held asks hs1 for more, with no gap and no repeat", async () => {
-		// More than hs1 serves per /backfill (100), so the join brings only the newest part.
-		const total = 130;
+	it("history longer than the join brings: /messages at the oldest event held asks hs1 for more, with no gap and no repeat", async () => {
+		// More than the join's two rounds of 100 (hs1 serves 100 per /backfill) bring: the rest comes through /messages.
+		const total = 230;
 		const { roomId } = await historyThenJoin("long", total);
 		const pages = await pageBack(hs2, bob, roomId, 40);
 		const events = pages.flatMap((p) => p.chunk);
@@ -95,5 +95,5 @@ describe("backfill across two servers", () => {
 		const history = events.filter((e) => e.type === "m.room.message").reverse();
 		expect(history.map((e) => e.content.body)).toEqual(Array.from({ length: total }, (_, i) => `long ${i + 1}`));
 		expect(events.some((e) => e.type === "m.room.create")).toBe(true);
-	}, 120_000);
+	}, 240_000);
 });

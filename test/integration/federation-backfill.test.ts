@@ -173,8 +173,8 @@ describe("outbound backfill", () => {
 	});
 
 	it("/messages at the oldest event held asks the resident for more, then continues with no gap and no repeat", async () => {
-		// The resident hands out 12 events per request: the join brings only the newest part of the history.
-		cap = 12;
+		// The resident hands out 8 events per request: the join's two rounds bring only the newest part.
+		cap = 8;
 		const h = await buildHistory("paged", 30);
 		const fay = await makeUser("backfillfay");
 		expect((await api(fay, "POST", `/_matrix/client/v3/join/${enc(h.room.room_id)}?server_name=${resident.name}`, {})).status).toBe(200);
@@ -196,6 +196,31 @@ describe("outbound backfill", () => {
 		expect(receiver.received.filter((t) => t.raw.includes('"body":"paged '))).toEqual([]);
 	});
 
+	it("after a join whose backfill failed, a later backfill adds history beneath what a client already read", async () => {
+		cap = 100;
+		const h = await buildHistory("later", 12);
+		const ivy = await makeUser("backfillivy");
+		backfillFails = true;
+		try {
+			expect((await api(ivy, "POST", `/_matrix/client/v3/join/${enc(h.room.room_id)}?server_name=${resident.name}`, {})).status).toBe(200);
+			// Only send_join's state and the join, and no error.
+			expect(bodies(await pageBack(ivy, h.room.room_id, 4))).toEqual([]);
+		} finally {
+			backfillFails = false;
+		}
+		// The memo of the futile round lapses; the next page at the bottom asks again.
+		vi.useFakeTimers({ now: Date.now() + 61_000, toFake: ["Date"] });
+		try {
+			const pages = await pageBack(ivy, h.room.room_id, 4);
+			expect(bodies(pages)).toEqual(Array.from({ length: 12 }, (_, i) => `later ${12 - i}`));
+			const ids = pages.flatMap((p) => p.chunk).map((e) => e.event_id);
+			expect(new Set(ids).size).toBe(ids.length);
+			expect(new Set(ids)).toEqual(new Set([...h.events.map((e) => e.event_id), ids[0]]));
+		} finally {
+			vi.useRealTimers();
+		}
+	});
+
 	it("a failing resident leaves /messages answering with what the room holds", async () => {
 		cap = 5;
 		const h = await buildHistory("failing", 20);
@@ -204,8 +229,8 @@ describe("outbound backfill", () => {
 		backfillFails = true;
 		try {
 			const pages = await pageBack(gus, h.room.room_id, 50);
-			// The join brought the newest 5 messages; nothing older, and no error.
-			expect(bodies(pages)).toEqual(["failing 20", "failing 19", "failing 18", "failing 17", "failing 16"]);
+			// The join's two rounds brought the newest 10 messages; nothing older, and no error.
+			expect(bodies(pages)).toEqual(Array.from({ length: 10 }, (_, i) => `failing ${20 - i}`));
 		} finally {
 			backfillFails = false;
 		}

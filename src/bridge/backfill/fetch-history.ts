@@ -29,6 +29,8 @@ export interface HistoryRound {
 	from: readonly string[];
 	limit: number;
 	deadline: number;
+	/** Right after our join: send_join's state moves into history (worker/room/federation-backfill.ts). */
+	join_state?: "place";
 }
 
 export interface HistoryDeps {
@@ -97,6 +99,7 @@ export async function fetchHistory(deps: HistoryDeps, round: HistoryRound): Prom
 		if (got !== null) await storeOutliers(deps, await checkFetched(got[0]!, rules, roomId, deps.keys, MAX_STATE_EVENTS));
 	}
 
-	const stored = await deps.room.storeBackfill({ events: batch.map((c) => c.pdu_json), state_before: stateBefore }, Date.now());
+	const input = { events: batch.map((c) => c.pdu_json), state_before: stateBefore, ...(round.join_state === undefined ? {} : { join_state: round.join_state }) };
+	const stored = await deps.room.storeBackfill(input, Date.now());
 	return stored.ok ? stored.value.stored : null;
 }

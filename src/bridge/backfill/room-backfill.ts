@@ -14,6 +14,8 @@ import { fetchHistory, type HistoryDeps, type HistoryRound } from "./fetch-histo
 /** Events asked for after a join (our /backfill serves at most 100), and for one /messages page. */
 export const JOIN_BACKFILL_LIMIT = 100;
 export const READ_BACKFILL_LIMIT = 50;
+/** Rounds right after a join: history up to 200 events reads in topological order with send_join's state. */
+export const JOIN_ROUNDS = 2;
 /** The whole round's time: a join or a /messages page waits at most this long for history. */
 export const BACKFILL_TIMEOUT_MS = 5_000;
 
@@ -34,12 +36,31 @@ async function round(deps: HistoryDeps, r: HistoryRound, why: "join" | "read"): 
 	return stored;
 }
 
-/** After our join through `server` was stored: the history before it, from the join's prev events. */
+/**
+ * After our join through `server` was stored, before its reply: the history before it, from the join's prev
+ * events, in up to JOIN_ROUNDS rounds; then send_join's state not met in that history moves beneath it, so
+ * the room reads in topological order from the start (a room with a longer history is the exception).
+ */
 export async function backfillAfterJoin(env: BackfillEnv, config: Config, server: string, roomId: string, roomVersion: string, joinPrevEvents: readonly string[]): Promise<number> {
 	const rules = roomVersionRules(roomVersion);
-	if (!rules || joinPrevEvents.length === 0) return 0;
-	const r = { room_id: roomId, rules, server, from: joinPrevEvents.slice(0, 5), limit: JOIN_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
-	return (await round(depsFor(env, config, roomId), r, "join")) ?? 0;
+	const deps = depsFor(env, config, roomId);
+	const deadline = Date.now() + BACKFILL_TIMEOUT_MS;
+	let from = joinPrevEvents.slice(0, 5);
+	let total = 0;
+	try {
+		for (let i = 0; rules && from.length > 0 && i < JOIN_ROUNDS && Date.now() < deadline; i++) {
+			const stored = await round(deps, { room_id: roomId, rules, server, from, limit: JOIN_BACKFILL_LIMIT, deadline, join_state: "place" }, "join");
+			if (!stored) break;
+			total += stored;
+			// Where history continues, if the room does not hold its creation yet.
+			from = (await deps.room.backfillPoints())?.from ?? [];
+		}
+		await deps.room.storeBackfill({ events: [], state_before: {}, join_state: "finish" }, Date.now());
+	} catch (err) {
+		// The join itself is stored: less history is no reason to fail it.
+		log.warn("backfill_failed", { room_id: roomId, server, why: "join", error: err });
+	}
+	return total;
 }
 
 /** For /messages at the room's oldest event: one round from the best server; the events stored. */

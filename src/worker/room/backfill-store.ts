@@ -33,15 +33,14 @@ export class BackfillStore {
 	}
 
 	/**
-	 * send_join's state events, which joinRemoteRoom placed in the timeline just before our join: the first
-	 * backfill moves them into history at their topological place. Empty once anything was backfilled.
+	 * send_join's state events that joinRemoteRoom placed in the timeline just before our join and no
+	 * backfill has moved into history yet, oldest first.
 	 */
 	joinStateBlock(): string[] {
 		const join = this.sql
 			.exec<{ p: number | null }>("SELECT e.stream_ordering AS p FROM joined_via j JOIN events e ON e.event_id = j.join_event_id")
 			.toArray()[0]?.p ?? null;
-		const lowest = this.lowestPosition();
-		if (join === null || lowest === null || lowest <= 0) return [];
+		if (join === null) return [];
 		return this.sql
 			.exec<{ event_id: string }>("SELECT event_id FROM events WHERE stream_ordering > 0 AND stream_ordering < ? ORDER BY stream_ordering", join)
 			.toArray()

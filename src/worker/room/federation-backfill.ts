@@ -28,6 +28,13 @@ export interface BackfillInput {
 	 * bridge stored those events first as outliers).
 	 */
 	state_before: Record<string, string[]>;
+	/**
+	 * Only the rounds right after our join, before its reply (so no client has paged through the room yet):
+	 * "place" moves send_join's state events the batch names to their place in history; "finish" (the last
+	 * step) moves the rest of that state beneath all history stored so far. Later rounds move nothing, so a
+	 * client never meets an event twice.
+	 */
+	join_state?: "place" | "finish";
 }
 
 export interface BackfillDeps {
@@ -56,8 +63,8 @@ export async function storeBackfill(deps: BackfillDeps, input: BackfillInput, no
 	}
 	const sql = new BackfillStore(deps.storage.sql);
 	// send_join's state, still just before our join: it moves into history, in the batch at its place,
-	// the rest (older than this batch) beneath it.
-	const block = sql.joinStateBlock();
+	// and at the finish the rest (older than all history fetched) beneath it.
+	const block = input.join_state === undefined ? [] : sql.joinStateBlock();
 	const inBlock = new Set(block);
 	// Oldest first: each event's prev and auth events are written before it.
 	const batch = [...byId.values()]
@@ -66,7 +73,7 @@ export async function storeBackfill(deps: BackfillDeps, input: BackfillInput, no
 			const flags = fed.flags(event.event_id);
 			return flags === null || flags.outlier || inBlock.has(event.event_id);
 		});
-	const older = block.filter((id) => !byId.has(id));
+	const older = input.join_state === "finish" ? block.filter((id) => !byId.has(id)) : [];
 	const top = Math.min(sql.lowestPosition() ?? 1, 1) - 1;
 	const positionOf = new Map(batch.map(({ event }, i) => [event.event_id, top - (batch.length - 1 - i)]));
 	deps.storage.transactionSync(() => {
