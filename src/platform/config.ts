@@ -37,6 +37,7 @@ export const SETTING_NAMES = [
 	"LAWFUL_PROVIDER_KEY",
 	"SESSION_IP_RETENTION_DAYS",
 	"MEDIA_METADATA_RETENTION_DAYS",
+	"LAWFUL_GREY_DATA",
 	"LAWFUL_DELIVERY_TTL_DAYS",
 	"TURN_URIS",
 	"TURN_SHARED_SECRET",
@@ -97,6 +98,11 @@ export interface Config {
 	 * are kept this long, then purged by the scheduled job, unless a preservation hold names the uploader.
 	 */
 	mediaMetadataRetentionDays: number;
+	/**
+	 * Lawful access: whether grey data (room names and topics, profile display name and avatar, DM map, device
+	 * display names) may be disclosed to an order that asks for it. Off by default: then it never is.
+	 */
+	lawfulGreyData: boolean;
 	/** How long an evidence package waits for its one retrieval. */
 	lawfulDeliveryTtlDays: number;
 	/** TURN URIs handed to clients by /voip/turnServer (each `turn:` or `turns:`); empty means no TURN server. */
@@ -188,6 +194,7 @@ export function loadConfig(env: ConfigSource): Config {
 		lawfulProviderKey: jsonText(r.text("LAWFUL_PROVIDER_KEY"), "LAWFUL_PROVIDER_KEY", problems, { secret: true }),
 		sessionIpRetentionDays: positive(r.int("SESSION_IP_RETENTION_DAYS", 28), "SESSION_IP_RETENTION_DAYS", problems),
 		mediaMetadataRetentionDays: positive(r.int("MEDIA_METADATA_RETENTION_DAYS", 28), "MEDIA_METADATA_RETENTION_DAYS", problems),
+		lawfulGreyData: r.bool("LAWFUL_GREY_DATA", false),
 		lawfulDeliveryTtlDays: positive(r.int("LAWFUL_DELIVERY_TTL_DAYS", 7), "LAWFUL_DELIVERY_TTL_DAYS", problems),
 		turnUris: turnUris(r.text("TURN_URIS"), problems),
 		turnSharedSecret: r.text("TURN_SHARED_SECRET"),

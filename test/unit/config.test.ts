@@ -40,6 +40,7 @@ describe("loadConfig accepts", () => {
 			lawfulProviderKey: undefined,
 			sessionIpRetentionDays: 28,
 			mediaMetadataRetentionDays: 28,
+			lawfulGreyData: false,
 			lawfulDeliveryTtlDays: 7,
 			turnUris: [],
 			turnSharedSecret: undefined,

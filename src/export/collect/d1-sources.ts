@@ -54,3 +54,19 @@ export async function indexedRoomsFrom(db: D1Database, userId: string, fromRoomI
 		.all<{ room_id: string }>();
 	return results.map((r) => r.room_id);
 }
+
+export type ProfileRow = { displayname: string | null; avatar_url: string | null };
+
+/** Grey data: only the display name and avatar of the profile (other profile fields stay behind). */
+export async function readProfile(db: D1Database, userId: string): Promise<ProfileRow> {
+	const { results } = await db
+		.prepare("SELECT field, value_json FROM profile_fields WHERE user_id = ?1 AND field IN ('displayname', 'avatar_url')")
+		.bind(userId)
+		.all<{ field: string; value_json: string }>();
+	const value = (field: string): string | null => {
+		const row = results.find((r) => r.field === field);
+		const parsed: unknown = row === undefined ? null : JSON.parse(row.value_json);
+		return typeof parsed === "string" ? parsed : null;
+	};
+	return { displayname: value("displayname"), avatar_url: value("avatar_url") };
+}

@@ -39,19 +39,41 @@ const SUBTYPE_SETS: Readonly<Record<string, readonly RecordSetName[]>> = {
 	EventEnvelopes: ["event-envelopes"],
 	Counterparties: ["counterparties"],
 	MediaMetadata: ["media"],
+	// Grey subtypes (order/types.ts GREY_SUBTYPES): planned only when the provider's policy allows them.
+	ProfileDetails: ["profile", "device-names"],
+	RoomDetails: ["room-details"],
+	DirectMessageMap: ["direct-rooms"],
 };
 
+const GREY_SETS: readonly RecordSetName[] = ["profile", "device-names", "room-details", "direct-rooms"];
+
 /** Sets a device target can be narrowed to; the rest are not attributable to one device. */
-const DEVICE_LEVEL: readonly RecordSetName[] = ["subscriber", "sessions", "devices"];
+const DEVICE_LEVEL: readonly RecordSetName[] = ["subscriber", "sessions", "devices", "profile", "device-names"];
+
+/** What the provider's policy (frozen when production starts) allows beyond the defaults. */
+export interface ProductionPolicy {
+	/** config LAWFUL_GREY_DATA: grey data may be produced for orders that ask for it. */
+	greyData: boolean;
+}
+
+export const GREY_WITHHELD =
+	"Withheld by the provider's policy: grey data (room names and topics, profile display name and avatar, the DM map, device display names) is not disclosed by this provider.";
 
 export const CONTENT_NOTE =
 	"Message content, ciphertext, Megolm session IDs, sender keys, to-device payloads, key backups and secret storage are end-to-end encrypted or key material; this server cannot read them and never discloses them.";
 
-function setsFor(task: ScopeTask): RecordSetName[] {
-	if (task.requestType === "SubscriberData") return ["subscriber", "sessions"];
+function allSetsFor(task: ScopeTask): RecordSetName[] {
+	if (task.requestType === "SubscriberData") return ["subscriber", "sessions", ...task.subtypes.flatMap((s) => SUBTYPE_SETS[s] ?? [])];
 	if (task.requestType === "UserIdentifyingData") return ["sessions"];
 	const subtypes = task.subtypes.length > 0 ? task.subtypes : DEFAULT_TRAFFIC_SUBTYPES;
 	return subtypes.flatMap((s) => SUBTYPE_SETS[s] ?? []);
+}
+
+/** The sets a task gets under the policy, and whether grey sets it asked for were withheld. */
+function setsFor(task: ScopeTask, policy: ProductionPolicy): { sets: RecordSetName[]; withheld: boolean } {
+	const all = allSetsFor(task);
+	const sets = policy.greyData ? all : all.filter((s) => !GREY_SETS.includes(s));
+	return { sets, withheld: sets.length < all.length };
 }
 
 function serverOf(userId: string): string {
@@ -61,12 +83,24 @@ function serverOf(userId: string): string {
 /**
  * The plan for the LD tasks of an order (LP tasks are preservations: nothing is produced for them).
  * `resolved`: the accounts each IP/3PID target was resolved to (collect/resolve-targets.ts), by LDID.
+ * `policy`: grey sets are planned only when it allows them; otherwise the package names them as withheld.
  */
-export function planProduction(tasks: readonly ScopeTask[], serverName: string, producedAt: number, resolved: ResolvedTargets = {}): ProductionPlan {
+export function planProduction(
+	tasks: readonly ScopeTask[],
+	serverName: string,
+	producedAt: number,
+	resolved: ResolvedTargets = {},
+	policy: ProductionPolicy = { greyData: false },
+): ProductionPlan {
 	const units: PlannedUnit[] = [];
 	const unavailable: Unavailable[] = [];
 	for (const task of tasks) {
 		if (task.kind !== "LD") continue;
+		const { sets, withheld } = setsFor(task, policy);
+		if (withheld) {
+			const grey = task.subtypes.filter((s) => (SUBTYPE_SETS[s] ?? []).some((set) => GREY_SETS.includes(set)));
+			unavailable.push({ ldid: task.ldid, category: `${task.requestType}/${grey.join("+")}`, reason: GREY_WITHHELD });
+		}
 		const window = task.window ?? { start: 0, end: producedAt };
 		const target = task.target;
 		const category = task.requestType;
@@ -79,7 +113,7 @@ export function planProduction(tasks: readonly ScopeTask[], serverName: string, 
 			}
 			for (const userId of [...new Set(matches.map((m) => m.userId))]) {
 				units.push({ ldid: task.ldid, userId, deviceId: null, set: "target-matches", window, matches: matches.filter((m) => m.userId === userId) });
-				for (const set of setsFor(task)) units.push({ ldid: task.ldid, userId, deviceId: null, set, window });
+				for (const set of sets) units.push({ ldid: task.ldid, userId, deviceId: null, set, window });
 			}
 			continue;
 		}
@@ -88,7 +122,7 @@ export function planProduction(tasks: readonly ScopeTask[], serverName: string, 
 			continue;
 		}
 		const deviceId = target.format === "MatrixDeviceId" ? target.deviceId : null;
-		for (const set of setsFor(task)) {
+		for (const set of sets) {
 			if (deviceId !== null && !DEVICE_LEVEL.includes(set)) {
 				unavailable.push({ ldid: task.ldid, category: `${category}/${set}`, reason: "These records belong to the account, not to one device; a device target cannot be narrowed to them." });
 				continue;

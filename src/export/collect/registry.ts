@@ -4,6 +4,7 @@
 
 import type { RecordOf, RecordSetName } from "../package/records-schema";
 import { mediaCollector, pushersCollector, subscriberCollector, targetMatchesCollector } from "./account-collectors";
+import { deviceNamesCollector, directRoomsCollector, profileCollector, roomDetailsCollector } from "./grey-collectors";
 import { counterpartiesCollector, envelopesCollector, membershipsCollector } from "./room-collectors";
 import type { CollectContext, CollectPage, Collector } from "./types";
 import { crossSigningCollector, devicesCollector, sessionsCollector } from "./user-collectors";
@@ -19,6 +20,10 @@ const COLLECTORS: { [N in RecordSetName]: Collector<N> } = {
 	counterparties: counterpartiesCollector,
 	media: mediaCollector,
 	"target-matches": targetMatchesCollector,
+	profile: profileCollector,
+	"device-names": deviceNamesCollector,
+	"room-details": roomDetailsCollector,
+	"direct-rooms": directRoomsCollector,
 };
 
 function deviceOf(record: RecordOf<RecordSetName>): string | null {

@@ -25,7 +25,7 @@ const ROOMS_PER_PAGE = 64;
  * room is exhausted). Rooms are read one after another, each asked only for what the page still has room for
  * (reading several at once wastes whole reads whenever the first rooms fill the page, as large rooms do).
  */
-function roomWalk<N extends RecordSetName, K>(
+export function roomWalk<N extends RecordSetName, K>(
 	set: N,
 	initial: K,
 	readRoom: (ctx: CollectContext, roomId: string, after: K, limit: number) => Promise<RoomPage<N, K>>,

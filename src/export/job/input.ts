@@ -3,7 +3,7 @@
 // that changes later can alter what is produced. Design: /work/shared/LAWFUL_ACCESS.md#package
 
 import { sha256Hex } from "../audit/entry";
-import { planProduction } from "../collect/plan";
+import { planProduction, type ProductionPolicy } from "../collect/plan";
 import type { ResolvedTargets } from "../collect/resolve-targets";
 import type { RecipientKey, ScopeTask, Target } from "../order/types";
 import type { ProductionInput, RequestedTask } from "./types";
@@ -24,8 +24,9 @@ function targetText(target: Target): string {
 }
 
 /**
- * The frozen job input for an order's approved LD tasks. Pure apart from hashing. `resolved`: the accounts
- * the IP/3PID targets were resolved to at this moment (collect/resolve-targets.ts), frozen with the plan.
+ * The frozen job input for an order's approved LD tasks. Pure apart from hashing. Frozen with the plan:
+ * `resolved`, the accounts the IP/3PID targets were resolved to at this moment (collect/resolve-targets.ts),
+ * and `policy`, what the provider's configuration allowed then (grey data).
  */
 export async function productionInput(
 	orderId: string,
@@ -34,7 +35,7 @@ export async function productionInput(
 	scope: readonly ScopeTask[],
 	serverName: string,
 	startedAt: number,
-	resolved: ResolvedTargets = {},
+	frozen: { resolved?: ResolvedTargets; policy?: ProductionPolicy } = {},
 ): Promise<ProductionInput> {
 	const ld = scope.filter((t) => t.kind === "LD");
 	const requested: RequestedTask[] = ld.map((t) => ({ ldid: t.ldid, requestType: t.requestType, subtypes: t.subtypes, target: targetText(t.target), window: t.window }));
@@ -45,7 +46,7 @@ export async function productionInput(
 		orderJws,
 		orderSha256: await sha256Hex(orderJws),
 		requested,
-		plan: planProduction(ld, serverName, startedAt, resolved),
+		plan: planProduction(ld, serverName, startedAt, frozen.resolved, frozen.policy),
 		startedAt,
 		recipientKey: order.recipientKey ?? null,
 	};

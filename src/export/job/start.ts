@@ -36,7 +36,8 @@ export async function startProduction(env: Env, orderId: string, now: number = D
 	const row = await env.DB.prepare("SELECT jws FROM lawful_orders WHERE order_id = ?1").bind(orderId).first<{ jws: string }>();
 	if (row === null) throw new Error("order row without its JWS");
 	const resolved = await resolveTargets(env.DB, scope);
-	const input = await productionInput(orderId, record.order, row.jws, scope, getConfig(env).serverName, now, resolved);
+	const config = getConfig(env);
+	const input = await productionInput(orderId, record.order, row.jws, scope, config.serverName, now, { resolved, policy: { greyData: config.lawfulGreyData } });
 	if (record.status === "Approved") {
 		await transition(env, orderId, ["Approved"], "Producing", { type: "production", action: "started", actor: "system:production", reason: `${input.plan.units.length} record set(s) to collect` }, now);
 	}

@@ -27,7 +27,7 @@ export function narrowScope(current: readonly ScopeTask[], request: NarrowReques
 			const extra = asked.subtypes.find((s) => !task.subtypes.includes(s));
 			if (extra !== undefined) return { ok: false, detail: `subtype ${extra} is not authorised for ${task.ldid}`, pointer: `${at}/subtypes` };
 			// For TrafficData an empty list means "the defaults", which may be more than what is authorised now.
-			if (asked.subtypes.length === 0 && task.subtypes.length > 0) {
+			if (asked.subtypes.length === 0 && task.subtypes.length > 0 && task.requestType === "TrafficData") {
 				return { ok: false, detail: "an empty subtype list would mean the defaults; drop the task instead", pointer: `${at}/subtypes` };
 			}
 			next.subtypes = [...new Set(asked.subtypes)];

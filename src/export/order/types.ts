@@ -13,6 +13,18 @@ export const TRAFFIC_SUBTYPES: readonly TrafficSubtype[] = ["DeviceKeys", "PushT
 /** `Counterparties` (co-members) is produced only when named explicitly; the others are the default set. */
 export const DEFAULT_TRAFFIC_SUBTYPES: readonly TrafficSubtype[] = ["DeviceKeys", "PushTargets", "Memberships", "EventEnvelopes", "MediaMetadata"];
 
+/**
+ * Grey-data subtypes (LAWFUL_ACCESS.md category table: "room names, topics, profile display name and avatar, DM
+ * map, device display names | grey | excluded unless policy allows"). An order may name them; they are produced
+ * only when the provider's policy allows (config LAWFUL_GREY_DATA), else the package says they were withheld.
+ * SubscriberData `ProfileDetails`: display name, avatar and device display names. TrafficData `RoomDetails`:
+ * names and topics of the target's rooms; `DirectMessageMap`: the target's DM map (m.direct). Never defaults.
+ */
+export const GREY_SUBTYPES: Readonly<Record<"SubscriberData" | "TrafficData", readonly string[]>> = {
+	SubscriberData: ["ProfileDetails"],
+	TrafficData: ["RoomDetails", "DirectMessageMap"],
+};
+
 /** Identifier formats (TS 103 120 `formatType`), plus `MatrixDeviceId` written as `@local:server/DEVICEID`. */
 export type IdentifierFormat =
 	| "ServiceAccessIdentifier"
@@ -141,7 +153,7 @@ export interface ScopeTask {
 	ldid: string;
 	kind: TaskKind;
 	requestType: Exclude<RequestType, "StoredContentData">;
-	/** TrafficData: the subtypes to produce (defaults filled in); other types: []. */
+	/** TrafficData: the subtypes to produce (defaults filled in); SubscriberData: grey subtypes asked for, if any; else []. */
 	subtypes: string[];
 	target: Target;
 	/** The records' time window; null = the account's whole history (not allowed for TrafficData). */

@@ -123,6 +123,39 @@ export const TargetMatchRecord = record("urn:sealbridge:lawful:record:target-mat
 	last_seen: v.nullable(time),
 });
 
+// Grey data (category table: "excluded unless policy allows"): produced only under LAWFUL_GREY_DATA and when the
+// order names the subtype (order/types.ts GREY_SUBTYPES).
+
+/** Grey, SubscriberData ProfileDetails: the target's profile display name and avatar (mxc URI), as now. */
+export const ProfileRecord = record("urn:sealbridge:lawful:record:profile:1", {
+	user_id: userId,
+	displayname: v.nullable(v.string()),
+	avatar_url: v.nullable(v.string()),
+});
+
+/** Grey, SubscriberData ProfileDetails: a device's display name. */
+export const DeviceNameRecord = record("urn:sealbridge:lawful:record:device-name:1", {
+	user_id: userId,
+	device_id: v.string(),
+	display_name: v.nullable(v.string()),
+});
+
+/** Grey, TrafficData RoomDetails: a room name or topic set before the window's end (from the room's state events). */
+export const RoomDetailRecord = record("urn:sealbridge:lawful:record:room-detail:1", {
+	room_id: roomId,
+	event_id: eventId,
+	field: v.picklist(["name", "topic"]),
+	value: v.string(),
+	time,
+});
+
+/** Grey, TrafficData DirectMessageMap: one entry of the target's m.direct account data (a DM room with a user). */
+export const DirectRoomRecord = record("urn:sealbridge:lawful:record:direct-room:1", {
+	user_id: userId,
+	counterpart: userId,
+	room_id: roomId,
+});
+
 /** Every record set: the file it goes to under data/records/ and its schema. */
 export const RECORD_SETS = {
 	subscriber: SubscriberRecord,
@@ -135,6 +168,10 @@ export const RECORD_SETS = {
 	counterparties: CounterpartyRecord,
 	media: MediaRecord,
 	"target-matches": TargetMatchRecord,
+	profile: ProfileRecord,
+	"device-names": DeviceNameRecord,
+	"room-details": RoomDetailRecord,
+	"direct-rooms": DirectRoomRecord,
 } as const;
 
 export type RecordSetName = keyof typeof RECORD_SETS;

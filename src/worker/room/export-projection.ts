@@ -1,6 +1,7 @@
 // ExportRoomApi: the lawful-access export's only view of a room, an allow-list projection that runs inside the
 // RoomDO. Its result types have no content field, so message content, ciphertext, session IDs and sender keys
-// cannot leave the room through it. The time window is applied in the queries.
+// cannot leave the room through it (the one exception, room names and topics, is grey data the export asks for
+// only under the provider's policy, and is a single string of a state event). The time window is applied in the queries.
 // Design: /work/shared/LAWFUL_ACCESS.md#what-may-be-exported; ARCHITECTURE.md principle 4 (ExportRoomApi).
 
 /** A half-open window [start, end) in epoch ms. */
@@ -33,10 +34,23 @@ export type ExportCoMember = {
 	membership: string;
 };
 
+/**
+ * Grey data, asked for only when the provider's policy allows it and the order names it: a room name or topic
+ * from an m.room.name / m.room.topic state event. Only that one string of the event's content leaves the room.
+ */
+export type ExportRoomDetail = {
+	event_id: string;
+	field: "name" | "topic";
+	value: string;
+	origin_server_ts: number;
+	stream_ordering: number;
+};
+
 export interface ExportRoomApi {
 	exportEnvelopes(sender: string, window: ExportWindow, afterStream: number, limit: number): ExportEnvelope[];
 	exportMemberships(userId: string, window: ExportWindow, afterStream: number, limit: number): ExportMembership[];
 	exportCoMembers(target: string, window: ExportWindow, afterUserId: string, limit: number): ExportCoMember[];
+	exportRoomDetails(window: ExportWindow, afterStream: number, limit: number): ExportRoomDetail[];
 }
 
 /** Rows per call; the export's room collectors never ask for more (src/export/collect/room-collectors.ts). */
@@ -79,6 +93,30 @@ export class ExportProjection implements ExportRoomApi {
 				userId,
 				afterStream,
 				window.start,
+				window.end,
+				pageSize(limit),
+			)
+			.toArray();
+	}
+
+	/**
+	 * Every name and topic the room had before the window's end (so the one in force when the window began is
+	 * included): the `name` / `topic` string of m.room.name / m.room.topic state events, never other content.
+	 */
+	exportRoomDetails(window: ExportWindow, afterStream: number, limit: number): ExportRoomDetail[] {
+		return this.sql
+			.exec<ExportRoomDetail>(
+				`SELECT event_id, field, value, origin_server_ts, stream_ordering FROM (
+					SELECT event_id, origin_server_ts, stream_ordering,
+						CASE type WHEN 'm.room.name' THEN 'name' ELSE 'topic' END AS field,
+						CASE type WHEN 'm.room.name' THEN json_extract(pdu, '$.content.name') ELSE json_extract(pdu, '$.content.topic') END AS value,
+						CASE type WHEN 'm.room.name' THEN json_type(pdu, '$.content.name') ELSE json_type(pdu, '$.content.topic') END AS value_type
+					FROM events
+					WHERE type IN ('m.room.name', 'm.room.topic') AND state_key = '' AND stream_ordering IS NOT NULL AND stream_ordering > ?1
+						AND rejected = 0 AND origin_server_ts < ?2
+				) WHERE value_type = 'text'
+				ORDER BY stream_ordering LIMIT ?3`,
+				afterStream,
 				window.end,
 				pageSize(limit),
 			)

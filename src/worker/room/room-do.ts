@@ -40,7 +40,7 @@ import { remoteServersOf } from "./ephemeral-federation";
 import { enqueueEduFor } from "../../platform/edu-fan-out";
 import { WriteStore } from "./write-store";
 import type { RoomNotificationsRequest } from "./notifications";
-import { type ExportCoMember, type ExportEnvelope, type ExportMembership, ExportProjection, type ExportRoomApi, type ExportWindow } from "./export-projection";
+import { type ExportCoMember, type ExportEnvelope, type ExportMembership, ExportProjection, type ExportRoomApi, type ExportRoomDetail, type ExportWindow } from "./export-projection";
 
 /** The alarm that retries pokes a direct drain could not deliver. */
 const SAFETY_NET_MS = 5_000;
@@ -459,6 +459,10 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	exportCoMembers(target: string, window: ExportWindow, afterUserId: string, limit: number): ExportCoMember[] {
 		return new ExportProjection(this.ctx.storage.sql).exportCoMembers(target, window, afterUserId, limit);
+	}
+
+	exportRoomDetails(window: ExportWindow, afterStream: number, limit: number): ExportRoomDetail[] {
+		return new ExportProjection(this.ctx.storage.sql).exportRoomDetails(window, afterStream, limit);
 	}
 }
 

@@ -28,6 +28,7 @@ import { fanOutDeviceListChange } from "./e2ee/device-list-fan-out";
 import { localOnlyFederation } from "./e2ee/federation-port";
 import { whois, type WhoisResponse } from "./admin/whois";
 import { exportDevices, type ExportDevices } from "./export/export-devices";
+import { exportGreyData, type ExportGreyData } from "./export/export-grey";
 import { exportSessions, type ExportSession, type ExportSessionCursor, type ExportSessionWindow } from "./export/export-sessions";
 import { deletePushersOfDevice } from "../d1/pushers";
 import { purgeSessionIps, type PurgeResult } from "./retention/purge";
@@ -432,5 +433,10 @@ export class UserDO extends DurableObject<Env> {
 
 	exportDevices(createdBefore: number): ExportDevices {
 		return exportDevices(this.ctx.storage.sql, createdBefore);
+	}
+
+	/** Grey data (device display names, DM map): the export asks only when policy allows and the order names it. */
+	exportGreyData(createdBefore: number): ExportGreyData {
+		return exportGreyData(this.ctx.storage.sql, createdBefore);
 	}
 }

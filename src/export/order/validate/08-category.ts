@@ -3,7 +3,7 @@
 // (LAWFUL_ACCESS.md "Validation"). A category must be allowed by the legal basis AND by the issuer's trust
 // entry. Emergency orders are limited to subscriber data and sessions ("Lifecycle", Emergency).
 
-import { TRAFFIC_SUBTYPES } from "../types";
+import { GREY_SUBTYPES, TRAFFIC_SUBTYPES } from "../types";
 import { LaError } from "../la-errors";
 import type { CheckedOrder } from "./context";
 import type { AuthorityCheck } from "./06-authority";
@@ -36,8 +36,11 @@ export function checkCategories(checked: CheckedOrder, { issuer, basis }: Author
 			throw new LaError("LA_CATEGORY_NOT_PERMITTED", "an emergency order is limited to subscriber data and sessions", pointer);
 		}
 		subtypes.forEach((subtype, j) => {
-			const known = type === "TrafficData" && TRAFFIC_SUBTYPES.some((s) => s === subtype);
-			if (!known) throw new LaError("LA_CATEGORY_NOT_PERMITTED", `unknown subtype ${JSON.stringify(subtype)} for ${type}`, `/tasks/${i}/requestDetails/subtypes/${j}`);
+			const grey = (type === "TrafficData" || type === "SubscriberData") && GREY_SUBTYPES[type].includes(subtype);
+			const known = grey || (type === "TrafficData" && TRAFFIC_SUBTYPES.some((s) => s === subtype));
+			const at = `/tasks/${i}/requestDetails/subtypes/${j}`;
+			if (!known) throw new LaError("LA_CATEGORY_NOT_PERMITTED", `unknown subtype ${JSON.stringify(subtype)} for ${type}`, at);
+			if (grey && emergency) throw new LaError("LA_CATEGORY_NOT_PERMITTED", "an emergency order is limited to subscriber data and sessions", at);
 		});
 	});
 }

@@ -28,7 +28,8 @@ export function buildValidatedOrder(
 			ldid: task.reference,
 			kind: task.kind,
 			requestType: type,
-			subtypes: type === "TrafficData" ? (subtypes && subtypes.length > 0 ? [...subtypes] : [...DEFAULT_TRAFFIC_SUBTYPES]) : [],
+			// TrafficData without subtypes means the defaults; SubscriberData's only subtypes are grey additions.
+			subtypes: type === "TrafficData" ? (subtypes && subtypes.length > 0 ? [...subtypes] : [...DEFAULT_TRAFFIC_SUBTYPES]) : [...(subtypes ?? [])],
 			target,
 			window: time.window,
 			preservationExpiresAt: time.preservationExpiresAt,
