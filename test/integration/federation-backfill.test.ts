@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { JsonObject, Pdu } from "../../src/protocol/events/pdu";
-import { draftEvent, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
+import { draftEvent, fed, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
 import { installReceiver, type Receiver } from "./federation-outbound-helpers";
 import { buildRemoteRoom, idOf, type RemoteRoom, VERSION } from "./federation-remote-room-helpers";
 import { api, enc, makeUser, type TestUser } from "./rooms-helpers";
@@ -158,6 +158,15 @@ describe("outbound backfill", () => {
 		// Forward from the room's beginning: the same events the other way round.
 		const forward = await api(bob, "GET", `/_matrix/client/v3/rooms/${enc(h.room.room_id)}/messages?dir=f&limit=100`);
 		expect((forward.body.chunk as { event_id: string }[]).map((e) => e.event_id)).toEqual(all.map((e) => e.event_id).reverse());
+		// Backfilled events are ours to serve too (GET /event finds them through the event index the drain fills).
+		const oldest = h.events.find((e) => (e.pdu.content as { body?: string }).body === "thirty 1")!;
+		let served = await fed(resident, "GET", `/_matrix/federation/v1/event/${enc(oldest.event_id)}`);
+		for (let i = 0; i < 20 && served.status !== 200; i++) {
+			await new Promise((r) => setTimeout(r, 100));
+			served = await fed(resident, "GET", `/_matrix/federation/v1/event/${enc(oldest.event_id)}`);
+		}
+		expect(served.status).toBe(200);
+		expect((served.body.pdus as Pdu[])[0]!.content).toEqual(oldest.pdu.content);
 	});
 
 	it("history visibility applies to backfilled events: 'joined' history is hidden from a later joiner, 'shared' is not", async () => {

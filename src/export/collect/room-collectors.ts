@@ -16,6 +16,8 @@ type RoomPage<N extends RecordSetName, K> = { records: RecordOf<N>[]; after: K |
 
 /** Rows asked of one room per call: at most the cap of the RoomDO's projection (export-projection.ts MAX_PAGE). */
 const ROOM_READ_MAX = 10_000;
+/** Below every stream ordering: backfilled history sits at zero and below (worker/room/read-token.ts). */
+const BEFORE_ANY_POSITION = Number.MIN_SAFE_INTEGER;
 /** Rooms one page may move through: bounds a step's work when many rooms hold nothing in the window. */
 const ROOMS_PER_PAGE = 64;
 
@@ -53,7 +55,7 @@ function roomApi(ctx: CollectContext, roomId: string) {
 	return ctx.env.ROOM.getByName(roomId);
 }
 
-export const membershipsCollector = roomWalk("memberships", 0, async (ctx, roomId, after, limit) => {
+export const membershipsCollector = roomWalk("memberships", BEFORE_ANY_POSITION, async (ctx, roomId, after, limit) => {
 	const rows = await roomApi(ctx, roomId).exportMemberships(ctx.userId, ctx.window, after, limit);
 	const records: RecordOf<"memberships">[] = [];
 	for (const r of rows) {
@@ -71,7 +73,7 @@ export const membershipsCollector = roomWalk("memberships", 0, async (ctx, roomI
 	return { records, after: rows.length < limit ? null : (rows.at(-1)?.stream_ordering ?? null) };
 });
 
-export const envelopesCollector = roomWalk("event-envelopes", 0, async (ctx, roomId, after, limit) => {
+export const envelopesCollector = roomWalk("event-envelopes", BEFORE_ANY_POSITION, async (ctx, roomId, after, limit) => {
 	const rows = await roomApi(ctx, roomId).exportEnvelopes(ctx.userId, ctx.window, after, limit);
 	return {
 		records: rows.map((r) => ({

@@ -161,8 +161,12 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	}
 
 	/** Events fetched through /backfill, after checks 1–3 in the bridge: stored as history before what the room holds. */
-	storeBackfill(input: BackfillInput, now: number): Promise<RpcResult<{ stored: number }>> {
-		return this.federation.backfill(input, now);
+	async storeBackfill(input: BackfillInput, now: number): Promise<RpcResult<{ stored: number }>> {
+		const result = await this.federation.backfill(input, now);
+		// The drain copies new events into the D1 event index (GET /federation/v1/event); history writes no
+		// pokes or hand-offs, so it wakes nobody.
+		if (result.ok && result.value.stored > 0) await this.scheduleDrain();
+		return result;
 	}
 
 	/**
