@@ -63,12 +63,12 @@ export async function backfillAfterJoin(env: BackfillEnv, config: Config, server
 	return total;
 }
 
-/** For /messages at the room's oldest event: one round from the best server; the events stored. */
-export async function backfillForReader(env: BackfillEnv, config: Config, roomId: string): Promise<number> {
+/** For /messages at the room's oldest event: one round from the best server; the events stored (null: none asked). */
+export async function backfillForReader(env: BackfillEnv, config: Config, roomId: string): Promise<number | null> {
 	const deps = depsFor(env, config, roomId);
 	const points = await deps.room.backfillPoints();
 	const rules = points === null ? undefined : roomVersionRules(points.room_version);
-	if (points === null || !rules) return 0;
+	if (points === null || !rules) return null;
 	const r = { room_id: roomId, rules, server: points.servers[0]!, from: points.from, limit: READ_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
 	const stored = await round(deps, r, "read");
 	// Nothing new (or no answer): do not ask about the same events again at once.

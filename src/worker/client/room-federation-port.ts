@@ -16,6 +16,9 @@ export interface RoomFederationPort {
 	leaveRemote(userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<RpcResult<{ remote: boolean }>>;
 	/** make_knock/send_knock through `servers` in turn; the knock shows in the user's /sync. */
 	knockRemote(userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<RpcResult<{ event_id: string }>>;
-	/** Older events of the room from a server in it (bounded in count and time); how many it stored. Never throws. */
-	backfill(roomId: string): Promise<number>;
+	/**
+	 * Older events of the room from a server in it (bounded in count and time): how many it stored, or null
+	 * when it asked nobody (the room holds its beginning, or just asked in vain). Never throws.
+	 */
+	backfill(roomId: string): Promise<number | null>;
 }

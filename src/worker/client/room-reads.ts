@@ -87,7 +87,8 @@ export const roomReadEndpoints: Endpoint[] = [
 			const page = await stub.readMessagesJson(request);
 			// A backward page that reached the oldest event the room holds: ask a server in the room for older
 			// ones (bounded), then answer again from the same token, so the new events follow on with no gap.
-			if (dir === "b" && request.to === undefined && page.ok && !hasEnd(page.value) && (await c.get("roomFederation").backfill(roomId).catch(() => 0)) > 0) {
+			// Read again whenever someone was asked: a concurrent page may have stored what this round found.
+			if (dir === "b" && request.to === undefined && page.ok && !hasEnd(page.value) && (await c.get("roomFederation").backfill(roomId).catch(() => null)) !== null) {
 				return jsonText(await stub.readMessagesJson(request));
 			}
 			return jsonText(page);
