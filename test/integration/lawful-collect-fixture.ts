@@ -15,7 +15,8 @@ export interface Fixture {
 	mediaId: string;
 }
 
-async function waitIndexed(userId: string, roomId: string): Promise<void> {
+/** Waits until the D1 membership index lists the user as joined (the room's drain writes it after the reply). */
+export async function waitIndexed(userId: string, roomId: string): Promise<void> {
 	for (let i = 0; i < 100; i++) {
 		const row = await env.DB.prepare("SELECT membership FROM room_memberships WHERE user_id = ?1 AND room_id = ?2").bind(userId, roomId).first<{ membership: string }>();
 		if (row?.membership === "join") return;

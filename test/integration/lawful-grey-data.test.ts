@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Order } from "../../src/export/order/types";
 import { call, device, type TestDevice } from "./e2ee-helpers";
+import { waitIndexed } from "./lawful-collect-fixture";
 import { DAY, iso, world, type World } from "./lawful-lifecycle-helpers";
 import { baseOrder, signCompact, submit } from "./lawful-orders-helpers";
 import { approveAndProduce, operators, type Operators, packageText, recordsOf } from "./lawful-targets-helpers";
@@ -18,15 +19,6 @@ let ops: Operators;
 let target: TestDevice;
 let peer: TestDevice;
 let roomId: string;
-
-async function waitJoined(userId: string, room: string): Promise<void> {
-	for (let i = 0; i < 100; i++) {
-		const row = await env.DB.prepare("SELECT membership FROM room_memberships WHERE user_id = ?1 AND room_id = ?2").bind(userId, room).first<{ membership: string }>();
-		if (row?.membership === "join") return;
-		await new Promise((r) => setTimeout(r, 20));
-	}
-	throw new Error("membership never indexed");
-}
 
 /** An order with a SubscriberData task and a TrafficData task for the target, naming the grey subtypes or not. */
 function order(grey: boolean) {
@@ -57,7 +49,7 @@ beforeAll(async () => {
 	roomId = created.body.room_id as string;
 	await put(`/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/grey1`, { msgtype: "m.text", body: MESSAGE });
 	await put(`/v3/user/${encodeURIComponent(target.userId)}/account_data/m.direct`, { [peer.userId]: [roomId], "not-a-user": ["!x:y"], [`@odd:${env.SERVER_NAME}`]: [{ not: "a room" }] });
-	await waitJoined(target.userId, roomId);
+	await waitIndexed(target.userId, roomId);
 });
 
 describe("grey data, policy off (the default)", () => {

@@ -3,6 +3,7 @@
 // Pure. Design: /work/shared/LAWFUL_ACCESS.md#package ("data/readme.txt").
 
 import { CONTENT_NOTE, type Unavailable } from "../collect/plan";
+import { IP_MATCH_TOLERANCE_MS } from "../collect/resolve-targets";
 import type { RequestedTask } from "../job/types";
 import type { ProducedCategory } from "./delivery";
 
@@ -53,7 +54,8 @@ export function readmeTxt(input: ReadmeInput): string {
 	for (const u of input.unavailable) out.push(`- ${u.ldid} ${u.category}: ${u.reason}`);
 	out.push(`- All tasks, content: ${CONTENT_NOTE}`);
 	out.push(
-		"- All tasks, retention: session IP records older than the server's retention period are purged unless a preservation hold named them; purged records cannot be produced.",
+		"- All tasks, retention: session IP records (and the IP → account index that IP targets are resolved through) older than the server's retention period, and metadata of media that no longer exists, are purged unless a preservation hold named the account; purged records cannot be produced.",
+		`- IP targets: an account matches when one of its devices was recorded using the address within ${IP_MATCH_TOLERANCE_MS / 60_000} minutes of observedTime (uses are recorded at most once a minute); e-mail and phone targets match the operator-verified 3PIDs of accounts.`,
 		"- All tasks, device keys: Curve25519 identity keys are withheld because they appear as the sender key of encrypted messages; each device's Ed25519 key identifies it.",
 		"",
 		"Verification: delivery.jws is a detached JWS by the provider key over tagmanifest-sha256.txt; the provider's",
