@@ -5,6 +5,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { IP_MATCH_TOLERANCE_MS } from "../../src/export/collect/resolve-targets";
+import { getJob } from "../../src/export/job/store";
+import { issueRetrievalToken, packageReady, retrievePackage } from "../../src/export/lifecycle/delivery";
 import { runLawfulHousekeeping } from "../../src/export/lifecycle/housekeeping";
 import type { Order } from "../../src/export/order/types";
 import { canonicalIp } from "../../src/platform/session-ip-index";
@@ -95,6 +97,17 @@ describe("IP targets", () => {
 		expect(recordsOf(files, "sessions").every((r) => r.user_id === a.userId)).toBe(true);
 		const all = packageText(files);
 		for (const other of [later.userId, elsewhere.userId, "203.0.113.51"]) expect(all).not.toContain(other);
+	});
+
+	it("after retrieval, the holder of the account an IP target resolved to is notified, nobody else", async () => {
+		const id = await w.submitOrder(ipTask("IPV4Address", "203.0.113.50", T + 5 * MIN));
+		await approveAndProduce(w, ops, id);
+		const job = await getJob(env.DB, id);
+		await packageReady(w.env, id, job!.package_key!, job!.package_sha256!, Date.now());
+		const issued = await issueRetrievalToken(env.DB, id, Date.now());
+		await retrievePackage(w.env, issued!.token, "us-fbi", "authority:us-fbi/k", Date.now());
+		const { results } = await env.DB.prepare("SELECT target_user, reason FROM lawful_notices WHERE order_id = ?1").bind(id).all<{ target_user: string; reason: string }>();
+		expect(results).toEqual([{ target_user: a.userId, reason: "disclosure" }]);
 	});
 
 	it("applies the tolerance: a use ending 4 minutes before observedTime matches, one 6 minutes after does not", async () => {

@@ -49,6 +49,13 @@ export function inputOf(job: JobRow): ProductionInput {
 	return JSON.parse(job.input_json) as ProductionInput;
 }
 
+/** The accounts the order's IP and e-mail/phone targets were resolved to when its production started. */
+export async function resolvedTargetUsers(db: D1Database, orderId: string): Promise<string[]> {
+	const job = await getJob(db, orderId);
+	if (job === null) return [];
+	return [...new Set(inputOf(job).plan.units.filter((u) => u.set === "target-matches").map((u) => u.userId))];
+}
+
 /**
  * Commits one page: its part row (if it has records) and the new position, in one transaction, only if the
  * job is still at `from`. False if another runner moved it first (this page is then discarded).

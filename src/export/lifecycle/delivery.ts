@@ -11,6 +11,7 @@ import { LaError } from "../order/la-errors";
 import { type DeliveryRow, claimRetrieval, expiredDeliveries, getDeliveryByHash, getDeliveryOfOrder, insertDelivery, markDeleted, retrievedUndeleted } from "../store/deliveries";
 import { getOrderRecord, type OrderRecord } from "../store/order-status";
 import { effectiveScope } from "./effective-scope";
+import { resolvedTargetUsers } from "../job/store";
 import { scheduleNotices } from "./notices";
 import { auditOrderEvent, requireOrder, transition } from "./state-machine";
 
@@ -71,7 +72,7 @@ export async function retrievePackage(env: Pick<Env, "DB" | "AUDIT_LOG" | "EVIDE
 	const bytes = await object.arrayBuffer();
 	const retrieved = await transition(env, record.orderId, ["AwaitingDisclosure"], "Disclosed", { type: "delivery", action: "retrieved", actor, reason: null, packageSha256: delivery.package_sha256 }, now);
 	await deletePackage(env, { ...delivery, retrieved_ts: now }, "retrieved", now);
-	await scheduleNotices(env, retrieved, await effectiveScope(env.DB, retrieved), "disclosure", now);
+	await scheduleNotices(env, retrieved, await effectiveScope(env.DB, retrieved), "disclosure", now, await resolvedTargetUsers(env.DB, record.orderId));
 	return { bytes, sha256: delivery.package_sha256, record: retrieved, sealed: isSealedKey(delivery.r2_key) };
 }
 

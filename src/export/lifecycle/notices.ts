@@ -19,9 +19,20 @@ export function noticeText(record: OrderRecord, reason: NoticeReason): string {
 	return `Lawful-access notice: under a legal order (${o.legalBasis}, ${o.jurisdiction}, reference ${o.authorisationReference}) ${what}. This notice is sent as soon as the law allows.`;
 }
 
-export async function scheduleNotices(env: Pick<Env, "DB" | "AUDIT_LOG">, record: OrderRecord, scope: readonly ScopeTask[], reason: NoticeReason, now: number): Promise<number> {
+/**
+ * `resolvedUsers`: accounts an IP or e-mail/phone target was resolved to when production started (the job's
+ * frozen plan); their holders are notified like a named target's.
+ */
+export async function scheduleNotices(
+	env: Pick<Env, "DB" | "AUDIT_LOG">,
+	record: OrderRecord,
+	scope: readonly ScopeTask[],
+	reason: NoticeReason,
+	now: number,
+	resolvedUsers: readonly string[] = [],
+): Promise<number> {
 	const kind = reason === "disclosure" ? "LD" : "LP";
-	const users = new Set(scope.filter((t) => t.kind === kind).flatMap((t) => targetUser(t.target) ?? []));
+	const users = new Set([...scope.filter((t) => t.kind === kind).flatMap((t) => targetUser(t.target) ?? []), ...resolvedUsers]);
 	const ndo = record.order.nonDisclosure;
 	const until = Math.max(ndo?.until ?? 0, (await ndoExtension(env.DB, record.orderId)) ?? 0);
 	const due = until > now ? until : now;
