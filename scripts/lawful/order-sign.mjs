@@ -15,9 +15,10 @@ export const help = `order sign --key JWK_FILE [--key JWK_FILE2] [--order ORDER_
   --order FILE        the order JSON; header.timestamp and transactionIdentifier are filled in when absent
   Or build one from flags:
   --sender ID --country CC --receiver SERVER_NAME --legal-basis BASIS --reference CASE
-  --target MXID|EMAIL|+E164 (repeatable; one task each)   --type SubscriberData|UserIdentifyingData|TrafficData
+  --target MXID|MXID/DEVICE|EMAIL|+E164|IP (repeatable; one task each)   --type SubscriberData|UserIdentifyingData|TrafficData
+  --observed TIME     when an IP target was seen (required for IP targets: requestDetails.observedTime)
   --start TIME --end TIME (the records' window)   --valid-days N (default 7)   --approver "Name, Role"
-  --subtype S (repeatable)   --ndo-until TIME --ndo-provision TEXT   --preserve (LP tasks)   --emergency
+  --subtype S (repeatable; grey data: ProfileDetails, RoomDetails, DirectMessageMap, produced only under LAWFUL_GREY_DATA)   --ndo-until TIME --ndo-provision TEXT   --preserve (LP tasks)   --emergency
   --recipient-key FILE  a public JWK (X25519, P-256/384/521 or RSA ≥ 2048) the package is to be encrypted to
                         (delivery.recipientKey; make one with "authority keygen --alg ECDH-ES")`;
 
@@ -25,7 +26,7 @@ const SPEC = {
 	key: "values", order: "value", out: "value", sender: "value", country: "value", receiver: "value", "legal-basis": "value",
 	reference: "value", target: "values", type: "value", start: "value", end: "value", "valid-days": "value", approver: "value",
 	subtype: "values", "ndo-until": "value", "ndo-provision": "value", preserve: "flag", emergency: "flag", jurisdiction: "value",
-	"recipient-key": "value",
+	"recipient-key": "value", observed: "value",
 };
 
 function formatOf(value) {
@@ -51,6 +52,7 @@ export function buildOrder(o, now = Date.now()) {
 			...(o.subtype ? { subtypes: o.subtype } : {}),
 			...(o.start ? { startTime: o.start } : {}),
 			...(o.end ? { endTime: o.end } : {}),
+			...(o.observed && formatOf(value).startsWith("IPV") ? { observedTime: o.observed } : {}),
 			requestValues: [{ formatType: formatOf(value), value }],
 		},
 	}));

@@ -65,4 +65,31 @@ describe("lawful CLI: order sign", () => {
 		expect(outcome.kind).toBe("accepted");
 		if (outcome.kind === "accepted") expect(outcome.order.validators).toEqual(["us-court"]);
 	});
+
+	it("signs an IP target with --observed as observedTime, which validation accepts (and refuses without it)", async () => {
+		const k = await keyFile("fbi-ip", "Ed25519");
+		const now = Date.now();
+		const iso = (ms: number) => new Date(ms).toISOString();
+		const observed = iso(now - 86_400_000);
+		const trust = parseTrustStore({
+			authorities: [
+				{
+					id: "us-fbi", name: "FBI", country: "US", regimes: ["US-SCA"], allowedLegalBases: ["US-18USC2703d"], allowedRequestTypes: ["SubscriberData"],
+					maxTargetsPerOrder: 1, maxWindowDays: 30, maxOrderLifetimeDays: 30, verificationContact: { name: "desk" },
+					keys: [{ kid: k.kid, jwk: k.publicJwk, notBefore: iso(now - 1e9), notAfter: iso(now + 1e9), status: "active" }],
+				},
+			],
+		});
+		if (!trust.ok) throw new Error(trust.message);
+		const validate = async (jws: string) => {
+			const bytes = new TextEncoder().encode(jws);
+			return validateOrder(bytes, await sha256Hex(bytes), { now: Date.now(), serverName: "hs.example", trust: trust.store, findTransaction: async () => null });
+		};
+		const ipFlags = FLAGS.map((f) => (f === "@alice:hs.example" ? "203.0.113.5" : f));
+		const signed = cli(["order", "sign", "--key", k.file, ...ipFlags, "--observed", observed]);
+		const outcome = await validate(signed);
+		expect(outcome.kind).toBe("accepted");
+		if (outcome.kind === "accepted") expect(outcome.order.tasks[0]!.target).toEqual({ format: "IPV4Address", address: "203.0.113.5", observedTime: Date.parse(observed) });
+		await expect(validate(cli(["order", "sign", "--key", k.file, ...ipFlags]))).rejects.toMatchObject({ code: "LA_TARGET_NOT_SPECIFIC" });
+	});
 });
