@@ -40,7 +40,8 @@ export function scanVisible(session: ReadSession, req: ScanRequest): ScanResult 
 		for (const row of batch) {
 			seen++;
 			next = req.dir === "b" ? row.stream_ordering - 1 : row.stream_ordering;
-			if (session.canSee(row) && (req.accept === undefined || req.accept(row))) {
+			// The filter first: it is cheap, while a visibility check reads the event's state.
+			if ((req.accept === undefined || req.accept(row)) && session.canSee(row)) {
 				rows.push(row);
 				if (rows.length >= req.limit) return { rows, next, exhausted: false };
 			}

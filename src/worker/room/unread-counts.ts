@@ -107,10 +107,12 @@ export function unreadSection(sql: SqlStorage, session: ReadSession, ruleset: Ru
 		limit: MAX_COUNTED,
 		accept: (row) => row.sender !== userId,
 	});
-	const ctxFor = pushContextFor(session, userId);
 	const counted = scan.rows.map((r) => countedEvent(session, r));
+	// The room's push context costs several state reads; a room with nothing unread needs none.
+	let ctxFor: ((sender: string) => PushContext) | undefined;
+	const contextOf = (sender: string) => (ctxFor ??= pushContextFor(session, userId))(sender);
 	// A receipt in a thread (or "main") moves only that thread's read position past the unthreaded one.
 	const readUpTo = (thread: string) => Math.max(unthreaded, read.get(thread) ?? 0);
-	const { main, threads: byThread } = countUnread(ruleset, counted, (e) => ctxFor(e.sender), readUpTo, threads);
+	const { main, threads: byThread } = countUnread(ruleset, counted, (e) => contextOf(e.sender), readUpTo, threads);
 	return threads ? { unread_notifications: main, unread_thread_notifications: byThread } : { unread_notifications: main };
 }
