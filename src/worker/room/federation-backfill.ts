@@ -17,7 +17,8 @@ import { StoredEvents } from "./federation-events";
 import type { FederationStore } from "./federation-store";
 import { checkAgainstAuthEvents } from "./federation-step-4-auth-events";
 import { checkAgainstState, type StateBefore, stateBeforeEvent } from "./federation-step-5-state-before";
-import { type RoomStore, type StateMap, stateKeyOf } from "./store";
+import { stateGroupsOf } from "./federation-persist";
+import { newEventOf, type RoomStore, type StateMap, stateKeyOf } from "./store";
 import type { WriteStore } from "./write-store";
 
 export interface BackfillInput {
@@ -137,30 +138,10 @@ async function placeOne(deps: BackfillDeps, sql: BackfillStore, events: StoredEv
 	// A rejected event is kept (others may cite it) but never served; one already stored stays as it is.
 	if (rejection !== null && known) return false;
 	deps.storage.transactionSync(() => {
-		if (!known) {
-			fed.insert(
-				{
-					event_id: event.event_id,
-					type: event.type,
-					state_key: event.state_key,
-					sender: event.sender,
-					origin_server_ts: event.origin_server_ts,
-					depth: event.depth,
-					pdu: json,
-					prev_events: event.prev_events,
-					auth_events: event.auth_events,
-					outlier: false,
-					rejection_reason: rejection,
-					soft_failed: false,
-					received_ts: now,
-				},
-				position,
-			);
-		} else moveTo(fed, sql, event.event_id, position);
-		const beforeGroup = before.group ?? store.createStateGroup(null, before.state);
-		const changesState = event.state_key !== undefined && rejection === null;
-		const after = changesState ? store.createStateGroup(beforeGroup, new Map([[stateKeyOf(event.type, event.state_key!), event.event_id]])) : beforeGroup;
-		sql.setEventState(event.event_id, beforeGroup, after);
+		if (!known) fed.insert(newEventOf(event, json, { outlier: false, rejection_reason: rejection, soft_failed: false, received_ts: now }), position);
+		else moveTo(fed, sql, event.event_id, position);
+		const groups = stateGroupsOf(store, event, before, rejection !== null);
+		sql.setEventState(event.event_id, groups.before, groups.after);
 		if (rejection === null && event.type === "m.room.redaction" && event.redacts !== undefined) writes.insertRedaction(event.redacts, event.event_id);
 	});
 	return rejection === null;

@@ -15,7 +15,7 @@ import type { FederationStore } from "./federation-store";
 import { persistReceivedEvent } from "./federation-persist";
 import type { OutboxStore } from "./outbox-store";
 import { RemoteInvites } from "./remote-invites";
-import { type RoomStore, type StateMap, stateKeyOf } from "./store";
+import { newEventOf, type RoomStore, type StateMap, stateKeyOf } from "./store";
 import type { WriteStore } from "./write-store";
 
 /** What the bridge hands over after make_join/send_join and its own checks 1–3. */
@@ -96,23 +96,9 @@ export async function joinRemoteRoom(deps: RemoteJoinDeps, input: RemoteJoinInpu
 		store.initRoom(input.room_id, rules.id, now, new RemoteInvites(deps.storage.sql).maxPosition());
 		const before = store.createStateGroup(null, state);
 		for (const { event, json, in_state } of ordered) {
-			deps.fed.insert({
-				event_id: event.event_id,
-				type: event.type,
-				state_key: event.state_key,
-				sender: event.sender,
-				origin_server_ts: event.origin_server_ts,
-				depth: event.depth,
-				pdu: json,
-				prev_events: event.prev_events,
-				auth_events: event.auth_events,
-				// Auth-chain-only events stay outliers. A state event is given a stream position and the
-				// resolved state as its state (we know no other), so it is stored like any timeline event.
-				outlier: !in_state,
-				rejection_reason: null,
-				soft_failed: false,
-				received_ts: now,
-			});
+			// Auth-chain-only events stay outliers. A state event is given a stream position and the resolved
+			// state as its state (we know no other), so it is stored like any timeline event.
+			deps.fed.insert(newEventOf(event, json, { outlier: !in_state, rejection_reason: null, soft_failed: false, received_ts: now }));
 			if (in_state) store.setEventState(event.event_id, before, before);
 		}
 		const { storage: _s, ...ctx } = deps;

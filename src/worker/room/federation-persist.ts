@@ -10,7 +10,7 @@ import type { Membership } from "./api";
 import type { FederationStore } from "./federation-store";
 import type { StateBefore } from "./federation-step-5-state-before";
 import type { OutboxStore } from "./outbox-store";
-import { type RoomStore, type StateDelta, type StateMap, stateKeyOf } from "./store";
+import { newEventOf, type RoomStore, type StateDelta, type StateMap, stateKeyOf } from "./store";
 import type { WriteStore } from "./write-store";
 
 /** Members who see new events (as in commit-event.ts). */
@@ -40,30 +40,21 @@ export interface PersistContext {
 	member_events: ReadonlyMap<string, RoomEvent>;
 }
 
+/** The state groups before and after an event, written as deltas where they can be. */
+export function stateGroupsOf(store: RoomStore, event: RoomEvent, before: StateBefore, rejected: boolean): { before: number; after: number } {
+	const group = before.group ?? store.createStateGroup(null, before.state);
+	// A rejected event changes no state: "the state after it is the state before it".
+	if (event.state_key === undefined || rejected) return { before: group, after: group };
+	return { before: group, after: store.createStateGroup(group, new Map([[stateKeyOf(event.type, event.state_key), event.event_id]])) };
+}
+
 /** Stores the event; returns its stream position (null when it is not part of the timeline). */
 export function persistReceivedEvent(r: ReceivedEvent, ctx: PersistContext): number | null {
 	const { store, fed, writes, event } = { ...ctx, event: r.event };
-	const position = fed.insert({
-		event_id: event.event_id,
-		type: event.type,
-		state_key: event.state_key,
-		sender: event.sender,
-		origin_server_ts: event.origin_server_ts,
-		depth: event.depth,
-		pdu: r.pdu_json,
-		prev_events: event.prev_events,
-		auth_events: event.auth_events,
-		outlier: r.outlier,
-		rejection_reason: r.rejection,
-		soft_failed: r.soft_failed,
-		received_ts: ctx.now,
-	});
+	const position = fed.insert(newEventOf(event, r.pdu_json, { outlier: r.outlier, rejection_reason: r.rejection, soft_failed: r.soft_failed, received_ts: ctx.now }));
 	if (r.outlier || r.before === null) return position;
 
-	const before = r.before.group ?? store.createStateGroup(null, r.before.state);
-	// A rejected event changes no state: "the state after it is the state before it".
-	const changesState = event.state_key !== undefined && r.rejection === null;
-	const after = changesState ? store.createStateGroup(before, new Map([[stateKeyOf(event.type, event.state_key!), event.event_id]])) : before;
+	const { before, after } = stateGroupsOf(store, event, r.before, r.rejection !== null);
 	store.setEventState(event.event_id, before, after);
 	if (position === null || ctx.new_current === null) return position;
 

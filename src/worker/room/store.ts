@@ -2,6 +2,8 @@
 // Spec: https://spec.matrix.org/latest/server-server-api/#pdus
 // Callers wrap multi-step writes in `ctx.storage.transactionSync` (one event = one transaction).
 
+import type { RoomEvent } from "../../protocol/events/pdu";
+
 export interface RoomInfo {
 	room_id: string;
 	room_version: string;
@@ -45,6 +47,12 @@ export interface NewEvent {
 	rejection_reason: string | null;
 	soft_failed: boolean;
 	received_ts: number;
+}
+
+/** The row of a parsed event: its exact JSON text and the flags it is stored with. */
+export function newEventOf(event: RoomEvent, pdu: string, flags: Pick<NewEvent, "outlier" | "rejection_reason" | "soft_failed" | "received_ts">): NewEvent {
+	const { event_id, type, state_key, sender, origin_server_ts, depth, prev_events, auth_events } = event;
+	return { event_id, type, state_key, sender, origin_server_ts, depth, pdu, prev_events, auth_events, ...flags };
 }
 
 /** Longest delta chain before a group is written as a full snapshot, bounding read cost. */
