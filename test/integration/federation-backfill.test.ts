@@ -22,11 +22,14 @@ interface History {
 }
 
 let resident: RemoteServer;
+/** A second server with a member in some rooms: asked when the resident gives no answer. */
+let mirror: RemoteServer;
 let receiver: Receiver;
 const histories = new Map<string, History>();
 /** The most events the resident returns per /backfill (a server may return fewer than asked). */
 let cap = 100;
-let backfillFails = false;
+/** Servers (by host) whose /backfill answers 500. */
+const failing = new Set<string>();
 const backfillRequests: string[] = [];
 
 function byId(h: History, id: string): Pdu | undefined {
@@ -49,7 +52,7 @@ function residentRoutes(app: Hono): void {
 	// As the spec (and our own serving) has it: the `v` events and their ancestors, newest first by depth.
 	app.get("/_matrix/federation/v1/backfill/:roomId", (c) => {
 		backfillRequests.push(c.req.url);
-		if (backfillFails) return c.json({ errcode: "M_UNKNOWN", error: "remote detail" }, 500);
+		if (failing.has(new URL(c.req.url).hostname)) return c.json({ errcode: "M_UNKNOWN", error: "remote detail" }, 500);
 		const h = histories.get(c.req.param("roomId"))!;
 		const limit = Math.min(Number(c.req.query("limit")), cap);
 		const out: Pdu[] = [];
@@ -73,7 +76,7 @@ function residentRoutes(app: Hono): void {
 }
 
 /** A remote room: its state events, then `messages` messages by its creator; `hvAt` switches visibility. */
-async function buildHistory(tag: string, messages: number, hvAt: Map<number, string> = new Map()): Promise<History> {
+async function buildHistory(tag: string, messages: number, hvAt: Map<number, string> = new Map(), withMirror = false): Promise<History> {
 	const room = await buildRemoteRoom(resident, tag);
 	const h: History = { room, events: [], stateBefore: new Map() };
 	const state = new Map<string, string>();
@@ -94,6 +97,18 @@ async function buildHistory(tag: string, messages: number, hvAt: Map<number, str
 			state.set(`${type}|${stateKey}`, signed.event_id);
 		}
 	};
+	if (withMirror) {
+		// @dan of the mirror server joins: the room's state then names a second server to ask for history.
+		const dan = `@dan:${mirror.name}`;
+		const auth = [idOf(room, "m.room.create|"), idOf(room, "m.room.power_levels|"), idOf(room, "m.room.join_rules|")];
+		room.depth += 1;
+		const signed = await signAs(mirror, VERSION, draftEvent(room.room_id, dan, "m.room.member", { membership: "join" }, [room.last], auth, room.depth, dan));
+		h.stateBefore.set(signed.event_id, new Map(state));
+		h.events.push(signed);
+		room.last = signed.event_id;
+		room.state.set(`m.room.member|${dan}`, signed);
+		state.set(`m.room.member|${dan}`, signed.event_id);
+	}
 	for (let i = 1; i <= messages; i++) {
 		const hv = hvAt.get(i);
 		if (hv !== undefined) await add("m.room.history_visibility", { history_visibility: hv }, "");
@@ -129,7 +144,8 @@ const bodies = (pages: Page[]) => pages.flatMap((p) => p.chunk).filter((e) => e.
 
 beforeAll(async () => {
 	resident = await remoteServer("history.example", 41);
-	await seedKeys([resident]);
+	mirror = await remoteServer("mirror.example", 42);
+	await seedKeys([resident, mirror]);
 	receiver = installReceiver({}, residentRoutes);
 });
 
@@ -209,13 +225,13 @@ describe("outbound backfill", () => {
 		cap = 100;
 		const h = await buildHistory("later", 12);
 		const ivy = await makeUser("backfillivy");
-		backfillFails = true;
+		failing.add(resident.name);
 		try {
 			expect((await api(ivy, "POST", `/_matrix/client/v3/join/${enc(h.room.room_id)}?server_name=${resident.name}`, {})).status).toBe(200);
 			// Only send_join's state and the join, and no error.
 			expect(bodies(await pageBack(ivy, h.room.room_id, 4))).toEqual([]);
 		} finally {
-			backfillFails = false;
+			failing.clear();
 		}
 		// The memo of the futile round lapses; the next page at the bottom asks again.
 		vi.useFakeTimers({ now: Date.now() + 61_000, toFake: ["Date"] });
@@ -230,18 +246,35 @@ describe("outbound backfill", () => {
 		}
 	});
 
+	it("when the server joined through gives no answer, the next page asks another server in the room", async () => {
+		cap = 100;
+		const h = await buildHistory("mirrored", 8, new Map(), true);
+		const joy = await makeUser("backfilljoy");
+		failing.add(resident.name);
+		try {
+			expect((await api(joy, "POST", `/_matrix/client/v3/join/${enc(h.room.room_id)}?server_name=${resident.name}`, {})).status).toBe(200);
+			expect(bodies(await pageBack(joy, h.room.room_id, 10))).toEqual([]);
+			const asked = backfillRequests.length;
+			const pages = await pageBack(joy, h.room.room_id, 10);
+			expect(bodies(pages)).toEqual(Array.from({ length: 8 }, (_, i) => `mirrored ${8 - i}`));
+			expect(backfillRequests.slice(asked).map((url) => new URL(url).hostname)).toEqual([mirror.name]);
+		} finally {
+			failing.clear();
+		}
+	});
+
 	it("a failing resident leaves /messages answering with what the room holds", async () => {
 		cap = 5;
 		const h = await buildHistory("failing", 20);
 		const gus = await makeUser("backfillgus");
 		expect((await api(gus, "POST", `/_matrix/client/v3/join/${enc(h.room.room_id)}?server_name=${resident.name}`, {})).status).toBe(200);
-		backfillFails = true;
+		failing.add(resident.name);
 		try {
 			const pages = await pageBack(gus, h.room.room_id, 50);
 			// The join's two rounds brought the newest 10 messages; nothing older, and no error.
 			expect(bodies(pages)).toEqual(Array.from({ length: 10 }, (_, i) => `failing ${20 - i}`));
 		} finally {
-			backfillFails = false;
+			failing.clear();
 		}
 	});
 });

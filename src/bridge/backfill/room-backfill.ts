@@ -71,7 +71,7 @@ export async function backfillForReader(env: BackfillEnv, config: Config, roomId
 	if (points === null || !rules) return null;
 	const r = { room_id: roomId, rules, server: points.servers[0]!, from: points.from, limit: READ_BACKFILL_LIMIT, deadline: Date.now() + BACKFILL_TIMEOUT_MS };
 	const stored = await round(deps, r, "read");
-	// Nothing new (or no answer): do not ask about the same events again at once.
-	if (stored === null || stored === 0) await deps.room.noteBackfillFutile(points.from);
+	// Nothing new: do not ask about the same events again at once; no answer: ask another server next time.
+	if (stored === null || stored === 0) await deps.room.noteBackfillFutile(points.from, r.server, stored !== null);
 	return stored ?? 0;
 }

@@ -177,9 +177,12 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return this.backfillMemo.points(Date.now());
 	}
 
-	/** The bridge's word that asking for older events from `from` brought nothing: not asked again for a while. */
-	noteBackfillFutile(from: string[]): void {
-		this.backfillMemo.futile(from, Date.now());
+	/**
+	 * The bridge's word that asking `server` for events older than `from` brought nothing (or, `answered`
+	 * false, no answer): not asked again for a while (the server: asked after the others).
+	 */
+	noteBackfillFutile(from: string[], server: string, answered: boolean): void {
+		this.backfillMemo.futile(from, server, answered, Date.now());
 	}
 
 	private backfillMemoValue?: BackfillMemo;
