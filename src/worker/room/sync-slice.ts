@@ -62,7 +62,7 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 	const summary = summaryFor(session, membership);
 	// Clients name an unnamed room after its heroes, so a lazy initial sync includes their member events.
 	const unnamed = session.currentStateId("m.room.name", "") === null && session.currentStateId("m.room.canonical_alias", "") === null;
-	if (req.since === null && unnamed) for (const hero of heroesOf(session)) senders.add(hero);
+	if (req.since === null && unnamed) for (const hero of (summary.summary?.["m.heroes"] as string[] | undefined) ?? heroesOf(session)) senders.add(hero);
 	const state = formatState(session, target, (type, stateKey) => {
 		const id = target.get(stateKeyOf(type, stateKey));
 		if (id === undefined || (!req.use_state_after && inTimeline.has(id))) return false;
@@ -104,8 +104,8 @@ function strippedState(session: ReadSession): StrippedStateEvent[] {
 }
 
 /** Other joined or invited users in the order they became members; if none, those who left. */
-function heroesOf(session: ReadSession): string[] {
-	const members = session.read.currentMembers().filter((m) => m.user_id !== session.reader.user_id);
+function heroesOf(session: ReadSession, all = session.read.currentMembers()): string[] {
+	const members = all.filter((m) => m.user_id !== session.reader.user_id);
 	const active = members.filter((m) => m.membership === "join" || m.membership === "invite");
 	return (active.length > 0 ? active : members).slice(0, MAX_HEROES).map((m) => m.user_id);
 }
@@ -115,7 +115,7 @@ function summaryFor(session: ReadSession, membership: string): { summary?: JsonO
 	const members = session.read.currentMembers();
 	return {
 		summary: {
-			"m.heroes": heroesOf(session),
+			"m.heroes": heroesOf(session, members),
 			"m.joined_member_count": members.filter((m) => m.membership === "join").length,
 			"m.invited_member_count": members.filter((m) => m.membership === "invite").length,
 		},

@@ -83,9 +83,12 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 		}
 	}
 
+	/** Rooms this round answered from plan.initialSlices (timeline and ephemeral): their positions are logged already. */
+	let reused = new Set<string>();
 	/** Ephemeral slices (from scratch) that came with this round's timeline slices. */
 	let withSlice = new Map<string, EphemeralSlice>();
 	const getSlice = async (roomId: string, since: number | null): Promise<SyncSlice | null> => {
+		reused.delete(roomId);
 		try {
 			const stub = room(roomId);
 			const request = plan.sliceRequest(roomId, since);
@@ -93,9 +96,12 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 			// one round trip fetches both, which halves the calls of an initial sync.
 			if (since === null || plan.everything) {
 				const reuse = request.since === null ? plan.initialSlices : undefined;
-				const kept = reuse?.cache.get(roomId, request, reuse.now, (r, kind) => store.latestPosition(r, kind)) ?? null;
+				const logged = reuse === undefined ? null : store.latestPositions(roomId);
+				const kept = reuse?.cache.get(roomId, request, reuse.now, (_room, kind) => logged![kind]) ?? null;
 				if (kept !== null) {
 					withSlice.set(roomId, kept.ephemeral!);
+					// Both positions are logged already: that is what made the answer stand.
+					reused.add(roomId);
 					return kept.slice;
 				}
 				const result = await stub.getSyncSliceWithEphemeralJson(request);
@@ -134,6 +140,7 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 
 	for (let round = 0; round < MAX_ROUNDS; round++) {
 		withSlice = new Map();
+		reused = new Set();
 		const timeline = await fetchAll(
 			[...pendingTimeline].filter(plan.roomAllowed).map((r): [string, number | null] => [r, sinceOf(r, "timeline")]),
 			getSlice,
@@ -161,8 +168,8 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 		for (const [roomId, f] of eph) ephemeral.set(roomId, f);
 
 		// From here to the end of the round nothing awaits: the log and `mark` move together.
-		for (const [roomId, f] of timeline) store.logPosition(roomId, "timeline", f.slice.position);
-		for (const [roomId, f] of eph) store.logPosition(roomId, "ephemeral", f.slice.position);
+		for (const [roomId, f] of timeline) if (!reused.has(roomId)) store.logPosition(roomId, "timeline", f.slice.position);
+		for (const [roomId, f] of eph) if (!reused.has(roomId)) store.logPosition(roomId, "ephemeral", f.slice.position);
 		const end = store.currentSeq();
 		pendingTimeline = new Set();
 		pendingEphemeral = new Set();

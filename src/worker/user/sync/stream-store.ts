@@ -27,6 +27,18 @@ export class SyncStore {
 			.one().p;
 	}
 
+	/** latestPosition of both kinds in one query. */
+	latestPositions(roomId: string): Record<RoomStreamKind, number | null> {
+		const out: Record<RoomStreamKind, number | null> = { timeline: null, ephemeral: null };
+		for (const row of this.sql.exec<{ kind: RoomStreamKind; p: number }>(
+			"SELECT kind, MAX(position) AS p FROM room_stream WHERE room_id = ? GROUP BY kind",
+			roomId,
+		)) {
+			out[row.kind] = row.p;
+		}
+		return out;
+	}
+
 	/** The room position a token at `seq` has seen: the largest logged at or before it. */
 	positionAt(roomId: string, kind: RoomStreamKind, seq: number): number | null {
 		return this.sql
