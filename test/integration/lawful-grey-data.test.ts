@@ -105,3 +105,48 @@ describe("grey data, policy on", () => {
 		for (const marker of [...Object.values(GREY), MESSAGE]) expect(packageText(files)).not.toContain(marker);
 	});
 });
+
+describe("RoomDetails within the window", () => {
+	it("gives the name in force at the window's start and the changes inside it, not older or later ones", async () => {
+		const created = await call(target, "POST", "/v3/createRoom", { preset: "private_chat", name: "WINDOW-NAME-1" });
+		expect(created.status).toBe(200);
+		const room = created.body.room_id as string;
+		const path = (type: string) => `/v3/rooms/${encodeURIComponent(room)}/state/${type}/`;
+		/** Sets a state event and returns its event ID and origin_server_ts, as the room stored it. */
+		const set = async (type: string, content: Record<string, string>) => {
+			const res = await call(target, "PUT", path(type), content);
+			expect(res.status).toBe(200);
+			const eventId = res.body.event_id as string;
+			const event = await call(target, "GET", `/v3/rooms/${encodeURIComponent(room)}/event/${encodeURIComponent(eventId)}`);
+			await new Promise((r) => setTimeout(r, 5));
+			return { eventId, ts: event.body.origin_server_ts as number };
+		};
+		const topic = await set("m.room.topic", { topic: "WINDOW-TOPIC-1" });
+		const before = await set("m.room.name", { name: "WINDOW-NAME-2" });
+		const inside = await set("m.room.name", { name: "WINDOW-NAME-3" });
+		const after = await set("m.room.name", { name: "WINDOW-NAME-4" });
+		expect(before.ts < inside.ts && inside.ts < after.ts).toBe(true);
+
+		const window = { start: inside.ts - 1, end: after.ts };
+		const details = await env.ROOM.getByName(room).exportRoomDetails(window, Number.MIN_SAFE_INTEGER, 100);
+		expect(details.map((d) => [d.event_id, d.field, d.value])).toEqual([
+			[topic.eventId, "topic", "WINDOW-TOPIC-1"],
+			[before.eventId, "name", "WINDOW-NAME-2"],
+			[inside.eventId, "name", "WINDOW-NAME-3"],
+		]);
+		// Paged one row at a time, the same rows (the one in force at the start is chosen before the cursor applies).
+		const paged: string[] = [];
+		let cursor = Number.MIN_SAFE_INTEGER;
+		for (let i = 0; i < 5; i++) {
+			const [row] = await env.ROOM.getByName(room).exportRoomDetails(window, cursor, 1);
+			if (row === undefined) break;
+			paged.push(row.event_id);
+			cursor = row.stream_ordering;
+		}
+		expect(paged).toEqual(details.map((d) => d.event_id));
+		// A removed name (content without a string) is not in force: no older name stands in for it.
+		const removed = await set("m.room.name", {});
+		const later = await env.ROOM.getByName(room).exportRoomDetails({ start: removed.ts + 1, end: removed.ts + 2 }, Number.MIN_SAFE_INTEGER, 100);
+		expect(later.map((d) => d.value)).toEqual(["WINDOW-TOPIC-1"]);
+	});
+});

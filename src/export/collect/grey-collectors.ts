@@ -5,7 +5,7 @@
 
 import { isoTime } from "../package/records-schema";
 import { readProfile } from "./d1-sources";
-import { roomWalk } from "./room-collectors";
+import { BEFORE_ANY_POSITION, roomWalk } from "./room-collectors";
 import type { Collector } from "./types";
 
 /** Profile display name and avatar, as they are at production (profiles keep no history). */
@@ -43,8 +43,12 @@ export const directRoomsCollector: Collector<"direct-rooms"> = {
 	},
 };
 
-/** Names and topics of the target's rooms set before the window's end, from the RoomDO's projection. */
-export const roomDetailsCollector = roomWalk("room-details", 0, async (ctx, roomId, after, limit) => {
+/**
+ * Names and topics of the target's rooms in force during the window (at its start, and changes inside it),
+ * from the RoomDO's projection; read from below every position, since a joined remote room's earlier names sit
+ * in backfilled history (at zero and below).
+ */
+export const roomDetailsCollector = roomWalk("room-details", BEFORE_ANY_POSITION, async (ctx, roomId, after, limit) => {
 	const rows = await ctx.env.ROOM.getByName(roomId).exportRoomDetails(ctx.window, after, limit);
 	return {
 		records: rows.map((r) => ({

@@ -17,7 +17,7 @@ type RoomPage<N extends RecordSetName, K> = { records: RecordOf<N>[]; after: K |
 /** Rows asked of one room per call: at most the cap of the RoomDO's projection (export-projection.ts MAX_PAGE). */
 const ROOM_READ_MAX = 10_000;
 /** Below every stream ordering: backfilled history sits at zero and below (worker/room/read-token.ts). */
-const BEFORE_ANY_POSITION = Number.MIN_SAFE_INTEGER;
+export const BEFORE_ANY_POSITION = Number.MIN_SAFE_INTEGER;
 /** Rooms one page may move through: bounds a step's work when many rooms hold nothing in the window. */
 const ROOMS_PER_PAGE = 64;
 

@@ -140,7 +140,7 @@ export const DeviceNameRecord = record("urn:sealbridge:lawful:record:device-name
 	display_name: v.nullable(v.string()),
 });
 
-/** Grey, TrafficData RoomDetails: a room name or topic set before the window's end (from the room's state events). */
+/** Grey, TrafficData RoomDetails: a room name or topic in force during the window: the one at its start or a change inside it (from the room's state events). */
 export const RoomDetailRecord = record("urn:sealbridge:lawful:record:room-detail:1", {
 	room_id: roomId,
 	event_id: eventId,

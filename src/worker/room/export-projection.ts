@@ -100,8 +100,10 @@ export class ExportProjection implements ExportRoomApi {
 	}
 
 	/**
-	 * Every name and topic the room had before the window's end (so the one in force when the window began is
-	 * included): the `name` / `topic` string of m.room.name / m.room.topic state events, never other content.
+	 * The names and topics in force during the window: per field, the one in force when the window began (the
+	 * latest set before its start, by origin_server_ts, then stream order) and every change inside the window.
+	 * Only the `name` / `topic` string of m.room.name / m.room.topic state events, never other content. A field
+	 * whose latest value before the start is not a string (removed) had none in force, so no older one is given.
 	 */
 	exportRoomDetails(window: ExportWindow, afterStream: number, limit: number): ExportRoomDetail[] {
 		return this.sql
@@ -110,13 +112,15 @@ export class ExportProjection implements ExportRoomApi {
 					SELECT event_id, origin_server_ts, stream_ordering,
 						CASE type WHEN 'm.room.name' THEN 'name' ELSE 'topic' END AS field,
 						CASE type WHEN 'm.room.name' THEN json_extract(pdu, '$.content.name') ELSE json_extract(pdu, '$.content.topic') END AS value,
-						CASE type WHEN 'm.room.name' THEN json_type(pdu, '$.content.name') ELSE json_type(pdu, '$.content.topic') END AS value_type
+						CASE type WHEN 'm.room.name' THEN json_type(pdu, '$.content.name') ELSE json_type(pdu, '$.content.topic') END AS value_type,
+						ROW_NUMBER() OVER (PARTITION BY type, origin_server_ts >= ?2 ORDER BY origin_server_ts DESC, stream_ordering DESC) AS recency
 					FROM events
-					WHERE type IN ('m.room.name', 'm.room.topic') AND state_key = '' AND stream_ordering IS NOT NULL AND stream_ordering > ?1
-						AND rejected = 0 AND origin_server_ts < ?2
-				) WHERE value_type = 'text'
-				ORDER BY stream_ordering LIMIT ?3`,
+					WHERE type IN ('m.room.name', 'm.room.topic') AND state_key = '' AND stream_ordering IS NOT NULL
+						AND rejected = 0 AND origin_server_ts < ?3
+				) WHERE value_type = 'text' AND stream_ordering > ?1 AND (origin_server_ts >= ?2 OR recency = 1)
+				ORDER BY stream_ordering LIMIT ?4`,
 				afterStream,
+				window.start,
 				window.end,
 				pageSize(limit),
 			)
