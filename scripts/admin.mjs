@@ -28,7 +28,7 @@ Run "npm run admin -- <command> --help" for one command.`;
 const COMMAND_HELP = {
 	"create-user": "create-user NAME [--password P] [--admin] [--operator]\n  NAME is a localpart (a-z 0-9 . _ = - / +). Without --password a random one is generated and printed.\n  --admin marks a server admin; --operator may use the lawful-access console.",
 	"reset-password": "reset-password NAME --password P\n  Replaces the password and deletes every device (and so every access token) of the user.",
-	deactivate: "deactivate NAME\n  Marks the account deactivated (the user ID is never reissued) and deletes its devices and tokens.\n  It does not leave rooms (that needs the running server): a user who should leave rooms deactivates through the client API.",
+	deactivate: "deactivate NAME\n  Marks the account deactivated (the user ID is never reissued) and deletes its devices and tokens.\n  It does not leave rooms (that needs the running server): a user who should leave rooms deactivates through the client API.\n  Its 3PIDs are removed by the running server's hourly lifecycle job, unless a lawful-access preservation hold names it.",
 	"list-users": "list-users\n  Prints user ID, flags and creation time of every account.",
 	"create-registration-token": "create-registration-token TOKEN [--uses N]\n  TOKEN: 1-64 characters of [A-Za-z0-9._~-].",
 	"add-threepid":

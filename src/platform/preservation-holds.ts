@@ -1,10 +1,22 @@
 // Whether a lawful-access preservation hold names a user (LAWFUL_ACCESS.md "Preservation"): a hold
 // suspends purges and deactivation erasure of that user's metadata. Shared because the export code
-// creates holds and the worker's deactivation must respect them.
+// creates holds and the worker's deactivation must respect them. A hold is one row of lawful_holds per LP
+// task (expiry, renewal, release); the accounts it names are rows of lawful_hold_accounts
+// (migrations/0019_lawful_hold_accounts.sql): one for an MXID target, every matched account for an IP or
+// e-mail/phone target.
+
+/**
+ * The accounts an active hold names at `nowParam` (a bound parameter such as "?2"), as a subquery for the
+ * purges' `NOT IN (...)`: every purge and erasure that a hold suspends asks this one rule.
+ */
+export function heldUsersSql(nowParam: string): string {
+	return `SELECT a.user_id FROM lawful_hold_accounts a JOIN lawful_holds h ON h.order_id = a.order_id AND h.ldid = a.ldid
+		WHERE h.released_ts IS NULL AND h.expires_ts > ${nowParam}`;
+}
 
 export async function isUserHeld(db: D1Database, userId: string, now: number): Promise<boolean> {
 	const row = await db
-		.prepare("SELECT 1 AS ok FROM lawful_holds WHERE target_user = ?1 AND released_ts IS NULL AND expires_ts > ?2 LIMIT 1")
+		.prepare(`SELECT 1 AS ok FROM (${heldUsersSql("?2")}) WHERE user_id = ?1 LIMIT 1`)
 		.bind(userId, now)
 		.first<{ ok: number }>();
 	return row !== null;

@@ -4,6 +4,8 @@
 // accounts under a preservation hold. Shared because the worker writes it and the export reads and purges it.
 // Design: /work/shared/LAWFUL_ACCESS.md ("Order format": IPV4Address/IPV6Address with observedTime; "Preservation").
 
+import { heldUsersSql } from "./preservation-holds";
+
 /**
  * One text form per address, so a lookup finds what a session recorded: IPv6 is compressed and lower-cased
  * by the URL parser (the WHATWG host serialiser, RFC 5952 form); IPv4 and anything unparsable stay as given.
@@ -58,10 +60,10 @@ const MAX_BATCHES = 1_000;
 
 /**
  * Deletes rows last seen before `before`, except those of accounts with an active preservation hold at `now`
- * (the same rule as platform/preservation-holds.ts). Returns the rows deleted and the held rows kept.
+ * (platform/preservation-holds.ts heldUsersSql). Returns the rows deleted and the held rows kept.
  */
 export async function purgeSessionIpIndex(db: D1Database, before: number, now: number): Promise<{ deleted: number; held: number }> {
-	const heldUsers = "SELECT target_user FROM lawful_holds WHERE released_ts IS NULL AND expires_ts > ?2";
+	const heldUsers = heldUsersSql("?2");
 	let deleted = 0;
 	for (let i = 0; i < MAX_BATCHES; i++) {
 		const r = await db

@@ -1,6 +1,7 @@
 // Password change and deactivation (both behind UIA), and the 3PID endpoints of a server without 3PIDs.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { insertHold } from "../../src/export/store/holds";
 import { getAccount } from "../../src/worker/d1/accounts";
 import { getProfile, setProfileField } from "../../src/worker/d1/profiles";
 import { call, login, registerUser, SERVER_NAME } from "./accounts-helpers";
@@ -69,9 +70,7 @@ describe("POST /account/deactivate", () => {
 			const userId = `@${name}:${SERVER_NAME}`;
 			await setProfileField(env.DB, userId, "displayname", `${name} display`, Date.now());
 			if (held) {
-				await env.DB.prepare("INSERT INTO lawful_holds (order_id, ldid, target_user, created_ts, expires_ts) VALUES ('o1', 'LP-1', ?1, ?2, ?3)")
-					.bind(userId, Date.now(), Date.now() + 86_400_000)
-					.run();
+				expect(await insertHold(env.DB, { order_id: "o1", ldid: "LP-1", created_ts: Date.now(), expires_ts: Date.now() + 86_400_000 }, [userId])).toBe(true);
 			}
 			const done = await call("/v3/account/deactivate", { body: { auth: auth(name, `${name}-pw`), erase: true }, token: me.access_token });
 			expect(done.status).toBe(200);

@@ -10,31 +10,14 @@ import { issueRetrievalToken, packageReady, retrievePackage } from "../../src/ex
 import { runLawfulHousekeeping } from "../../src/export/lifecycle/housekeeping";
 import type { Order } from "../../src/export/order/types";
 import { canonicalIp } from "../../src/platform/session-ip-index";
-import { hashToken } from "../../src/worker/user/access-token";
-import { registerUser } from "./accounts-helpers";
 import { DAY, iso, lawful, world, type World } from "./lawful-lifecycle-helpers";
 import { signCompact, submit, baseOrder } from "./lawful-orders-helpers";
-import { approveAndProduce, operators, type Operators, packageText, recordsOf, withTask } from "./lawful-targets-helpers";
+import { approveAndProduce, operators, type Operators, packageText, recordsOf, type SessionUser, sessionUser, useFrom, withTask } from "./lawful-targets-helpers";
 
 let w: World;
 let ops: Operators;
 const T = Date.now() - 3 * DAY;
 const MIN = 60_000;
-
-/** Users by access token, so a use can be recorded in the right UserDO. */
-const owners = new Map<string, string>();
-
-/** A request with `token` from `ip` at time `at`, as the auth middleware reports it to the UserDO. */
-async function use(token: string, ip: string, at: number, userAgent = "Client/1"): Promise<void> {
-	const r = await env.USER.getByName(owners.get(token)!).authenticate(await hashToken(token), ip, userAgent, at);
-	expect(r.ok).toBe(true);
-}
-
-async function user(name: string): Promise<{ userId: string; token: string }> {
-	const r = await registerUser(name, "correct horse battery staple");
-	owners.set(r.access_token, r.user_id);
-	return { userId: r.user_id, token: r.access_token };
-}
 
 function ipTask(formatType: "IPV4Address" | "IPV6Address", value: string, observed: number) {
 	return withTask({ reference: "LD-IP", requestDetails: { type: "SubscriberData", observedTime: iso(observed), requestValues: [{ formatType, value }] } });
@@ -52,12 +35,12 @@ beforeAll(async () => {
 
 describe("the IP → account index", () => {
 	it("is written by the throttled session touch: once per minute per session, spanning first to last use", async () => {
-		const a = await user("la_ip_touch");
-		await use(a.token, "192.0.2.10", T);
-		await use(a.token, "192.0.2.10", T + 30_000); // inside the throttle: no write
+		const a = await sessionUser("la_ip_touch");
+		await useFrom(a, "192.0.2.10", T);
+		await useFrom(a, "192.0.2.10", T + 30_000); // inside the throttle: no write
 		expect((await indexRows(a.userId)).map((r) => [r.first_seen_ts, r.last_seen_ts])).toEqual([[T, T]]);
-		await use(a.token, "192.0.2.10", T + 2 * MIN);
-		await use(a.token, "2001:DB8:0:0::7", T + 3 * MIN);
+		await useFrom(a, "192.0.2.10", T + 2 * MIN);
+		await useFrom(a, "2001:DB8:0:0::7", T + 3 * MIN);
 		const rows = await indexRows(a.userId);
 		expect(rows.map((r) => [r.ip, r.first_seen_ts, r.last_seen_ts])).toEqual([
 			["192.0.2.10", T, T + 2 * MIN],
@@ -68,21 +51,21 @@ describe("the IP → account index", () => {
 });
 
 describe("IP targets", () => {
-	let a: { userId: string; token: string };
-	let later: { userId: string; token: string };
-	let elsewhere: { userId: string; token: string };
+	let a: SessionUser;
+	let later: SessionUser;
+	let elsewhere: SessionUser;
 
 	beforeAll(async () => {
-		a = await user("la_ip_a");
-		later = await user("la_ip_later");
-		elsewhere = await user("la_ip_elsewhere");
+		a = await sessionUser("la_ip_a");
+		later = await sessionUser("la_ip_later");
+		elsewhere = await sessionUser("la_ip_elsewhere");
 		// a used 203.0.113.50 from T to T+10 min; `later` used the same address two hours later; `elsewhere`
 		// used another address at the same time.
-		await use(a.token, "203.0.113.50", T);
-		await use(a.token, "203.0.113.50", T + 10 * MIN);
-		await use(later.token, "203.0.113.50", T + 120 * MIN);
-		await use(elsewhere.token, "203.0.113.51", T + 5 * MIN);
-		await use(a.token, "2001:db8:0:0:0:0:0:a1", T + 20 * MIN);
+		await useFrom(a, "203.0.113.50", T);
+		await useFrom(a, "203.0.113.50", T + 10 * MIN);
+		await useFrom(later, "203.0.113.50", T + 120 * MIN);
+		await useFrom(elsewhere, "203.0.113.51", T + 5 * MIN);
+		await useFrom(a, "2001:db8:0:0:0:0:0:a1", T + 20 * MIN);
 	});
 
 	it("finds the account that used the address around observedTime, and only it", async () => {
@@ -142,10 +125,10 @@ describe("IP targets", () => {
 
 describe("retention of the IP index", () => {
 	it("the hourly purge deletes index rows past the retention age, except a held account's, until its hold ends", async () => {
-		const held = await user("la_ip_held");
-		const free = await user("la_ip_free");
-		await use(held.token, "198.51.100.70", Date.now());
-		await use(free.token, "198.51.100.71", Date.now());
+		const held = await sessionUser("la_ip_held");
+		const free = await sessionUser("la_ip_free");
+		await useFrom(held, "198.51.100.70", Date.now());
+		await useFrom(free, "198.51.100.71", Date.now());
 		const id = await w.submitOrder((o: Order) => {
 			o.authorisation.legalBasis = "US-18USC2703f";
 			o.tasks = [{ kind: "LP", reference: "LP-1", requestDetails: { type: "SubscriberData", requestValues: [{ formatType: "ServiceAccessIdentifier", value: held.userId }] }, desiredPreservationExpiration: iso(Date.now() + 89 * DAY) }];

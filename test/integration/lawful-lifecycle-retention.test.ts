@@ -8,6 +8,7 @@ import { app } from "../../src/worker/app";
 import { issueRetrievalToken, packageReady, retrievePackage } from "../../src/export/lifecycle/delivery";
 import { runLawfulHousekeeping } from "../../src/export/lifecycle/housekeeping";
 import { transition } from "../../src/export/lifecycle/state-machine";
+import { accountsOfHold } from "../../src/export/store/holds";
 import type { Order } from "../../src/export/order/types";
 import { registerUser } from "./accounts-helpers";
 import { auditActions, DAY, iso, lawful, operator, SERVER_NAME, signedUpdate, statusOf, world, type World } from "./lawful-lifecycle-helpers";
@@ -61,8 +62,8 @@ describe("preservation and the purge", () => {
 		const id = await w.submitOrder(preserve(held.user_id));
 		await approveTwice(id);
 		expect(await statusOf(id)).toBe("Approved");
-		const hold = await env.DB.prepare("SELECT target_user, expires_ts FROM lawful_holds WHERE order_id = ?1").bind(id).first<{ target_user: string; expires_ts: number }>();
-		expect(hold?.target_user).toBe(held.user_id);
+		const hold = await env.DB.prepare("SELECT expires_ts FROM lawful_holds WHERE order_id = ?1").bind(id).first<{ expires_ts: number }>();
+		expect(await accountsOfHold(env.DB, id, "LP-1")).toEqual([held.user_id]);
 
 		// 60 days on: past the 28-day retention, inside the 90-day hold.
 		await runLawfulHousekeeping(w.env, Date.now() + 60 * DAY);

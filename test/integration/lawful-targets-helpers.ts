@@ -7,6 +7,8 @@ import { expect } from "vitest";
 import { runJob } from "../../src/export/job/run";
 import { getJob } from "../../src/export/job/store";
 import type { Order, OrderTask } from "../../src/export/order/types";
+import { hashToken } from "../../src/worker/user/access-token";
+import { registerUser } from "./accounts-helpers";
 import { lawful, operator, type World } from "./lawful-lifecycle-helpers";
 
 const text = new TextDecoder();
@@ -51,4 +53,21 @@ export function recordsOf(files: Record<string, Uint8Array>, set: string): Recor
 /** Every byte of the package as text, for "does not contain" checks. */
 export function packageText(files: Record<string, Uint8Array>): string {
 	return Object.entries(files).map(([path, bytes]) => `${path}\n${text.decode(bytes)}`).join("\n");
+}
+
+/** A registered account and its access token. */
+export interface SessionUser {
+	userId: string;
+	token: string;
+}
+
+export async function sessionUser(name: string): Promise<SessionUser> {
+	const r = await registerUser(name, "correct horse battery staple");
+	return { userId: r.user_id, token: r.access_token };
+}
+
+/** A request with the user's token from `ip` at time `at`, as the auth middleware reports it to the UserDO. */
+export async function useFrom(user: SessionUser, ip: string, at: number, userAgent = "Client/1"): Promise<void> {
+	const r = await env.USER.getByName(user.userId).authenticate(await hashToken(user.token), ip, userAgent, at);
+	expect(r.ok).toBe(true);
 }

@@ -1,4 +1,5 @@
-// Resolving targets that are not accounts to the local accounts they identify, when production starts:
+// Resolving targets that are not accounts to the local accounts they identify, when production starts (LD
+// tasks) or when a preservation hold is created (LP tasks, lifecycle/holds.ts):
 // an IP address with its observedTime through the IP → account index (platform/session-ip-index.ts), an
 // e-mail address or E.164 phone number through the operator-managed 3PIDs (platform/threepids.ts; e-mail
 // compared case-insensitively, a phone number as its E.164 digits).
@@ -55,6 +56,16 @@ async function resolveOne(db: D1Database, target: Exclude<Target, { userId: stri
 			return row === null ? [] : [{ format: target.format, identifier: row.address, userId: row.user_id, deviceId: null, firstSeen: null, lastSeen: null }];
 		}
 	}
+}
+
+/**
+ * The local accounts a target identifies now: the account an MXID/device target names (whether or not it
+ * exists, so a hold's outcome never depends on it), or the distinct accounts an IP/e-mail/phone target
+ * resolves to, as the LD collection resolves it.
+ */
+export async function accountsOfTarget(db: D1Database, target: Target): Promise<string[]> {
+	if (isAccountTarget(target)) return [target.userId];
+	return [...new Set((await resolveOne(db, target)).map((m) => m.userId))];
 }
 
 /** The matches of every LD task whose target is not an account, keyed by LDID (plain data: the job stores it). */

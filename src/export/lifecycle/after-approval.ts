@@ -10,8 +10,9 @@ import { scheduleNotices } from "./notices";
 
 export async function afterApproval(env: Env, record: OrderRecord, scope: readonly ScopeTask[], now: number): Promise<OrderStatus> {
 	if (scope.some((t) => t.kind === "LP")) {
-		await createHolds(env, record, scope, now);
-		await scheduleNotices(env, record, scope, "preservation", now);
+		// Accounts an IP or e-mail/phone target resolved to are told as a named target is.
+		const held = await createHolds(env, record, scope, now);
+		await scheduleNotices(env, record, scope, "preservation", now, held);
 	}
 	if (!scope.some((t) => t.kind === "LD")) return record.status;
 	// The queued job (src/export/job) freezes the approved scope and moves the order to Producing.

@@ -1,34 +1,41 @@
 // Preservation holds (LP tasks): created on approval, renewed once by a signed update, released at expiry
-// by the hourly job. A hold only stops purges; it never snapshots anything.
+// by the hourly job. A hold only stops purges (and deactivation erasure) of the accounts it names; it never
+// snapshots any data — only which accounts an IP or e-mail/phone target identified when it was created.
 // Design: /work/shared/LAWFUL_ACCESS.md#lifecycle ("Preservation (LP)")
 
 import type { ScopeTask, Target } from "../order/types";
-import { activeHoldCount, expiredHolds, holdsOfOrder, insertHold, releaseHolds, renewHolds } from "../store/holds";
+import { accountsOfTarget, isAccountTarget } from "../collect/resolve-targets";
+import { accountsOfHold, activeHoldCount, expiredHolds, holdsOfOrder, insertHold, releaseHolds, renewHolds } from "../store/holds";
 import { getOrderRecord, type OrderRecord } from "../store/order-status";
 import { auditOrderEvent, transition } from "./state-machine";
 
 export const DEFAULT_HOLD_MS = 90 * 86_400_000;
 
-/** The local account a target names, if it names one (email/phone/IP targets name no account we hold). */
+/** The local account a target names, if it names one (email/phone/IP targets are resolved, see createHolds). */
 export function targetUser(target: Target): string | null {
-	return target.format === "ServiceAccessIdentifier" || target.format === "MatrixDeviceId" ? target.userId : null;
+	return isAccountTarget(target) ? target.userId : null;
 }
 
+/**
+ * One hold per LP task, naming the accounts its target identifies at this moment: the named account, or every
+ * account an IP (around observedTime) or e-mail/phone target resolves to, through the same resolution as the
+ * LD collection (collect/resolve-targets.ts). A snapshot: whoever uses the address or gets the 3PID later is
+ * not held. The hold exists even when nothing matched, so renewal, expiry and closing answer the same either
+ * way (existence-oracle rule). Returns every account held.
+ */
 export async function createHolds(env: Pick<Env, "DB" | "AUDIT_LOG">, record: OrderRecord, scope: readonly ScopeTask[], now: number): Promise<string[]> {
-	const held: string[] = [];
+	const held = new Set<string>();
 	for (const task of scope.filter((t) => t.kind === "LP")) {
-		const user = targetUser(task.target);
-		if (user === null) {
-			await auditOrderEvent(env, record, { type: "preservation", action: "hold-created", actor: "system:lifecycle", reason: `${task.ldid}: no account-bound records for a ${task.target.format} target`, result: "ok" }, now);
-			continue;
-		}
+		const users = await accountsOfTarget(env.DB, task.target);
 		const expires = task.preservationExpiresAt ?? now + DEFAULT_HOLD_MS;
-		if (await insertHold(env.DB, { order_id: record.orderId, ldid: task.ldid, target_user: user, created_ts: now, expires_ts: expires })) {
-			await auditOrderEvent(env, record, { type: "preservation", action: "hold-created", actor: "system:lifecycle", reason: `${task.ldid} until ${new Date(expires).toISOString()}` }, now);
+		if (await insertHold(env.DB, { order_id: record.orderId, ldid: task.ldid, created_ts: now, expires_ts: expires }, users)) {
+			// The operators' log says how many accounts a resolved target held, never which.
+			const resolved = isAccountTarget(task.target) ? "" : `; ${users.length} account(s) the ${task.target.format} target resolved to`;
+			await auditOrderEvent(env, record, { type: "preservation", action: "hold-created", actor: "system:lifecycle", reason: `${task.ldid} until ${new Date(expires).toISOString()}${resolved}` }, now);
 		}
-		held.push(user);
+		for (const user of await accountsOfHold(env.DB, record.orderId, task.ldid)) held.add(user);
 	}
-	return held;
+	return [...held];
 }
 
 /** One renewal per hold: a new expiry, at most 90 days past now. False when nothing could be renewed. */

@@ -1,8 +1,9 @@
 // The lifecycle's hourly work (wired into the worker's `scheduled` handler): release expired holds, purge
-// unheld session IPs and media metadata, delete retrieved or expired packages, send notices now due, report overdue emergency
+// unheld session IPs and media metadata, remove deactivated accounts' 3PIDs a hold kept until it ended, delete retrieved or expired packages, send notices now due, report overdue emergency
 // reviews and emergencies still without formal process, close orders with nothing left to do. Each step runs even if another fails. Design: /work/shared/LAWFUL_ACCESS.md#lifecycle
 
 import { log } from "../../platform/log";
+import { removeDeactivatedThreepids } from "../../platform/threepids";
 import { appendAudit } from "../audit/append";
 import { markOverdueReported, overdueReviews } from "../store/approvals";
 import { expireDeliveries } from "./delivery";
@@ -30,6 +31,7 @@ const STEPS: readonly [string, (env: Env, now: number) => Promise<unknown>][] = 
 	["holds", releaseExpiredHolds],
 	["session_ip_purge", purgeSessionIps],
 	["media_metadata_purge", purgeMediaMetadata],
+	["deactivated_threepids", (env, now) => removeDeactivatedThreepids(env.DB, null, now)],
 	["deliveries", expireDeliveries],
 	["notices", sendDueNotices],
 	["emergency_reviews", reportOverdueReviews],

@@ -8,6 +8,7 @@
 
 import { getConfig } from "../../platform/config";
 import { PENDING_UPLOAD_TTL_MS } from "../../platform/media-retention";
+import { heldUsersSql } from "../../platform/preservation-holds";
 import { appendAudit } from "../audit/append";
 
 const DAY_MS = 86_400_000;
@@ -22,7 +23,7 @@ export interface MediaPurgeRun {
 	held: number;
 }
 
-const HELD = "SELECT target_user FROM lawful_holds WHERE released_ts IS NULL AND expires_ts > ?2";
+const HELD = heldUsersSql("?2");
 /** A reservation that expired unfilled, longer ago than the retention (?1 = its latest creation time). */
 const EXPIRED = "uploaded_ts IS NULL AND created_ts < ?1";
 

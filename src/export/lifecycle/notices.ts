@@ -21,7 +21,8 @@ export function noticeText(record: OrderRecord, reason: NoticeReason): string {
 
 /**
  * `resolvedUsers`: accounts an IP or e-mail/phone target was resolved to when production started (the job's
- * frozen plan); their holders are notified like a named target's.
+ * frozen plan) or when a preservation hold was created (the hold's accounts); their holders are notified like
+ * a named target's.
  */
 export async function scheduleNotices(
 	env: Pick<Env, "DB" | "AUDIT_LOG">,

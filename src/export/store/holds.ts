@@ -1,22 +1,36 @@
-// D1 access for preservation holds (lawful_holds): per (order, task) holds on one local account.
+// D1 access for preservation holds: one hold per (order, LP task) in lawful_holds, naming the local accounts
+// listed in lawful_hold_accounts (none, one, or every account an IP/e-mail/phone target resolved to).
 // Design: /work/shared/LAWFUL_ACCESS.md#lifecycle ("Preservation (LP)")
+
+import { heldUsersSql } from "../../platform/preservation-holds";
 
 export interface HoldRow {
 	order_id: string;
 	ldid: string;
-	target_user: string;
 	created_ts: number;
 	expires_ts: number;
 	renewals: number;
 	released_ts: number | null;
 }
 
-export async function insertHold(db: D1Database, hold: Pick<HoldRow, "order_id" | "ldid" | "target_user" | "created_ts" | "expires_ts">): Promise<boolean> {
-	const r = await db
-		.prepare("INSERT OR IGNORE INTO lawful_holds (order_id, ldid, target_user, created_ts, expires_ts) VALUES (?1, ?2, ?3, ?4, ?5)")
-		.bind(hold.order_id, hold.ldid, hold.target_user, hold.created_ts, hold.expires_ts)
-		.run();
-	return r.meta.changes === 1;
+/**
+ * Creates the task's hold and names its accounts in one batch (atomic in D1), so a hold never exists without
+ * the accounts it was created for. False when the task's hold existed already (nothing is changed then).
+ */
+export async function insertHold(db: D1Database, hold: Pick<HoldRow, "order_id" | "ldid" | "created_ts" | "expires_ts">, users: readonly string[]): Promise<boolean> {
+	const exists = await db.prepare("SELECT 1 AS ok FROM lawful_holds WHERE order_id = ?1 AND ldid = ?2").bind(hold.order_id, hold.ldid).first();
+	if (exists !== null) return false;
+	const [created] = await db.batch([
+		db.prepare("INSERT OR IGNORE INTO lawful_holds (order_id, ldid, created_ts, expires_ts) VALUES (?1, ?2, ?3, ?4)").bind(hold.order_id, hold.ldid, hold.created_ts, hold.expires_ts),
+		...users.map((u) => db.prepare("INSERT OR IGNORE INTO lawful_hold_accounts (order_id, ldid, user_id) VALUES (?1, ?2, ?3)").bind(hold.order_id, hold.ldid, u)),
+	]);
+	return created?.meta.changes === 1;
+}
+
+/** The accounts a hold names. */
+export async function accountsOfHold(db: D1Database, orderId: string, ldid: string): Promise<string[]> {
+	const { results } = await db.prepare("SELECT user_id FROM lawful_hold_accounts WHERE order_id = ?1 AND ldid = ?2 ORDER BY user_id").bind(orderId, ldid).all<{ user_id: string }>();
+	return results.map((r) => r.user_id);
 }
 
 export async function holdsOfOrder(db: D1Database, orderId: string): Promise<HoldRow[]> {
@@ -26,11 +40,8 @@ export async function holdsOfOrder(db: D1Database, orderId: string): Promise<Hol
 
 /** Every user with an unreleased, unexpired hold: the purge job skips exactly these. */
 export async function heldUsers(db: D1Database, now: number): Promise<Set<string>> {
-	const { results } = await db
-		.prepare("SELECT DISTINCT target_user FROM lawful_holds WHERE released_ts IS NULL AND expires_ts > ?1")
-		.bind(now)
-		.all<{ target_user: string }>();
-	return new Set(results.map((r) => r.target_user));
+	const { results } = await db.prepare(heldUsersSql("?1")).bind(now).all<{ user_id: string }>();
+	return new Set(results.map((r) => r.user_id));
 }
 
 export { isUserHeld } from "../../platform/preservation-holds";

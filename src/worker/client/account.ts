@@ -17,7 +17,7 @@ import type { Endpoint } from "../http/endpoint";
 import { requireUserInteractiveAuth, type UiaFlow } from "./uia";
 import { announceDeletedDevicesRemotely } from "./remote-device-deletions";
 import { isUserHeld } from "../../platform/preservation-holds";
-import { threepidOwner, threepidsOf } from "../../platform/threepids";
+import { removeDeactivatedThreepids, threepidOwner, threepidsOf } from "../../platform/threepids";
 import { clearProfile } from "../d1/profiles";
 import { deleteAllPushers } from "../d1/pushers";
 
@@ -72,6 +72,9 @@ async function deactivate(c: Context<AppEnv>): Promise<Response> {
 	// `erase`: the user asked to be forgotten; their profile goes (events stay, as the spec allows) —
 	// unless a lawful-access preservation hold names them, which suspends erasure until it ends.
 	if (body.erase === true && !(await isUserHeld(c.env.DB, userId, Date.now()))) await clearProfile(c.env.DB, userId);
+	// The account's 3PIDs go whatever `erase` says (as in Synapse); a hold keeps them until it ends, then the
+	// hourly lifecycle job removes them.
+	await removeDeactivatedThreepids(c.env.DB, userId, Date.now());
 	// We bound no 3PIDs to any identity server, so there was nothing to unbind: that counts as success.
 	return c.json({ id_server_unbind_result: "success" });
 }
