@@ -50,4 +50,18 @@ describe("InitialSliceCache", () => {
 		expect(cache.get(ROOM, request, MAX_AGE_MS, logged(7, 3))).not.toBeNull();
 		expect(cache.get(ROOM, request, MAX_AGE_MS + 1, logged(7, 3))).toBeNull();
 	});
+
+	it("is bounded: an oversized answer is not kept, and the least recently used go first", () => {
+		const cache = new InitialSliceCache();
+		cache.put(ROOM, request, answer("join"), 300_000, 0);
+		expect(cache.size).toBe(0);
+		for (let i = 0; i < 1_001; i++) cache.put(`!r${i}:example.org`, request, answer("join"), 100, 0);
+		expect(cache.size).toBe(1_000);
+		expect(cache.get("!r0:example.org", request, 0, logged(7, 3))).toBeNull();
+		expect(cache.get("!r1:example.org", request, 0, logged(7, 3))).not.toBeNull();
+		// Nearly 2,000,000 characters in all: the oldest make room.
+		for (let i = 0; i < 10; i++) cache.put(`!big${i}:example.org`, request, answer("join"), 240_000, 0);
+		expect(cache.get("!big9:example.org", request, 0, logged(7, 3))).not.toBeNull();
+		expect(cache.get("!big0:example.org", request, 0, logged(7, 3))).toBeNull();
+	});
 });

@@ -14,8 +14,11 @@ import type { RpcResult } from "../../protocol/errors";
 
 /** Answers kept per room; the oldest go first. */
 const MAX_ENTRIES = 128;
-/** And at most this much JSON text in all, so a large room's slices cannot pile up in memory. */
-const MAX_CHARS = 4_000_000;
+/**
+ * And at most this much JSON text in all (the objects take a few times that). Many Durable Objects share
+ * one isolate's 128 MB, so each room keeps little: enough for its readers' repeated initial syncs.
+ */
+const MAX_CHARS = 1_000_000;
 
 type Entry = { changes: number; value: object; chars: number };
 

@@ -23,8 +23,8 @@ export interface SliceWithEphemeral {
 export const MAX_AGE_MS = 5 * 60_000;
 /** Answers kept per user (rooms × request shapes); the oldest go first. */
 const MAX_ENTRIES = 1_000;
-/** And at most this much JSON text in all. */
-const MAX_CHARS = 8_000_000;
+/** And at most this much JSON text in all (the objects take a few times that; DOs share an isolate's 128 MB). */
+const MAX_CHARS = 2_000_000;
 
 type Entry = { value: SliceWithEphemeral; fetched_at: number; chars: number };
 
