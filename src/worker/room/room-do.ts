@@ -36,6 +36,7 @@ import { type RemoteInvite, RemoteInvites } from "./remote-invites";
 import { strippedStatePdus } from "./stripped-state";
 import { RoomTyping } from "./typing";
 import { SyncSliceCache } from "./sync-slice-cache";
+import { requestKey } from "../../platform/memory-lru";
 import { remoteServersOf } from "./ephemeral-federation";
 import { enqueueEduFor } from "../../platform/edu-fan-out";
 import { WriteStore } from "./write-store";
@@ -365,7 +366,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	/** getSyncSlice as JSON text, for the UserDO: RPC's type mapping of recursive JSON is too deep to check. */
 	getSyncSliceJson(request: SyncSliceReadRequest): RpcResult<string> {
 		if (request.since !== null) return asJson(this.reads.getSyncSlice(request));
-		return this.syncSlices.answer(sliceKey("slice", request), Date.now(), () => this.reads.getSyncSlice(request));
+		return this.syncSlices.answer(requestKey("slice", request), Date.now(), () => this.reads.getSyncSlice(request));
 	}
 
 	/** getSyncSliceJson plus, for a joined reader, getEphemeralJson from scratch: one round trip for a room new to /sync. */
@@ -377,7 +378,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 			return { ok: true, value: { slice: slice.value, ephemeral: ephemeral?.ok === true ? ephemeral.value : null } };
 		};
 		if (request.since !== null) return asJson(both());
-		return this.syncSlices.answer(sliceKey("both", request), Date.now(), both);
+		return this.syncSlices.answer(requestKey("both", request), Date.now(), both);
 	}
 
 	readEventJson(reader: Reader, eventId: string): RpcResult<string> {
@@ -471,12 +472,4 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	exportRoomDetails(window: ExportWindow, afterStream: number, limit: number): ExportRoomDetail[] {
 		return new ExportProjection(this.ctx.storage.sql).exportRoomDetails(window, afterStream, limit);
 	}
-}
-
-/**
- * Everything a sync slice answer depends on besides the room's stored data (room/sync-slice-cache.ts):
- * the whole request, so a field added to it later is part of the key without anyone remembering to.
- */
-function sliceKey(kind: string, request: SyncSliceReadRequest): string {
-	return `${kind} ${JSON.stringify(request, Object.keys(request).sort())}`;
 }

@@ -11,6 +11,7 @@
 
 import { refreshAges } from "../../protocol/events/client-event-age";
 import type { RpcResult } from "../../protocol/errors";
+import { MemoryLru } from "../../platform/memory-lru";
 
 /** Answers kept per room; the oldest go first. */
 const MAX_ENTRIES = 128;
@@ -20,11 +21,8 @@ const MAX_ENTRIES = 128;
  */
 const MAX_CHARS = 1_000_000;
 
-type Entry = { changes: number; value: object; chars: number };
-
 export class SyncSliceCache {
-	private readonly entries = new Map<string, Entry>();
-	private chars = 0;
+	private readonly entries = new MemoryLru<object>(MAX_ENTRIES, MAX_CHARS);
 	/** The change count the entries were made at; a different count empties the cache. */
 	private changes = -1;
 
@@ -41,37 +39,21 @@ export class SyncSliceCache {
 	 */
 	answer(key: string, now: number, compute: () => RpcResult<object>): RpcResult<string> {
 		const before = this.totalChanges();
-		if (before !== this.changes) this.clear(before);
+		if (before !== this.changes) {
+			this.entries.clear();
+			this.changes = before;
+		}
 		const hit = this.entries.get(key);
 		if (hit !== undefined) {
-			// Most recently used last, so the oldest are evicted first.
-			this.entries.delete(key);
-			this.entries.set(key, hit);
-			refreshAges(hit.value, now);
-			return { ok: true, value: JSON.stringify(hit.value) };
+			refreshAges(hit, now);
+			return { ok: true, value: JSON.stringify(hit) };
 		}
 		const result = compute();
 		if (!result.ok) return result;
 		const text = JSON.stringify(result.value);
 		// A read that wrote (none should) would make the count it ran at a lie: do not keep it.
-		if (this.totalChanges() === before && text.length <= MAX_CHARS / 4) this.remember(key, { changes: before, value: result.value, chars: text.length });
+		if (this.totalChanges() === before) this.entries.set(key, result.value, text.length);
 		return { ok: true, value: text };
-	}
-
-	private remember(key: string, entry: Entry): void {
-		this.entries.set(key, entry);
-		this.chars += entry.chars;
-		for (const [oldKey, old] of this.entries) {
-			if (this.entries.size <= MAX_ENTRIES && this.chars <= MAX_CHARS) break;
-			this.entries.delete(oldKey);
-			this.chars -= old.chars;
-		}
-	}
-
-	private clear(changes: number): void {
-		this.entries.clear();
-		this.chars = 0;
-		this.changes = changes;
 	}
 
 	private totalChanges(): number {

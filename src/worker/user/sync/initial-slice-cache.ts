@@ -11,6 +11,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3sync
 
 import { refreshAges } from "../../../protocol/events/client-event-age";
+import { MemoryLru, requestKey } from "../../../platform/memory-lru";
 import type { SyncSlice } from "../../room/api";
 import type { EphemeralSlice } from "./types";
 
@@ -26,18 +27,17 @@ const MAX_ENTRIES = 1_000;
 /** And at most this much JSON text in all (the objects take a few times that; DOs share an isolate's 128 MB). */
 const MAX_CHARS = 2_000_000;
 
-type Entry = { value: SliceWithEphemeral; fetched_at: number; chars: number };
+type Entry = { value: SliceWithEphemeral; fetched_at: number };
 
 export class InitialSliceCache {
-	private readonly entries = new Map<string, Entry>();
-	private chars = 0;
+	private readonly entries = new MemoryLru<Entry>(MAX_ENTRIES, MAX_CHARS);
 
 	/**
 	 * The answer remembered for `roomId` and this request, if the room is joined in it and has not moved
 	 * since (`logged` gives the latest position logged from pokes and fetches). Ages are made current.
 	 */
 	get(roomId: string, request: object, now: number, logged: (roomId: string, kind: "timeline" | "ephemeral") => number | null): SliceWithEphemeral | null {
-		const key = keyOf(roomId, request);
+		const key = requestKey(roomId, request);
 		const entry = this.entries.get(key);
 		if (entry === undefined) return null;
 		const { slice, ephemeral } = entry.value;
@@ -48,41 +48,21 @@ export class InitialSliceCache {
 			logged(roomId, "timeline") === slice.position &&
 			logged(roomId, "ephemeral") === ephemeral.position;
 		if (!current) {
-			this.drop(key, entry);
+			this.entries.delete(key);
 			return null;
 		}
-		this.entries.delete(key);
-		this.entries.set(key, entry);
 		refreshAges(entry.value, now);
 		return entry.value;
 	}
 
 	/** Remembers a joined room's fresh answer; `chars` is the length of the JSON text it came as. */
 	put(roomId: string, request: object, value: SliceWithEphemeral, chars: number, now: number): void {
-		if (value.slice.membership !== "join" || value.ephemeral === null || chars > MAX_CHARS / 8) return;
-		const key = keyOf(roomId, request);
-		const old = this.entries.get(key);
-		if (old !== undefined) this.drop(key, old);
-		this.entries.set(key, { value, fetched_at: now, chars });
-		this.chars += chars;
-		for (const [oldKey, oldEntry] of this.entries) {
-			if (this.entries.size <= MAX_ENTRIES && this.chars <= MAX_CHARS) break;
-			this.drop(oldKey, oldEntry);
-		}
+		if (value.slice.membership !== "join" || value.ephemeral === null) return;
+		this.entries.set(requestKey(roomId, request), { value, fetched_at: now }, chars, 8);
 	}
 
 	/** Answers held now (tests look). */
 	get size(): number {
 		return this.entries.size;
 	}
-
-	private drop(key: string, entry: Entry): void {
-		this.entries.delete(key);
-		this.chars -= entry.chars;
-	}
-}
-
-/** The room and the whole request, so every field of it (filter, device, push rules) tells answers apart. */
-function keyOf(roomId: string, request: object): string {
-	return `${roomId} ${JSON.stringify(request, Object.keys(request).sort())}`;
 }
