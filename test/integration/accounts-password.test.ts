@@ -64,7 +64,7 @@ describe("POST /account/deactivate", () => {
 		expect((await call("/v3/register/available?username=leo")).body.errcode).toBe("M_USER_IN_USE");
 	});
 
-	it("erase drops the profile, unless a preservation hold names the user", async () => {
+	it("erase drops the profile, unless a preservation hold names the user (then the erasure is pending)", async () => {
 		for (const [name, held] of [["nora", false], ["otis", true]] as const) {
 			const me = await registerUser(name, `${name}-pw`);
 			const userId = `@${name}:${SERVER_NAME}`;
@@ -75,6 +75,9 @@ describe("POST /account/deactivate", () => {
 			const done = await call("/v3/account/deactivate", { body: { auth: auth(name, `${name}-pw`), erase: true }, token: me.access_token });
 			expect(done.status).toBe(200);
 			expect((await getProfile(env.DB, userId)).displayname).toBe(held ? `${name} display` : undefined);
+			// The held request is recorded for the hourly job, which carries it out once the hold has ended.
+			const pending = await env.DB.prepare("SELECT 1 AS ok FROM pending_erasures WHERE user_id = ?1").bind(userId).first();
+			expect(pending !== null).toBe(held);
 		}
 	});
 

@@ -3,14 +3,18 @@
 // and each is held: the hourly purge keeps their session IPs (and IP-index rows) and not anyone else's. The
 // resolution is a snapshot: a later user of the address or owner of the 3PID is not held. A hold that matched
 // nobody still exists, renews and closes like one that did (existence-oracle rule). Deactivation removes the
-// account's 3PIDs unless a hold names it; then the hourly job removes them once the hold has ended.
+// account's 3PIDs unless a hold names it; then the hourly job removes them once the hold has ended. So with
+// deactivation erasure (`erase: true`): a held account keeps its profile and a pending erasure, which the hourly
+// job carries out once the hold has ended.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runLawfulHousekeeping } from "../../src/export/lifecycle/housekeeping";
 import type { Order } from "../../src/export/order/types";
 import { accountsOfHold } from "../../src/export/store/holds";
+import { AUDIT_LOG_NAME } from "../../src/export/audit/audit-log-do";
 import { threepidsOf } from "../../src/platform/threepids";
+import { getProfile, setProfileField } from "../../src/worker/d1/profiles";
 import { call } from "./accounts-helpers";
 import { DAY, iso, lawful, signedUpdate, statusOf, world, type World } from "./lawful-lifecycle-helpers";
 import { operators, type Operators, type SessionUser, sessionUser, useFrom } from "./lawful-targets-helpers";
@@ -65,10 +69,10 @@ async function addThreepid(userId: string, medium: "email" | "msisdn", address: 
 	await env.DB.prepare("INSERT INTO user_threepids (medium, address, user_id, added_ts, validated_ts) VALUES (?1, ?2, ?3, ?4, ?4)").bind(medium, address, userId, Date.now()).run();
 }
 
-async function deactivate(u: SessionUser): Promise<void> {
+async function deactivate(u: SessionUser, erase = false): Promise<void> {
 	const user = u.userId.slice(1, u.userId.indexOf(":"));
 	const auth = { type: "m.login.password", identifier: { type: "m.id.user", user }, password: "correct horse battery staple" };
-	expect(await call("/v3/account/deactivate", { body: { auth, erase: false }, token: u.token })).toEqual({ status: 200, body: { id_server_unbind_result: "success" } });
+	expect(await call("/v3/account/deactivate", { body: { auth, erase }, token: u.token })).toEqual({ status: 200, body: { id_server_unbind_result: "success" } });
 }
 
 beforeAll(async () => {
@@ -174,5 +178,66 @@ describe("deactivation and 3PIDs", () => {
 		expect(await threepidsOf(env.DB, held.userId)).toHaveLength(2);
 		await runLawfulHousekeeping(w.env, (await holdExpiry(id)) + DAY);
 		expect(await threepidsOf(env.DB, held.userId)).toEqual([]);
+	});
+});
+
+describe("deactivation erasure", () => {
+	/** What `erase` removes (profile fields and the directory entry) and the pending erasure, as stored in D1. */
+	async function erasable(u: SessionUser) {
+		const directory = await env.DB.prepare("SELECT display_name, avatar_url FROM user_directory WHERE user_id = ?1").bind(u.userId).first();
+		const pending = await env.DB.prepare("SELECT requested_ts FROM pending_erasures WHERE user_id = ?1").bind(u.userId).first<{ requested_ts: number }>();
+		return { profile: await getProfile(env.DB, u.userId), directory, pending: pending !== null };
+	}
+	async function withProfile(name: string): Promise<SessionUser> {
+		const u = await sessionUser(name);
+		await setProfileField(env.DB, u.userId, "displayname", `${name} shown`, Date.now());
+		await setProfileField(env.DB, u.userId, "avatar_url", `mxc://example.org/${name}`, Date.now());
+		return u;
+	}
+	/** The preservation audit entries (never about an order) that the hourly run at `now` appended. */
+	async function preservationAudit(now: number) {
+		const entries = await env.AUDIT_LOG.getByName(AUDIT_LOG_NAME).entries(0, 10_000);
+		return entries.filter((e) => e.ts === now && e.type === "preservation" && e.orderId === null && e.reason?.includes("deactivation erasure")).map((e) => [e.action, e.reason]);
+	}
+
+	it("erases at once without a hold, leaving no pending erasure", async () => {
+		const free = await withProfile("la_lpt_erase_free");
+		await deactivate(free, true);
+		expect(await erasable(free)).toEqual({ profile: {}, directory: null, pending: false });
+	});
+
+	it("keeps a held account's profile and a pending erasure; the hourly job erases once the hold has ended, audited without naming it", async () => {
+		const held = await withProfile("la_lpt_erase_held");
+		const kept = await withProfile("la_lpt_erase_kept");
+		await addThreepid(held.userId, "email", "erase.held@example.org");
+		const id = await w.submitOrder(preserve("InternationalizedEmailAddress", "erase.held@example.org"));
+		await approve(id);
+
+		const before = Date.now();
+		await deactivate(held, true);
+		// Deactivated without erase: a hold ending later must not erase it.
+		await deactivate(kept, false);
+		const shown = { profile: { avatar_url: "mxc://example.org/la_lpt_erase_held", displayname: "la_lpt_erase_held shown" }, directory: { display_name: "la_lpt_erase_held shown", avatar_url: "mxc://example.org/la_lpt_erase_held" } };
+		expect(await erasable(held)).toEqual({ ...shown, pending: true });
+		const requested = await env.DB.prepare("SELECT requested_ts FROM pending_erasures WHERE user_id = ?1").bind(held.userId).first<{ requested_ts: number }>();
+		expect(requested!.requested_ts).toBeGreaterThanOrEqual(before);
+
+		// While the hold lasts the hourly job keeps it all, and says so.
+		const during = Date.now() + DAY;
+		await runLawfulHousekeeping(w.env, during);
+		expect(await erasable(held)).toEqual({ ...shown, pending: true });
+		expect(await preservationAudit(during)).toEqual([["purge-suspended", "deactivation erasure deferred for 1 held account(s)"]]);
+
+		// The hold ends: the same erasure as at deactivation, the pending row gone, one count in the audit log.
+		const after = (await holdExpiry(id)) + DAY;
+		await runLawfulHousekeeping(w.env, after);
+		expect(await erasable(held)).toEqual({ profile: {}, directory: null, pending: false });
+		expect(await preservationAudit(after)).toEqual([["erasure-completed", "deactivation erasure carried out for 1 account(s) whose hold has ended"]]);
+		expect((await getProfile(env.DB, kept.userId)).displayname).toBe("la_lpt_erase_kept shown");
+
+		// Nothing is left to do: the next run erases and audits nothing.
+		const next = after + 3_600_000;
+		await runLawfulHousekeeping(w.env, next);
+		expect(await preservationAudit(next)).toEqual([]);
 	});
 });

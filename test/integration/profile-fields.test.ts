@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createRoom, enc, makeUser, stateEvent, type TestUser } from "./rooms-helpers";
-import { clearProfile } from "../../src/worker/d1/profiles";
+import { carryOutErasures, requestErasure } from "../../src/platform/deactivation-erasure";
 
 const SERVER = env.SERVER_NAME;
 let alice: TestUser;
@@ -93,11 +93,12 @@ describe("profile changes reach the user's rooms", () => {
 	});
 });
 
-describe("clearProfile (deactivation)", () => {
+describe("deactivation erasure", () => {
 	it("erases the profile and the directory entry", async () => {
 		const dave = await makeUser("prof_dave");
 		expect((await api(dave, "PUT", profilePath(dave.user_id, "displayname"), { displayname: "Dave" })).status).toBe(200);
-		await clearProfile(env.DB, dave.user_id);
+		await requestErasure(env.DB, dave.user_id, Date.now());
+		expect(await carryOutErasures(env.DB, dave.user_id, Date.now())).toBe(1);
 		expect(await api(null, "GET", profilePath(dave.user_id))).toEqual({ status: 200, body: {} });
 		expect(await env.DB.prepare("SELECT 1 FROM user_directory WHERE user_id = ?").bind(dave.user_id).first()).toBeNull();
 	});

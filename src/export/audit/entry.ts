@@ -23,7 +23,8 @@ export type AuditType = "order" | "approval" | "production" | "delivery" | "pres
  *   formal-process-received (a non-emergency order followed an emergency), formal-process-overdue
  * - production: started, completed (packageSha256), failed
  * - delivery: ready, retrieved (packageSha256), retrieval-refused, deleted (reason: retrieved | expired)
- * - preservation: hold-created, hold-renewed, hold-released, purge-suspended
+ * - preservation: hold-created, hold-renewed, hold-released, purge-suspended, erasure-completed (a deactivation
+ *   erasure a hold had suspended, carried out once it ended: a count of accounts, never which)
  * - notice: scheduled, sent, delayed
  * - trust: authority-added, authority-updated, key-added, key-revoked, imported
  * - key: provider-key-generated, provider-key-rotated
@@ -55,6 +56,7 @@ export type AuditAction =
 	| "hold-renewed"
 	| "hold-released"
 	| "purge-suspended"
+	| "erasure-completed"
 	| "scheduled"
 	| "sent"
 	| "delayed"

@@ -1,5 +1,5 @@
 // The lifecycle's hourly work (wired into the worker's `scheduled` handler): release expired holds, purge
-// unheld session IPs and media metadata, remove deactivated accounts' 3PIDs a hold kept until it ended, delete retrieved or expired packages, send notices now due, report overdue emergency
+// unheld session IPs and media metadata, remove deactivated accounts' 3PIDs and carry out their erasure (`erase: true`) once no hold keeps them, delete retrieved or expired packages, send notices now due, report overdue emergency
 // reviews and emergencies still without formal process, close orders with nothing left to do. Each step runs even if another fails. Design: /work/shared/LAWFUL_ACCESS.md#lifecycle
 
 import { log } from "../../platform/log";
@@ -13,6 +13,7 @@ import { sendDueNotices } from "./notices";
 import { purgeMediaMetadata } from "./media-retention-job";
 import { purgeSessionIps } from "./retention-job";
 import { closeFinishedOrders } from "./close";
+import { carryOutSuspendedErasures } from "./erasure-job";
 
 async function reportOverdueReviews(env: Env, now: number): Promise<number> {
 	const overdue = await overdueReviews(env.DB, now);
@@ -32,6 +33,7 @@ const STEPS: readonly [string, (env: Env, now: number) => Promise<unknown>][] = 
 	["session_ip_purge", purgeSessionIps],
 	["media_metadata_purge", purgeMediaMetadata],
 	["deactivated_threepids", (env, now) => removeDeactivatedThreepids(env.DB, null, now)],
+	["deactivation_erasure", carryOutSuspendedErasures],
 	["deliveries", expireDeliveries],
 	["notices", sendDueNotices],
 	["emergency_reviews", reportOverdueReviews],

@@ -54,7 +54,7 @@ export function readmeTxt(input: ReadmeInput): string {
 	for (const u of input.unavailable) out.push(`- ${u.ldid} ${u.category}: ${u.reason}`);
 	out.push(`- All tasks, content: ${CONTENT_NOTE}`);
 	out.push(
-		"- All tasks, retention: session IP records (and the IP → account index that IP targets are resolved through) older than the server's retention period, metadata of media that no longer exists, and the e-mail/phone 3PIDs of deactivated accounts are purged unless a preservation hold named the account; purged records cannot be produced.",
+		"- All tasks, retention: session IP records (and the IP → account index that IP targets are resolved through) older than the server's retention period, metadata of media that no longer exists, the e-mail/phone 3PIDs of deactivated accounts, and the profiles of accounts deactivated with erasure are purged unless a preservation hold named the account; purged records cannot be produced.",
 		`- IP targets: an account matches when one of its devices was recorded using the address within ${IP_MATCH_TOLERANCE_MS / 60_000} minutes of observedTime (uses are recorded at most once a minute); e-mail and phone targets match the operator-verified 3PIDs of accounts.`,
 		"- All tasks, device keys: Curve25519 identity keys are withheld because they appear as the sender key of encrypted messages; each device's Ed25519 key identifies it.",
 		"",

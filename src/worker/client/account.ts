@@ -1,5 +1,8 @@
 // Account management: password change and deactivation (both behind UIA m.login.password), and the
-// third-party identifier endpoints, which answer as the spec allows a server that keeps no 3PIDs.
+// third-party identifier endpoints. The server keeps 3PIDs (D1 user_threepids), but only operators add or
+// remove them (`npm run admin -- add-threepid`, platform/threepids.ts): GET /account/3pid lists them, and the
+// endpoints that would let a user add, bind or verify one answer as the spec allows a server that permits no
+// 3PID changes; there is no identity server, so nothing is ever bound to or unbound from one.
 // Spec: https://spec.matrix.org/latest/client-server-api/#account-management
 // Spec: https://spec.matrix.org/latest/client-server-api/#adding-account-administrative-contact-information
 
@@ -16,9 +19,8 @@ import type { AppEnv } from "../http/context";
 import type { Endpoint } from "../http/endpoint";
 import { requireUserInteractiveAuth, type UiaFlow } from "./uia";
 import { announceDeletedDevicesRemotely } from "./remote-device-deletions";
-import { isUserHeld } from "../../platform/preservation-holds";
+import { carryOutErasures, requestErasure } from "../../platform/deactivation-erasure";
 import { removeDeactivatedThreepids, threepidOwner, threepidsOf } from "../../platform/threepids";
-import { clearProfile } from "../d1/profiles";
 import { deleteAllPushers } from "../d1/pushers";
 
 const PASSWORD_FLOWS: readonly UiaFlow[] = [["m.login.password"]];
@@ -69,9 +71,13 @@ async function deactivate(c: Context<AppEnv>): Promise<Response> {
 	await announceDeletedDevicesRemotely(c, userId, await c.env.USER.getByName(userId).deleteAllDevicesExcept(null));
 	await deleteAllPushers(c.env.DB, userId);
 	await leaveAllRooms(c, userId);
-	// `erase`: the user asked to be forgotten; their profile goes (events stay, as the spec allows) —
-	// unless a lawful-access preservation hold names them, which suspends erasure until it ends.
-	if (body.erase === true && !(await isUserHeld(c.env.DB, userId, Date.now()))) await clearProfile(c.env.DB, userId);
+	// `erase`: the user asked to be forgotten; their profile goes (events stay, as the spec allows). The request
+	// is recorded first: a lawful-access preservation hold that names them suspends the erasure, and the hourly
+	// lifecycle job carries it out once the hold has ended.
+	if (body.erase === true) {
+		await requestErasure(c.env.DB, userId, Date.now());
+		await carryOutErasures(c.env.DB, userId, Date.now());
+	}
 	// The account's 3PIDs go whatever `erase` says (as in Synapse); a hold keeps them until it ends, then the
 	// hourly lifecycle job removes them.
 	await removeDeactivatedThreepids(c.env.DB, userId, Date.now());

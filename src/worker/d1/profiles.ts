@@ -1,5 +1,6 @@
 // Typed queries on D1 `profile_fields` (0008) and the profile columns of `user_directory`, which mirror
-// displayname and avatar_url so the directory can search them.
+// displayname and avatar_url so the directory can search them. Deactivation erasure of both is
+// platform/deactivation-erasure.ts (a preservation hold can defer it to the hourly job).
 // Spec: https://spec.matrix.org/latest/client-server-api/#profiles
 
 import type { JsonValue } from "../../protocol/events/pdu";
@@ -45,12 +46,4 @@ export async function deleteProfileField(db: D1Database, userId: string, field: 
 	const m = mirror(db, userId, field, null);
 	if (m !== null) statements.push(m);
 	await db.batch(statements);
-}
-
-/** Erases a user's profile and directory entry (account deactivation: the ID stays, the profile goes). */
-export async function clearProfile(db: D1Database, userId: string): Promise<void> {
-	await db.batch([
-		db.prepare("DELETE FROM profile_fields WHERE user_id = ?1").bind(userId),
-		db.prepare("DELETE FROM user_directory WHERE user_id = ?1").bind(userId),
-	]);
 }
