@@ -53,6 +53,41 @@ describe("federationRequest", () => {
 	});
 });
 
+describe("SRV targets", () => {
+	/** DoH: `srv.example` has no well-known (its A record is private, so it is never fetched) and one SRV record. */
+	const srvDoh = (target: string, port: number) =>
+		vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+			const url = new URL(new Request(input).url);
+			const name = url.searchParams.get("name");
+			const type = url.searchParams.get("type");
+			if (url.pathname !== "/dns-query") throw new TypeError(`unexpected fetch ${url.host}`);
+			if (type === "SRV" && name === "_matrix-fed._tcp.srv.example") return Response.json({ Status: 0, Answer: [{ name, type: 33, TTL: 60, data: `10 5 ${port} ${target}.` }] });
+			if (type === "A" && name === "srv.example") return Response.json({ Status: 0, Answer: [{ name, type: 1, TTL: 60, data: "10.0.0.7" }] });
+			return Response.json({ Status: 0, Answer: [] });
+		});
+
+	it("a loopback SRV target is refused, unless FEDERATION_INSECURE_LOOPBACK is on; the TLS name stays the server's", async () => {
+		srvDoh("127.0.0.1", 8443);
+		expect(await discoverDestination("srv.example", options(false))).toEqual({ ok: false, reason: "private destination refused" });
+		await env.CACHE.delete(wellKnownCacheKey("srv.example"));
+		expect(await discoverDestination("srv.example", options(true))).toEqual({ ok: true, value: { baseUrls: ["https://127.0.0.1:8443"], hostHeader: "srv.example", tlsName: "srv.example", step: "4" } });
+	});
+
+	// The TLS exchange itself is proven end to end in test/e2e/federation-srv-tls.test.ts: in this pool a
+	// connect() neither opens nor fails (it never reaches the host), so here the request can only time out.
+	it("a request to an SRV target whose name differs goes over a socket, not fetch, within the deadline", async () => {
+		await env.CACHE.delete(wellKnownCacheKey("srv.example"));
+		const fetched = srvDoh("127.0.0.1", 9);
+		const config = { ...getConfig(env), federationInsecureLoopback: true };
+		const started = Date.now();
+		const result = await federationRequest(env, config, "srv.example", "GET", "/_matrix/federation/v1/version", undefined, { timeoutMs: 1_000 });
+		expect(result).toMatchObject({ ok: false });
+		expect(["unreachable", "timeout"]).toContain(result.ok ? "ok" : result.kind);
+		expect(Date.now() - started).toBeLessThan(3_000);
+		expect(fetched.mock.calls.map(([input]) => new URL(new Request(input).url).pathname).filter((p) => p !== "/dns-query")).toEqual([]);
+	});
+});
+
 describe("well-known discovery and caching", () => {
 	it("follows a delegation, caches it per Cache-Control, and answers from KV next time", async () => {
 		const receiver = installReceiver({
