@@ -8,10 +8,10 @@ import { InitialSliceCache, MAX_AGE_MS, type SliceWithEphemeral } from "../../sr
 const ROOM = "!r:example.org";
 const request = { user_id: "@a:example.org", device_id: "D", since: null, timeline_limit: 10, full_state: false, lazy_load_members: false, use_state_after: false };
 
-function answer(membership: SyncSlice["membership"], position = 7, ephemeral = 3): SliceWithEphemeral {
+function answer(membership: SyncSlice["membership"], position = 7, ephemeral = 3, limited = true): SliceWithEphemeral {
 	const event = { type: "m.room.message", event_id: "$e", sender: "@b:example.org", origin_server_ts: 1_000, content: { body: "x", unsigned: { age: 1 } }, unsigned: { age: 5 } };
 	return {
-		slice: { membership, position, timeline: [event] as SyncSlice["timeline"], limited: false, prev_batch: "p", state: [] },
+		slice: { membership, position, timeline: [event] as SyncSlice["timeline"], limited, prev_batch: "p", state: [] },
 		ephemeral: membership === "join" ? { position: ephemeral, typing: [], receipts: null } : null,
 	};
 }
@@ -49,6 +49,16 @@ describe("InitialSliceCache", () => {
 		cache.put(ROOM, request, answer("join"), 100, 0);
 		expect(cache.get(ROOM, request, MAX_AGE_MS, logged(7, 3))).not.toBeNull();
 		expect(cache.get(ROOM, request, MAX_AGE_MS + 1, logged(7, 3))).toBeNull();
+	});
+
+	it("keeps only timelines backfill cannot change: limited ones, or ones from m.room.create on", () => {
+		const cache = new InitialSliceCache();
+		cache.put(ROOM, request, answer("join", 7, 3, false), 100, 0);
+		expect(cache.size).toBe(0);
+		const whole = answer("join", 7, 3, false);
+		whole.slice.timeline.unshift({ type: "m.room.create", event_id: "$c", sender: "@b:example.org", origin_server_ts: 1, content: {}, state_key: "" } as SyncSlice["timeline"][number]);
+		cache.put(ROOM, request, whole, 100, 0);
+		expect(cache.get(ROOM, request, 0, logged(7, 3))).not.toBeNull();
 	});
 
 	it("is bounded: an oversized answer is not kept, and the least recently used go first", () => {

@@ -55,9 +55,16 @@ export class InitialSliceCache {
 		return entry.value;
 	}
 
-	/** Remembers a joined room's fresh answer; `chars` is the length of the JSON text it came as. */
+	/**
+	 * Remembers a joined room's fresh answer; `chars` is the length of the JSON text it came as. Only a
+	 * timeline that backfill cannot change: a limited one (older history, however much arrives, stays
+	 * before it) or one that starts at m.room.create (there is nothing before it). Backfilled history
+	 * moves no position and pokes nobody, so an answer without older history could not tell it came.
+	 */
 	put(roomId: string, request: object, value: SliceWithEphemeral, chars: number, now: number): void {
-		if (value.slice.membership !== "join" || value.ephemeral === null) return;
+		const { slice } = value;
+		const wholeOrLimited = slice.limited || slice.timeline[0]?.type === "m.room.create";
+		if (slice.membership !== "join" || value.ephemeral === null || !wholeOrLimited) return;
 		this.entries.set(requestKey(roomId, request), { value, fetched_at: now }, chars, 8);
 	}
 
