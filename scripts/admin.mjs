@@ -17,7 +17,7 @@ Manages accounts in the local state of a stopped sealbridge server (STATE_DIR, S
 Commands:
   create-user NAME [--password P] [--admin] [--operator]   create an account (a password is generated and printed if none is given)
   reset-password NAME --password P                          set a new password and log out all of the user's devices
-  deactivate NAME                                           deactivate the account and log out all of its devices
+  deactivate NAME [--erase]                                 deactivate the account and log out all of its devices
   list-users                                                list the accounts
   create-registration-token TOKEN [--uses N]                let N people (default unlimited) register while registration is closed
   add-threepid NAME email|msisdn ADDRESS                    attach a verified e-mail address or phone number to an account
@@ -28,7 +28,8 @@ Run "npm run admin -- <command> --help" for one command.`;
 const COMMAND_HELP = {
 	"create-user": "create-user NAME [--password P] [--admin] [--operator]\n  NAME is a localpart (a-z 0-9 . _ = - / +). Without --password a random one is generated and printed.\n  --admin marks a server admin; --operator may use the lawful-access console.",
 	"reset-password": "reset-password NAME --password P\n  Replaces the password and deletes every device (and so every access token) of the user.",
-	deactivate: "deactivate NAME\n  Marks the account deactivated (the user ID is never reissued) and deletes its devices and tokens.\n  It does not leave rooms (that needs the running server): a user who should leave rooms deactivates through the client API.\n  Its 3PIDs are removed by the running server's hourly lifecycle job, unless a lawful-access preservation hold names it.",
+	deactivate:
+		"deactivate NAME [--erase]\n  Marks the account deactivated (the user ID is never reissued) and deletes its devices and tokens.\n  It does not leave rooms (that needs the running server): a user who should leave rooms deactivates through the client API.\n  Its 3PIDs are removed by the running server's hourly lifecycle job, unless a lawful-access preservation hold names it.\n  --erase records the erasure the client API's `erase: true` asks for (profile and directory entry); the running\n  server's hourly lifecycle job carries it out, once no preservation hold names the account.",
 	"list-users": "list-users\n  Prints user ID, flags and creation time of every account.",
 	"create-registration-token": "create-registration-token TOKEN [--uses N]\n  TOKEN: 1-64 characters of [A-Za-z0-9._~-].",
 	"add-threepid":
@@ -56,7 +57,7 @@ function parseArgs(argv) {
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		if (arg === "--help" || arg === "-h") flags.help = true;
-		else if (arg === "--admin" || arg === "--operator") flags[arg.slice(2)] = true;
+		else if (arg === "--admin" || arg === "--operator" || arg === "--erase") flags[arg.slice(2)] = true;
 		else if (arg === "--password" || arg === "--uses") {
 			if (i + 1 >= argv.length) fail(`${arg} needs a value`);
 			flags[arg.slice(2)] = argv[++i];
@@ -198,7 +199,10 @@ async function main() {
 				const { userId } = userIdOf(positional[0]);
 				const result = db.prepare("UPDATE accounts SET deactivated = 1 WHERE user_id = ?").run(userId);
 				if (result.changes === 0) fail(`no account ${userId}`);
-				console.log(`deactivated ${userId}; ${deleteAllDevices(userId)} device(s) logged out`);
+				// Only recorded here: the erasure itself, and the hold check, are the server's (src/platform/deactivation-erasure.ts).
+				if (flags.erase) db.prepare("INSERT INTO pending_erasures (user_id, requested_ts) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING").run(userId, Date.now());
+				const erase = flags.erase ? "; its profile is erased by the server's hourly job once no preservation hold names it" : "";
+				console.log(`deactivated ${userId}; ${deleteAllDevices(userId)} device(s) logged out${erase}`);
 				break;
 			}
 			case "list-users": {

@@ -1,7 +1,10 @@
 // The admin CLI (`npm run admin`, scripts/admin.mjs) against a real persisted state: a user created offline
-// logs in over HTTP once `npm start` runs on that state; deactivating offline ends the sessions and login.
+// logs in over HTTP once `npm start` runs on that state; deactivating offline ends the sessions and login, and
+// with --erase records the erasure for the server's hourly job.
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 import { freePort, newStateDir, startServer } from "./run-server";
 
@@ -22,6 +25,22 @@ async function post(baseUrl: string, path: string, body: unknown, token?: string
 	return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** The pending erasures in a stopped server's persisted D1 (the file that holds them, as the CLI finds it). */
+function pendingErasures(stateDir: string): { user_id: string; requested_ts: number }[] {
+	const dir = join(stateDir, "v3/d1/miniflare-D1DatabaseObject");
+	for (const file of readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")) {
+		const db = new DatabaseSync(join(dir, file), { readOnly: true });
+		try {
+			if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pending_erasures'").get()) {
+				return db.prepare("SELECT user_id, requested_ts FROM pending_erasures").all() as { user_id: string; requested_ts: number }[];
+			}
+		} finally {
+			db.close();
+		}
+	}
+	throw new Error(`no D1 database under ${stateDir}`);
+}
+
 const loginBody = (user: string, password: string) => ({ type: "m.login.password", identifier: { type: "m.id.user", user }, password });
 
 describe("admin CLI", () => {
@@ -33,6 +52,7 @@ describe("admin CLI", () => {
 			const one = admin([command, "--help"], {});
 			expect([one.status, one.stdout.startsWith(`Usage: npm run admin -- ${command}`)]).toEqual([0, true]);
 		}
+		expect(admin(["deactivate", "--help"], {}).stdout).toContain("deactivate NAME [--erase]");
 		expect(admin(["frobnicate"], {}).status).toBe(1);
 	});
 
@@ -58,9 +78,14 @@ describe("admin CLI", () => {
 			await server.stop();
 		}
 
-		const deactivated = admin(["deactivate", "olivia"], env);
+		const before = Date.now();
+		const deactivated = admin(["deactivate", "olivia", "--erase"], env);
 		expect(deactivated.status, deactivated.stderr).toBe(0);
-		expect(deactivated.stdout).toContain("1 device(s) logged out");
+		expect(deactivated.stdout).toContain("1 device(s) logged out; its profile is erased by the server's hourly job once no preservation hold names it");
+		// Recorded only: the server's hourly job erases (the same code as the client API's erase, tested in workerd).
+		const pending = pendingErasures(stateDir);
+		expect(pending.map((p) => p.user_id)).toEqual([`@olivia:127.0.0.1:${port}`]);
+		expect(pending[0]!.requested_ts).toBeGreaterThanOrEqual(before);
 
 		server = await startServer({ port, stateDir, serverName: `127.0.0.1:${port}` });
 		try {
