@@ -13,11 +13,3 @@ export function heldUsersSql(nowParam: string): string {
 	return `SELECT a.user_id FROM lawful_hold_accounts a JOIN lawful_holds h ON h.order_id = a.order_id AND h.ldid = a.ldid
 		WHERE h.released_ts IS NULL AND h.expires_ts > ${nowParam}`;
 }
-
-export async function isUserHeld(db: D1Database, userId: string, now: number): Promise<boolean> {
-	const row = await db
-		.prepare(`SELECT 1 AS ok FROM (${heldUsersSql("?2")}) WHERE user_id = ?1 LIMIT 1`)
-		.bind(userId, now)
-		.first<{ ok: number }>();
-	return row !== null;
-}

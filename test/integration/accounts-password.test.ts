@@ -90,7 +90,7 @@ describe("POST /account/deactivate", () => {
 	});
 });
 
-describe("third-party identifiers (none kept here)", () => {
+describe("third-party identifiers (managed by operators)", () => {
 	it("lists none, denies adding and requesting tokens, and has nothing to unbind", async () => {
 		const me = await registerUser("ned", "ned-pw");
 		expect((await call("/v3/account/3pid", { token: me.access_token })).body).toEqual({ threepids: [] });

@@ -44,8 +44,6 @@ export async function heldUsers(db: D1Database, now: number): Promise<Set<string
 	return new Set(results.map((r) => r.user_id));
 }
 
-export { isUserHeld } from "../../platform/preservation-holds";
-
 /** A renewal extends only holds not renewed before (the design allows one) and not yet released. */
 export async function renewHolds(db: D1Database, orderId: string, newExpiry: number): Promise<number> {
 	const r = await db

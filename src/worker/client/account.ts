@@ -103,7 +103,8 @@ async function deleteThreepid(c: Context<AppEnv>): Promise<Response> {
 	return c.json({ id_server_unbind_result: "no-support" });
 }
 
-const NO_3PIDS = "This server does not support third-party identifiers";
+/** Users cannot add or verify 3PIDs here (no identity server, no mail or SMS): the operators manage them. */
+const NO_3PIDS = "Third-party identifiers on this server are managed by its operators";
 
 /** requestToken endpoints: the spec's answer for a server that permits no 3PID as a contact. */
 const threepidDenied = (): never => {
