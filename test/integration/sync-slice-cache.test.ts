@@ -139,6 +139,17 @@ describe("initial sync slice cache", () => {
 		expect(other.slice.timeline[0]!.unsigned?.transaction_id).toBeUndefined();
 	});
 
+	it("a redaction (the room's first) is in the next answer: content gone, redacted_because set", async () => {
+		const target = await say(bob, "to be redacted");
+		const before = await initial(alice);
+		expect(before.slice.timeline.find((e) => e.event_id === target)?.content.body).toBe("to be redacted");
+		const res = await api(bob, "PUT", R(`/redact/${enc(target)}/ssc-redact-1`), { reason: "oops" });
+		expect(res.status).toBe(200);
+		const after = (await initial(alice)).slice.timeline.find((e) => e.event_id === target);
+		expect(after?.content).toEqual({});
+		expect(after?.unsigned?.redacted_because).toMatchObject({ event_id: res.body.event_id, type: "m.room.redaction" });
+	});
+
 	it("incremental slices are not kept", async () => {
 		const base = await initial(alice);
 		const held = await cached();

@@ -101,11 +101,13 @@ export class RoomReads {
 		if (rules === undefined) return { ok: false, errcode: "M_UNKNOWN", error: "Room version not supported" };
 		const reader = { user_id: req.user_id, ...(req.device_id === undefined ? {} : { device_id: req.device_id }) };
 		const session = new ReadSession(this.storage, info, rules, reader, this.now());
-		const slice = getSyncSlice(session, req);
-		if (req.push_rules !== undefined && slice.membership === "join") {
-			Object.assign(slice, unreadSection(this.storage.sql, session, parseRulesDigest(req.push_rules), req.unread_thread_notifications === true));
-		}
-		return { ok: true, value: slice };
+		return session.read.withoutRedactions(() => {
+			const slice = getSyncSlice(session, req);
+			if (req.push_rules !== undefined && slice.membership === "join") {
+				Object.assign(slice, unreadSection(this.storage.sql, session, parseRulesDigest(req.push_rules), req.unread_thread_notifications === true));
+			}
+			return { ok: true, value: slice };
+		});
 	}
 
 	/** A joined member's unread counts alone (their receipt moved): room/unread-counts.ts. */

@@ -150,8 +150,26 @@ export class ReadStore {
 			.toArray();
 	}
 
+	/** Set only inside withoutRedactions: the room has no redaction at all. */
+	private redactionFree = false;
+
+	/**
+	 * Runs a synchronous read in which redactionOf asks nothing when the room has no redaction at all (one
+	 * query instead of one or two per event served). Synchronous, so no redaction can arrive meanwhile.
+	 */
+	withoutRedactions<T>(read: () => T): T {
+		const outer = this.redactionFree;
+		this.redactionFree = this.sql.exec("SELECT 1 FROM redactions LIMIT 1").toArray().length === 0;
+		try {
+			return read();
+		} finally {
+			this.redactionFree = outer;
+		}
+	}
+
 	/** The first valid redaction of an event, or null. */
 	redactionOf(eventId: string): EventRow | null {
+		if (this.redactionFree) return null;
 		return (
 			this.sql
 				.exec<EventRow>(
