@@ -94,6 +94,14 @@ describe("a server found through SRV, behind TLS for its own name", () => {
 		expect(front.handshakeErrors).toEqual([]);
 	});
 
+	it("its server keys are fetched the same way (hs1's notary endpoint asks matrix.test itself)", async () => {
+		const own = (await (await fetch(`${hs2.baseUrl}/_matrix/key/v2/server`)).json()) as { verify_keys: Record<string, unknown> };
+		const res = await fetch(`${hs1.baseUrl}/_matrix/key/v2/query/matrix.test`);
+		const keys = ((await res.json()) as { server_keys: { server_name: string; verify_keys: Record<string, unknown> }[] }).server_keys;
+		expect(keys.filter((k) => k.server_name === "matrix.test").flatMap((k) => Object.keys(k.verify_keys))).toEqual(Object.keys(own.verify_keys));
+		expect(front.handshakeErrors).toEqual([]);
+	});
+
 	it("a name the certificate is not valid for fails the TLS handshake: no request gets through", async () => {
 		const before = front.hosts.length;
 		const res = await profileOf("@bob:wrong.test");

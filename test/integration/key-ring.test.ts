@@ -2,12 +2,13 @@
 // discovery guard. Spec: https://spec.matrix.org/latest/server-server-api/#retrieving-server-keys
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { resolveServer } from "../../src/bridge/discovery/resolve-server";
+import { discoverDestination } from "../../src/bridge/discovery/discover-destination";
 import { clearKeyMemo } from "../../src/bridge/keys/key-memo";
 import { KeyRing, MIN_REFETCH_INTERVAL_MS } from "../../src/bridge/keys/key-ring";
 import { type SigningKey, signingKeyFromSeed } from "../../src/protocol/crypto/ed25519";
 import { signJson } from "../../src/protocol/crypto/sign-json";
 import { MAX_KEY_VALIDITY_MS } from "../../src/protocol/federation/server-keys";
+import { getConfig } from "../../src/platform/config";
 
 const REMOTE = "remote.example";
 const HOUR = 3_600_000;
@@ -43,7 +44,8 @@ function serving(body: unknown, status = 200) {
 }
 
 function ring(fetcher: typeof fetch, opts: { loopback?: boolean; now?: () => number; timeoutMs?: number } = {}) {
-	return new KeyRing({ db: env.DB, allowInsecureLoopback: opts.loopback ?? false, fetcher, ...(opts.now ? { now: opts.now } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+	// Discovery's own lookups (DoH, well-known) go to the global fetch, which reaches nothing in tests.
+	return new KeyRing({ db: env.DB, cache: env.CACHE, dohUrl: getConfig(env).federationDohUrl, allowInsecureLoopback: opts.loopback ?? false, fetcher, ...(opts.now ? { now: opts.now } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
 }
 
 async function storedRows() {
@@ -148,34 +150,39 @@ describe("getServerVerifyKey", () => {
 });
 
 describe("discovery guard", () => {
-	it("resolves names to https on 8448 by default, or the given port", () => {
-		expect(resolveServer("matrix.org", { allowInsecureLoopback: false })).toEqual({ ok: true, baseUrl: "https://matrix.org:8448" });
-		expect(resolveServer("example.com:443", { allowInsecureLoopback: false })).toEqual({ ok: true, baseUrl: "https://example.com:443" });
+	/** The first base URL discovery gives for `name` (DoH and .well-known reach nothing here), or undefined when refused. */
+	async function baseUrlOf(name: string, allowInsecureLoopback: boolean, loopbackScheme?: "http" | "https") {
+		const found = await discoverDestination(name, { cache: env.CACHE, dohUrl: getConfig(env).federationDohUrl, allowInsecureLoopback, ...(loopbackScheme ? { loopbackScheme } : {}), now: Date.now });
+		return found.ok ? found.value.baseUrls[0] : undefined;
+	}
+
+	it("resolves names to https on 8448 by default, or the given port", async () => {
+		expect(await baseUrlOf("matrix.org", false)).toBe("https://matrix.org:8448");
+		expect(await baseUrlOf("example.com:443", false)).toBe("https://example.com:443");
 		// With a private CA (FEDERATION_CA_FILE) loopback peers are reached through their TLS front.
-		expect(resolveServer("127.0.0.1:8448", { allowInsecureLoopback: true })).toEqual({ ok: true, baseUrl: "http://127.0.0.1:8448" });
-		expect(resolveServer("127.0.0.1:8448", { allowInsecureLoopback: true, loopbackScheme: "https" })).toEqual({ ok: true, baseUrl: "https://127.0.0.1:8448" });
-		expect(resolveServer("127.0.0.1:8448", { allowInsecureLoopback: false, loopbackScheme: "https" }).ok).toBe(false);
-		expect(resolveServer("1.2.3.4:8000", { allowInsecureLoopback: false })).toEqual({ ok: true, baseUrl: "https://1.2.3.4:8000" });
-		expect(resolveServer("[2001:4860::1]", { allowInsecureLoopback: false })).toEqual({ ok: true, baseUrl: "https://[2001:4860::1]:8448" });
+		expect(await baseUrlOf("127.0.0.1:8448", true)).toBe("http://127.0.0.1:8448");
+		expect(await baseUrlOf("127.0.0.1:8448", true, "https")).toBe("https://127.0.0.1:8448");
+		expect(await baseUrlOf("127.0.0.1:8448", false, "https")).toBeUndefined();
+		expect(await baseUrlOf("1.2.3.4:8000", false)).toBe("https://1.2.3.4:8000");
+		expect(await baseUrlOf("[2001:4860::1]", false)).toBe("https://[2001:4860::1]:8448");
 	});
 
-	it("uses plain http for 127.0.0.1, localhost and [::1] only when insecure loopback is on", () => {
-		const on = { allowInsecureLoopback: true };
-		expect(resolveServer("127.0.0.1:8787", on)).toEqual({ ok: true, baseUrl: "http://127.0.0.1:8787" });
-		expect(resolveServer("localhost:8787", on)).toEqual({ ok: true, baseUrl: "http://localhost:8787" });
-		expect(resolveServer("[::1]:8787", on)).toEqual({ ok: true, baseUrl: "http://[::1]:8787" });
-		expect(resolveServer("127.0.0.1:8787", { allowInsecureLoopback: false }).ok).toBe(false);
-		expect(resolveServer("localhost", { allowInsecureLoopback: false }).ok).toBe(false);
+	it("uses plain http for 127.0.0.1, localhost and [::1] only when insecure loopback is on", async () => {
+		expect(await baseUrlOf("127.0.0.1:8787", true)).toBe("http://127.0.0.1:8787");
+		expect(await baseUrlOf("localhost:8787", true)).toBe("http://localhost:8787");
+		expect(await baseUrlOf("[::1]:8787", true)).toBe("http://[::1]:8787");
+		expect(await baseUrlOf("127.0.0.1:8787", false)).toBeUndefined();
+		expect(await baseUrlOf("localhost", false)).toBeUndefined();
 		// Other spellings of loopback are refused even with the switch on.
 		for (const name of ["127.0.0.2", "2130706433", "0x7f.1", "foo.localhost", "[::ffff:7f00:1]", "[0:0:0:0:0:0:0:1]"]) {
-			expect(resolveServer(name, on), name).toMatchObject({ ok: false });
+			expect(await baseUrlOf(name, true), name).toBeUndefined();
 		}
 	});
 
 	it.each(["10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "[fd00::1]", "[fe80::1]", "[::]", "[::ffff:10.0.0.1]", "[64:ff9b::a00:1]", "bad name"])(
 		"refuses %s",
-		(name) => {
-			expect(resolveServer(name, { allowInsecureLoopback: true }).ok).toBe(false);
+		async (name) => {
+			expect(await baseUrlOf(name, true)).toBeUndefined();
 		},
 	);
 

@@ -5,9 +5,8 @@
 import { type Config, loopbackScheme } from "../../platform/config";
 import { getServerKeys } from "../../platform/signing-key/server-key";
 import { signRequest } from "../../protocol/federation/x-matrix";
-import { fetchOverSocket } from "../../platform/net/http1-over-socket";
-import { parseServerName } from "../../protocol/federation/server-name";
-import { type Destination, discoverDestination } from "../discovery/discover-destination";
+import { discoverDestination } from "../discovery/discover-destination";
+import { sendToTarget } from "./destination-transport";
 import {
 	type FederationFailure,
 	type FederationPort,
@@ -77,10 +76,7 @@ export async function federationRequest(
 	for (const baseUrl of target.value.baseUrls) {
 		let res: Response;
 		try {
-			const url = new URL(`${baseUrl}${path}`);
-			res = needsOwnTransport(url, target.value)
-				? await fetchOverSocket({ host: url.hostname, port: Number(url.port || 443), tlsName: target.value.tlsName, hostHeader: target.value.hostHeader, method, target: path, headers, ...(bodyText === undefined ? {} : { body: bodyText }), signal })
-				: await fetch(url, { method, headers, ...(bodyText === undefined ? {} : { body: bodyText }), redirect: "manual", signal });
+			res = await sendToTarget(target.value, baseUrl, path, { method, headers, ...(bodyText === undefined ? {} : { body: bodyText }), signal });
 		} catch (err) {
 			if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return failure("timeout", "timeout");
 			// A connection failure: the next SRV target (if any) may answer.
@@ -90,21 +86,6 @@ export async function federationRequest(
 		return readResponse(res, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
 	}
 	return last;
-}
-
-/**
- * Whether fetch() would get the names wrong: it takes the TLS server name and the Host header from the
- * URL, but after an SRV lookup the spec has us connect to the SRV target while verifying the certificate
- * for, and sending a Host header of, the server's hostname. Then the request goes over our own socket.
- * Only the host is compared: fetch's Host header carries the port when it is not 443, which servers
- * accept for the steps that name none. Loopback peers (local testing) are always fetched.
- */
-function needsOwnTransport(url: URL, destination: Destination): boolean {
-	if (destination.step === "loopback" || url.protocol !== "https:") return false;
-	// An IP literal to verify (steps 1 and 3.1) is also the address connected to: fetch gets it right.
-	if (parseServerName(destination.tlsName)?.kind !== "dns") return false;
-	const host = url.hostname.toLowerCase();
-	return host !== destination.tlsName.toLowerCase() || host !== parseServerName(destination.hostHeader)?.host.toLowerCase();
 }
 
 async function readResponse(res: Response, limit: number): Promise<FederationResult> {

@@ -9,6 +9,10 @@ import { loadKeyResponse, loadRemoteKey, storeKeyResponse, storeRemoteKeys } fro
 
 export interface KeyRingOptions {
 	db: D1Database;
+	/** KV for discovery's `.well-known` cache. */
+	cache: KVNamespace;
+	/** From config: FEDERATION_DOH_URL. */
+	dohUrl: string;
 	/** From config: FEDERATION_INSECURE_LOOPBACK. */
 	allowInsecureLoopback: boolean;
 	loopbackScheme?: "http" | "https";
@@ -79,6 +83,8 @@ export class KeyRing {
 		// Concurrent first lookups may each fetch: promises are not shared across requests in
 		// Workers, and a duplicate fetch is harmless.
 		const fetched = await fetchServerKeys(serverName, {
+			cache: this.options.cache,
+			dohUrl: this.options.dohUrl,
 			allowInsecureLoopback: this.options.allowInsecureLoopback,
 			...(this.options.loopbackScheme ? { loopbackScheme: this.options.loopbackScheme } : {}),
 			now: this.now,
@@ -101,7 +107,7 @@ export class KeyRing {
 	}
 }
 
-/** The key ring a request handler uses: D1 from the bindings, the loopback switch from config. */
-export function keyRingFor(env: { DB: D1Database }, config: Pick<Config, "federationInsecureLoopback" | "federationCaFile">): KeyRing {
-	return new KeyRing({ db: env.DB, allowInsecureLoopback: config.federationInsecureLoopback, loopbackScheme: loopbackScheme(config) });
+/** The key ring a request handler uses: D1 and KV from the bindings, discovery's settings from config. */
+export function keyRingFor(env: { DB: D1Database; CACHE: KVNamespace }, config: Pick<Config, "federationInsecureLoopback" | "federationCaFile" | "federationDohUrl">): KeyRing {
+	return new KeyRing({ db: env.DB, cache: env.CACHE, dohUrl: config.federationDohUrl, allowInsecureLoopback: config.federationInsecureLoopback, loopbackScheme: loopbackScheme(config) });
 }

@@ -12,7 +12,7 @@ import { keyRingFor } from "./key-ring";
 /** How long our key counts as valid for these checks: it is ours, and current. */
 const OWN_KEY_VALIDITY_MS = 7 * 24 * 3_600_000;
 
-export function keysWithOurOwn(env: { DB: D1Database }, config: Config): KeySource {
+export function keysWithOurOwn(env: { DB: D1Database; CACHE: KVNamespace }, config: Config): KeySource {
 	const ring = keyRingFor(env, config);
 	return {
 		async getServerVerifyKey(serverName: string, keyId: string, minimumValidUntilTs: number): Promise<ServerVerifyKey | undefined> {
