@@ -8,11 +8,21 @@ import { redactEvent } from "../../protocol/events/redaction";
 import type { RoomVersionRules } from "../../protocol/room-versions/rules";
 import type { Reader } from "./read-api";
 import type { EventRow, ReadStore } from "./read-store";
-import type { RoomStore } from "./store";
 
 
 function parse(pdu: string): EventJson {
 	return JSON.parse(pdu) as EventJson;
+}
+
+/** A JSON object's text parsed, or null for anything else (a non-object content goes the long way). */
+function objectText(text: string | null): JsonObject | null {
+	if (text === null || !text.startsWith("{")) return null;
+	try {
+		const value = JSON.parse(text) as unknown;
+		return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonObject) : null;
+	} catch {
+		return null;
+	}
 }
 
 function contentOf(json: EventJson): JsonObject {
@@ -23,7 +33,6 @@ function contentOf(json: EventJson): JsonObject {
 export class EventFormatter {
 	constructor(
 		private readonly read: ReadStore,
-		private readonly store: RoomStore,
 		private readonly rules: RoomVersionRules,
 		private readonly reader: Reader,
 		private readonly now: number,
@@ -35,10 +44,16 @@ export class EventFormatter {
 		const redactedBecause = redaction === null ? undefined : this.formatPlain(redaction, includeRoomId);
 		let replaces: { event_id: string; content: JsonObject } | undefined;
 		if (row.state_key !== null) {
-			const state = this.store.getEventState(row.event_id);
+			const state = this.read.eventState(row.event_id);
 			const prev = state === null ? null : this.read.stateAt(state.state_before, row.type, row.state_key);
-			const prevEvent = prev === null ? null : this.read.anyEvent(prev.event_id);
-			if (prevEvent !== null) replaces = { event_id: prevEvent.event_id, content: this.servedContent(prevEvent.event_id, prevEvent.pdu) };
+			// stateAt brings the content along (json_extract of `$.content`): unless it was redacted, no second read.
+			const content = prev === null || this.read.redactionOf(prev.event_id) !== null ? null : objectText(prev.value);
+			if (prev !== null && content !== null) {
+				replaces = { event_id: prev.event_id, content };
+			} else {
+				const prevEvent = prev === null ? null : this.read.anyEvent(prev.event_id);
+				if (prevEvent !== null) replaces = { event_id: prevEvent.event_id, content: this.servedContent(prevEvent.event_id, prevEvent.pdu) };
+			}
 		}
 		const txnId = this.reader.device_id !== undefined && row.sender === this.reader.user_id ? this.read.txnOf(row.event_id, this.reader.user_id, this.reader.device_id) : null;
 		return toClientEvent({

@@ -37,6 +37,7 @@ export function scanVisible(session: ReadSession, req: ScanRequest): ScanResult 
 		const [low, high] = req.dir === "b" ? [req.bound, next] : [next, req.bound];
 		if (high <= low) return { rows, next, exhausted: true };
 		const batch = session.read.range(low, high, req.dir, BATCH);
+		session.prefetch(batch);
 		for (const row of batch) {
 			seen++;
 			next = req.dir === "b" ? row.stream_ordering - 1 : row.stream_ordering;

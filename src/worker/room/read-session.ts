@@ -9,6 +9,7 @@ import type { ClientEvent } from "./api";
 import type { Reader } from "./read-api";
 import { bundledRelations } from "./read-bundle";
 import { EventFormatter } from "./read-format";
+import { prefetchRows } from "./read-prefetch";
 import { type EventRow, ReadStore } from "./read-store";
 import { VisibilityChecker } from "./read-visibility";
 import { type RoomInfo, RoomStore } from "./store";
@@ -22,6 +23,7 @@ export class ReadSession {
 	readonly membership: MembershipValue | null;
 	/** The stream position of the reader's current member event (their leave, ban or join). */
 	readonly membershipPosition: number | null;
+	private readonly sql: SqlStorage;
 
 	constructor(
 		storage: DurableObjectStorage,
@@ -30,10 +32,11 @@ export class ReadSession {
 		readonly reader: Reader,
 		readonly now: number,
 	) {
+		this.sql = storage.sql;
 		this.read = new ReadStore(storage.sql);
 		this.store = new RoomStore(storage);
-		this.checker = new VisibilityChecker(this.read, this.store, reader.user_id);
-		this.formatter = new EventFormatter(this.read, this.store, rules, reader, now);
+		this.checker = new VisibilityChecker(this.read, reader.user_id);
+		this.formatter = new EventFormatter(this.read, rules, reader, now);
 		const member = this.read.currentMember(reader.user_id);
 		this.membership = membershipOf(member === null ? null : { membership: member.membership });
 		this.membershipPosition = member?.stream_ordering ?? null;
@@ -53,6 +56,11 @@ export class ReadSession {
 	/** May the reader read this room at all? (Per-event checks still apply afterwards.) */
 	mayRead(): boolean {
 		return mayReadRoom(this.membership, this.checker.everMember, this.currentVisibility());
+	}
+
+	/** Looks up, in a few queries, what canSee and format will ask about each of these rows (read-prefetch.ts). */
+	prefetch(rows: readonly EventRow[]): void {
+		prefetchRows(this.sql, this.read, this.reader, rows);
 	}
 
 	canSee(row: EventRow): boolean {

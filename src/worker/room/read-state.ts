@@ -20,7 +20,7 @@ function splitKey(key: string): [string, string] {
 /** The full state after the event at one stream position. */
 export function stateAtPosition(session: ReadSession, position: number): StateMap {
 	const eventId = session.read.eventIdAt(position);
-	const state = eventId === null ? null : session.store.getEventState(eventId);
+	const state = eventId === null ? null : session.read.eventState(eventId);
 	return state === null ? new Map() : session.store.getStateGroup(state.state_after);
 }
 

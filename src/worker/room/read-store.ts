@@ -19,7 +19,7 @@ const SERVABLE = "stream_ordering IS NOT NULL AND rejected = 0 AND soft_failed =
 
 export type Direction = "b" | "f";
 
-type StateAtHit = { event_id: string; value: string | null } | null;
+export type StateAtHit = { event_id: string; value: string | null } | null;
 /** Beyond this many entries a room's cache drops its oldest ones. */
 const STATE_AT_CACHE_LIMIT = 20_000;
 /**
@@ -29,8 +29,90 @@ const STATE_AT_CACHE_LIMIT = 20_000;
  */
 const stateAtCaches = new WeakMap<SqlStorage, Map<string, StateAtHit>>();
 
+function stateAtCache(sql: SqlStorage): Map<string, StateAtHit> {
+	let cache = stateAtCaches.get(sql);
+	if (cache === undefined) {
+		cache = new Map();
+		stateAtCaches.set(sql, cache);
+	}
+	return cache;
+}
+
+function stateAtKey(groupId: number, type: string, stateKey: string, contentField: string): string {
+	return `${groupId}\u0000${type}\u0000${stateKey}\u0000${contentField}`;
+}
+
+/** Whether stateAt's answer for this key is remembered already. */
+export function stateAtKnown(sql: SqlStorage, groupId: number, type: string, stateKey: string, contentField: string): boolean {
+	return stateAtCache(sql).has(stateAtKey(groupId, type, stateKey, contentField));
+}
+
+/**
+ * Remembers an answer stateAt would give (read-prefetch.ts finds many in one query). The caller passes
+ * only answers that cannot change: the key is absent or removed, or its event is stored.
+ */
+export function rememberStateAt(sql: SqlStorage, groupId: number, type: string, stateKey: string, contentField: string, hit: StateAtHit): void {
+	const cache = stateAtCache(sql);
+	const key = stateAtKey(groupId, type, stateKey, contentField);
+	if (cache.size >= STATE_AT_CACHE_LIMIT) cache.delete(cache.keys().next().value ?? key);
+	cache.set(key, hit);
+}
+
+/** A json_extract result as stateAt reports it: text, or null. */
+export function extractedText(value: unknown): string | null {
+	return typeof value === "string" ? value : value === null || value === undefined ? null : String(value);
+}
+
+export type EventState = { state_before: number; state_after: number };
+
 export class ReadStore {
+	/** event_state rows this read looked up (or prefetched): an event's states never change once written. */
+	private readonly states = new Map<string, EventState | null>();
+	/** Txn IDs prefetched for one device: event ID → txn ID (null: none), under `${user}\u0000${device}`. */
+	private readonly txns = new Map<string, Map<string, string | null>>();
+
 	constructor(private readonly sql: SqlStorage) {}
+
+	/** The state groups before and after an event, or null for an event without recorded state. */
+	eventState(eventId: string): EventState | null {
+		let state = this.states.get(eventId);
+		if (state === undefined) {
+			state = this.sql.exec<EventState>("SELECT state_before, state_after FROM event_state WHERE event_id = ?", eventId).toArray()[0] ?? null;
+			this.states.set(eventId, state);
+		}
+		return state;
+	}
+
+	/** Looks up many events' states in one query (a scan batch), for eventState to answer from memory. */
+	prefetchEventStates(eventIds: readonly string[]): void {
+		const wanted = eventIds.filter((id) => !this.states.has(id));
+		if (wanted.length === 0) return;
+		for (const id of wanted) this.states.set(id, null);
+		for (const row of this.sql.exec<EventState & { event_id: string }>(
+			"SELECT event_id, state_before, state_after FROM event_state WHERE event_id IN (SELECT value FROM json_each(?))",
+			JSON.stringify(wanted),
+		)) {
+			this.states.set(row.event_id, { state_before: row.state_before, state_after: row.state_after });
+		}
+	}
+
+	/** Looks up one device's txn IDs for many events in one query, for txnOf to answer from memory. */
+	prefetchTxns(eventIds: readonly string[], userId: string, deviceId: string): void {
+		const key = `${userId}\u0000${deviceId}`;
+		let known = this.txns.get(key);
+		if (known === undefined) this.txns.set(key, (known = new Map()));
+		const wanted = eventIds.filter((id) => !known.has(id));
+		if (wanted.length === 0) return;
+		for (const id of wanted) known.set(id, null);
+		for (const row of this.sql.exec<{ event_id: string; txn_id: string }>(
+			"SELECT event_id, txn_id FROM local_txns WHERE user_id = ? AND device_id = ? AND event_id IN (SELECT value FROM json_each(?))",
+			userId,
+			deviceId,
+			JSON.stringify(wanted),
+		)) {
+			if (known.get(row.event_id) === null) known.set(row.event_id, row.txn_id);
+		}
+	}
 
 	/** A servable timeline event by ID, or null. */
 	event(eventId: string): EventRow | null {
@@ -82,13 +164,7 @@ export class ReadStore {
 	 * together with one JSON field of its content. Null when the key is absent from the state.
 	 */
 	stateAt(groupId: number, type: string, stateKey: string, contentField = "$.content"): { event_id: string; value: string | null } | null {
-		let cache = stateAtCaches.get(this.sql);
-		if (cache === undefined) {
-			cache = new Map();
-			stateAtCaches.set(this.sql, cache);
-		}
-		const key = `${groupId}\u0000${type}\u0000${stateKey}\u0000${contentField}`;
-		const cached = cache.get(key);
+		const cached = stateAtCache(this.sql).get(stateAtKey(groupId, type, stateKey, contentField));
 		if (cached !== undefined) return cached === null ? null : { ...cached };
 		const row = this.sql
 			.exec<{ event_id: string | null; value: string | null; stored: number }>(
@@ -105,15 +181,9 @@ export class ReadStore {
 				stateKey,
 			)
 			.toArray()[0];
-		const hit: StateAtHit =
-			row === undefined || row.event_id === null
-				? null
-				: { event_id: row.event_id, value: typeof row.value === "string" ? row.value : row.value === null ? null : String(row.value) };
+		const hit: StateAtHit = row === undefined || row.event_id === null ? null : { event_id: row.event_id, value: extractedText(row.value) };
 		// A state event not stored yet (federation may fetch it later) would change `value`: not cached.
-		if (row === undefined || row.stored === 1 || row.event_id === null) {
-			if (cache.size >= STATE_AT_CACHE_LIMIT) cache.delete(cache.keys().next().value ?? key);
-			cache.set(key, hit);
-		}
+		if (row === undefined || row.stored === 1 || row.event_id === null) rememberStateAt(this.sql, groupId, type, stateKey, contentField, hit);
 		return hit === null ? null : { ...hit };
 	}
 
@@ -183,6 +253,8 @@ export class ReadStore {
 
 	/** The txn ID a user's device sent an event with, if any. */
 	txnOf(eventId: string, userId: string, deviceId: string): string | null {
+		const known = this.txns.get(`${userId}\u0000${deviceId}`)?.get(eventId);
+		if (known !== undefined) return known;
 		return (
 			this.sql
 				.exec<{ txn_id: string }>(

@@ -13,7 +13,6 @@ import {
 	membershipOf,
 } from "../../protocol/visibility";
 import type { EventRow, ReadStore } from "./read-store";
-import type { RoomStore } from "./store";
 
 function contentWith(key: string, value: string | null): JsonObject {
 	return value === null ? {} : { [key]: value };
@@ -26,7 +25,6 @@ export class VisibilityChecker {
 
 	constructor(
 		private readonly read: ReadStore,
-		private readonly store: RoomStore,
 		private readonly userId: string,
 	) {
 		this.changes = read.membershipChanges(userId).map((c) => ({ position: c.position, membership: membershipOf(contentWith("membership", c.membership)) }));
@@ -53,7 +51,7 @@ export class VisibilityChecker {
 	}
 
 	canSee(row: EventRow): boolean {
-		const state = this.store.getEventState(row.event_id);
+		const state = this.read.eventState(row.event_id);
 		// Every timeline event gets its state recorded with it; an event without one is not servable.
 		if (state === null) return false;
 		const before = this.facts(state.state_before);

@@ -49,7 +49,7 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 	const timeline: ClientEvent[] = rows.map((r) => session.format(r, false));
 
 	// `state` is the state at the start of the timeline (or, with use_state_after, at its end).
-	const startState = first === undefined ? null : session.store.getEventState(first.event_id);
+	const startState = first === undefined ? null : session.read.eventState(first.event_id);
 	const target: StateMap =
 		req.use_state_after || startState === null ? stateAtPosition(session, upper) : session.store.getStateGroup(startState.state_before);
 	// A room the user was not joined to at `since` (they were invited, or left and came back) is new to the

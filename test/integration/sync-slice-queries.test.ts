@@ -1,0 +1,77 @@
+// A cold initial /sync slice (nothing remembered by the room) looks up what its events need per scan batch,
+// not per event (room/read-prefetch.ts): a timeline of 30 state events asks no more queries than one of 7.
+// The answers it serves stay the same: prev_content of a state event whose predecessor was redacted is the
+// redacted content, the redaction shows as redacted_because, and transaction_id reaches only the sending device.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { SyncSlice, SyncSliceRequest } from "../../src/worker/room/api";
+import { api, createRoom, enc, makeUser, type TestUser } from "./rooms-helpers";
+
+function request(user: TestUser, over: Partial<SyncSliceRequest> = {}): SyncSliceRequest & { device_id: string } {
+	return { user_id: user.user_id, device_id: user.device_id, since: null, timeline_limit: 40, full_state: false, lazy_load_members: false, use_state_after: false, ...over };
+}
+
+/** An initial slice computed inside the room, with the SQL statements it ran counted. */
+async function countedSlice(roomId: string, req: SyncSliceRequest & { device_id: string }): Promise<{ slice: SyncSlice; queries: number }> {
+	return runInDurableObject(env.ROOM.getByName(roomId), (instance: object, state: DurableObjectState) => {
+		const sql = state.storage.sql;
+		const exec = sql.exec;
+		let queries = 0;
+		sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+			queries++;
+			return exec.call(sql, query, ...bindings);
+		}) as typeof sql.exec;
+		try {
+			const result = (instance as { getSyncSliceJson(r: SyncSliceRequest): { ok: boolean; value?: string } }).getSyncSliceJson(req);
+			if (!result.ok || result.value === undefined) throw new Error("slice refused");
+			return { slice: JSON.parse(result.value) as SyncSlice, queries };
+		} finally {
+			sql.exec = exec;
+		}
+	});
+}
+
+const R = (roomId: string) => `/_matrix/client/v3/rooms/${enc(roomId)}`;
+const setTopic = async (user: TestUser, roomId: string, topic: string) => {
+	const res = await api(user, "PUT", `${R(roomId)}/state/m.room.topic/`, { topic });
+	expect(res.status).toBe(200);
+	return res.body.event_id as string;
+};
+
+describe("cold initial slice", () => {
+	it("asks no more queries for 30 state events than for 7", async () => {
+		const carol = await makeUser("ssq-carol");
+		const small = await createRoom(carol, { preset: "private_chat" });
+		const large = await createRoom(carol, { preset: "private_chat" });
+		for (let i = 0; i < 23; i++) await setTopic(carol, large, `topic ${i}`);
+		const a = await countedSlice(small, request(carol));
+		const b = await countedSlice(large, request(carol));
+		expect(a.slice.timeline.length).toBe(7);
+		expect(b.slice.timeline.length).toBe(30);
+		expect(b.queries).toBeLessThanOrEqual(a.queries + 1);
+		// Each topic change still names the one it replaced.
+		const topics = b.slice.timeline.filter((e) => e.type === "m.room.topic");
+		expect(topics[1]!.unsigned).toMatchObject({ replaces_state: topics[0]!.event_id, prev_content: { topic: "topic 0" } });
+		expect(topics[0]!.unsigned?.prev_content).toBeUndefined();
+	});
+
+	it("prev_content of a redacted predecessor is redacted; transaction_id only for the sending device", async () => {
+		const dave = await makeUser("ssq-dave");
+		const roomId = await createRoom(dave, { preset: "private_chat" });
+		const old = await setTopic(dave, roomId, "secret topic");
+		const red = await api(dave, "PUT", `${R(roomId)}/redact/${enc(old)}/r1`, {});
+		expect(red.status).toBe(200);
+		await setTopic(dave, roomId, "new topic");
+		const sent = await api(dave, "PUT", `${R(roomId)}/send/m.room.message/t-ssq`, { msgtype: "m.text", body: "hi" });
+		expect(sent.status).toBe(200);
+		const { slice } = await countedSlice(roomId, request(dave));
+		const [first, second] = slice.timeline.filter((e) => e.type === "m.room.topic");
+		expect(first).toMatchObject({ event_id: old, content: {} });
+		expect(first!.unsigned?.redacted_because).toMatchObject({ event_id: red.body.event_id, type: "m.room.redaction" });
+		expect(second!.unsigned).toMatchObject({ replaces_state: old, prev_content: {} });
+		expect(slice.timeline.at(-1)!.unsigned).toMatchObject({ transaction_id: "t-ssq" });
+		const other = await countedSlice(roomId, request({ ...dave, device_id: "OTHERDEV" }));
+		expect(other.slice.timeline.at(-1)!.unsigned?.transaction_id).toBeUndefined();
+	});
+});
