@@ -223,4 +223,15 @@ describe("inbound /send", () => {
 		const messages = await api(alice, "GET", `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=20`);
 		expect((messages.body.chunk as { event_id: string }[]).map((e) => e.event_id)).not.toContain(late.event_id);
 	});
+
+	// Last: it closes the room to remote.example, which sent here before (the bridge knows the room's version).
+	it("stores nothing from a server the room's ACL denies", async () => {
+		const acl = await api(alice, "PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.server_acl/`, { allow: ["*"], deny: [remote.name] });
+		expect(acl.status).toBe(200);
+		const denied = await bobEvent("m.room.message", { msgtype: "m.text", body: "denied" });
+		const res = await send([denied.pdu]);
+		expect(res.status).toBe(200);
+		expect((res.body.pdus as Record<string, unknown>)[denied.event_id]).not.toEqual({});
+		expect(await env.ROOM.getByName(roomId).getPdu(denied.event_id)).toBeNull();
+	});
 });

@@ -51,18 +51,39 @@ async function receiveEach(raw: unknown, deps: ReceiveDeps, results: Record<stri
 }
 
 /**
+ * Room ID -> room version. A room's version never changes (an upgrade makes a new room), so the bridge
+ * learns it once per isolate from the send gate and the common case below then costs one room call.
+ */
+const roomVersions = new Map<string, string>();
+/** A cache, not a record: past this many rooms the oldest entry goes. */
+const MAX_REMEMBERED_VERSIONS = 10_000;
+
+function rememberVersion(roomId: string, version: string): void {
+	roomVersions.set(roomId, version);
+	if (roomVersions.size > MAX_REMEMBERED_VERSIONS) {
+		const oldest = roomVersions.keys().next();
+		if (!oldest.done) roomVersions.delete(oldest.value);
+	}
+}
+
+/**
  * The common case in one room call: every event the room's PDUs name (prev and auth events) is either held
- * by the room or an earlier PDU of the same transaction, so nothing needs fetching and checks 4–6 and the
- * writes of all of them run in one RoomDO call, in order. Null when that does not hold (the room is not open
- * to the origin, something must be fetched, or a PDU changes the server ACL, which the gate checks per PDU):
- * then each PDU goes its own way. A PDU the room could not process (status "error") is retried on its own,
- * where missing events are fetched.
+ * by the room or an earlier PDU of the same transaction, so nothing needs fetching; checks 1–3 run here, and
+ * the send gate (server ACL), checks 4–6 and the writes of all of them, in order, in one RoomDO call. Null
+ * when that does not hold (the room is unknown or closed to the origin, something must be fetched, or a PDU
+ * changes the server ACL, which the gate checks per PDU): then each PDU goes its own way. A PDU the room
+ * could not process (status "error") is retried on its own, where missing events are fetched.
  */
 async function receiveExtending(roomId: string, raws: readonly unknown[], deps: ReceiveDeps): Promise<Record<string, PduResult> | null> {
 	const stub = deps.room(roomId);
-	const gate = await stub.federationSendGate(deps.origin);
-	if (!gate.ok) return null;
-	const rules = roomVersionRules(gate.value.room_version);
+	let version = roomVersions.get(roomId);
+	if (version === undefined) {
+		const gate = await stub.federationSendGate(deps.origin);
+		if (!gate.ok) return null;
+		version = gate.value.room_version;
+		rememberVersion(roomId, version);
+	}
+	const rules = roomVersionRules(version);
 	if (!rules) return null;
 	const results: Record<string, PduResult> = {};
 	const checked: { raw: unknown; eventId: string; pdu_json: string }[] = [];
@@ -83,15 +104,15 @@ async function receiveExtending(roomId: string, raws: readonly unknown[], deps: 
 		checked.push({ raw, eventId: event.event_id, pdu_json: copyToStore(format.pdu, verdict).pdu_json });
 	}
 	if (checked.length === 0) return results;
-	if (named.size > 0 && (await stub.federationMissing([...named])).missing.length > 0) return null;
-	const ingested = await stub.ingestRemoteEvents(
+	const ingested = await stub.ingestRemoteEventsFrom(
+		deps.origin,
 		checked.map((c) => ({ pdu_json: c.pdu_json, outlier: false })),
+		[...named],
 		deps.now(),
 	);
-	if (!ingested.ok) {
-		for (const c of checked) results[c.eventId] = { error: ingested.error };
-		return results;
-	}
+	// The gate said no (or the room is gone), or something must be fetched: the per-PDU path answers each
+	// PDU, fetching what is missing (and waiting for a join under way).
+	if (!ingested.ok || ingested.value === null) return null;
 	const outcomes = new Map(ingested.value.map((o) => [o.event_id, o]));
 	for (const c of checked) {
 		const mine = outcomes.get(c.eventId);

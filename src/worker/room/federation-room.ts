@@ -44,6 +44,18 @@ export class FederationRoom {
 		return this.ingestor.exclusive(() => storeBackfill(this.deps, input, now));
 	}
 
+	/**
+	 * The bridge's common case in one call: the send gate, then, when the room holds every event in `named`
+	 * (the prev and auth events the PDUs cite, less those among the PDUs themselves), ingest. Null, with
+	 * nothing stored, when one is missing: the bridge then takes each PDU its own way and fetches it.
+	 */
+	ingestFrom(origin: string, events: readonly RemoteEventInput[], named: readonly string[], now: number): Promise<RpcResult<IngestOutcome[] | null>> {
+		const gate = this.sendGate(origin);
+		if (!gate.ok) return Promise.resolve(gate);
+		if (named.length > 0 && this.deps.fed.missing(named).length > 0) return Promise.resolve({ ok: true, value: null });
+		return this.ingestor.ingest(events, now);
+	}
+
 	/** For /send: the room version, or a refusal when the room is unknown or the origin is ACL-banned. */
 	sendGate(origin: string): RpcResult<{ room_version: string; forward_extremities: string[] }> {
 		const info = this.deps.store.getRoomInfo();

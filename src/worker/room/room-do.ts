@@ -192,6 +192,11 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return this.backfillMemoValue;
 	}
 
+	/** federationSendGate, federationMissing and ingestRemoteEvents in one call, for the bridge's common case (room/federation-room.ts). */
+	ingestRemoteEventsFrom(origin: string, events: RemoteEventInput[], named: string[], now: number): Promise<RpcResult<IngestOutcome[] | null>> {
+		return this.federation.ingestFrom(origin, events, named, now);
+	}
+
 	federationSendGate(origin: string): RpcResult<{ room_version: string; forward_extremities: string[] }> {
 		return this.federation.sendGate(origin);
 	}
