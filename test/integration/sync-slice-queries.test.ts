@@ -1,5 +1,6 @@
 // A cold initial /sync slice (nothing remembered by the room) looks up what its events need per scan batch,
-// not per event (room/read-prefetch.ts): a timeline of 30 state events asks no more queries than one of 7.
+// not per event (room/read-prefetch.ts): a timeline of 30 state events asks no more queries than one of 7,
+// and a timeline of 20 messages (with their bundled relations) and a state section no more than one of 5.
 // The answers it serves stay the same: prev_content of a state event whose predecessor was redacted is the
 // redacted content, the redaction shows as redacted_because, and transaction_id reaches only the sending device.
 import { runInDurableObject } from "cloudflare:test";
@@ -73,5 +74,35 @@ describe("cold initial slice", () => {
 		expect(slice.timeline.at(-1)!.unsigned).toMatchObject({ transaction_id: "t-ssq" });
 		const other = await countedSlice(roomId, request({ ...dave, device_id: "OTHERDEV" }));
 		expect(other.slice.timeline.at(-1)!.unsigned?.transaction_id).toBeUndefined();
+	});
+
+	it("asks no more queries for 20 messages with relations than for 5; bundles and state unchanged", async () => {
+		const erin = await makeUser("ssq-erin");
+		const frank = await makeUser("ssq-frank");
+		const roomId = await createRoom(erin, { preset: "private_chat", invite: [frank.user_id] });
+		expect((await api(frank, "POST", `/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
+		const say = async (user: TestUser, txn: string, content: Record<string, unknown>) => {
+			const res = await api(user, "PUT", `${R(roomId)}/send/m.room.message/${txn}`, { msgtype: "m.text", ...content });
+			expect(res.status).toBe(200);
+			return res.body.event_id as string;
+		};
+		const roots: string[] = [];
+		for (let i = 0; i < 16; i++) roots.push(await say(i % 2 === 0 ? erin : frank, `m${i}`, { body: `m${i}` }));
+		await say(frank, "reply", { body: "reply", "m.relates_to": { rel_type: "m.thread", event_id: roots[14] } });
+		await say(erin, "edit", { body: "* m14", "m.new_content": { msgtype: "m.text", body: "m14 edited" }, "m.relates_to": { rel_type: "m.replace", event_id: roots[14] } });
+		for (let i = 0; i < 3; i++) await say(erin, `n${i}`, { body: `n${i}` });
+		const few = await countedSlice(roomId, request(erin, { timeline_limit: 5 }));
+		const many = await countedSlice(roomId, request(erin, { timeline_limit: 20 }));
+		expect(few.slice.limited).toBe(true);
+		expect(many.slice.timeline).toHaveLength(20);
+		expect(many.queries).toBeLessThanOrEqual(few.queries + 1);
+		// erin sent the root, so she took part in its thread.
+		const root = many.slice.timeline.find((e) => e.event_id === roots[14])!;
+		const relations = root.unsigned?.["m.relations"] as Record<string, Record<string, unknown>>;
+		expect(relations["m.thread"]).toMatchObject({ count: 1, current_user_participated: true, latest_event: { content: { body: "reply" } } });
+		expect(relations["m.replace"]).toMatchObject({ content: { body: "* m14" } });
+		// The state section (the room's state at the start of a limited timeline) is served whole.
+		expect(few.slice.state.map((e) => e.type)).toEqual(expect.arrayContaining(["m.room.create", "m.room.power_levels", "m.room.member"]));
+		expect(few.slice.state.filter((e) => e.type === "m.room.member").map((e) => e.state_key).sort()).toEqual([erin.user_id, frank.user_id].sort());
 	});
 });

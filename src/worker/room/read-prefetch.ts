@@ -28,11 +28,24 @@ type EntryRow = {
 	content: SqlStorageValue;
 };
 
-/** Prefetches what checking and formatting `rows` for `reader` will look up. */
-export function prefetchRows(sql: SqlStorage, read: ReadStore, reader: Reader, rows: readonly EventRow[]): void {
+/** What the caller will do with the rows: check visibility (timeline scans) and bundle relations. */
+export interface PrefetchUse {
+	visibility: boolean;
+	bundles: boolean;
+}
+
+/**
+ * Prefetches what checking and formatting `rows` for `reader` will look up, and (`bundles`) the events
+ * relating to them, which read-bundle.ts checks and formats in turn (their own bundles are never served).
+ */
+export function prefetchRows(sql: SqlStorage, read: ReadStore, reader: Reader, rows: readonly EventRow[], use: PrefetchUse): void {
 	if (rows.length === 0) return;
 	const ids = rows.map((r) => r.event_id);
 	read.prefetchEventStates(ids);
+	read.prefetchRedactions(ids);
+	// read-bundle.ts bundles relations into non-state events only.
+	const parents = use.bundles ? rows.filter((r) => r.state_key === null).map((r) => r.event_id) : [];
+	if (parents.length > 0) prefetchRows(sql, read, reader, read.prefetchRelations(parents), { visibility: true, bundles: false });
 	if (reader.device_id !== undefined) {
 		const own = rows.filter((r) => r.sender === reader.user_id).map((r) => r.event_id);
 		if (own.length > 0) read.prefetchTxns(own, reader.user_id, reader.device_id);
@@ -44,9 +57,11 @@ export function prefetchRows(sql: SqlStorage, read: ReadStore, reader: Reader, r
 	for (const row of rows) {
 		const state = read.eventState(row.event_id);
 		if (state === null) continue;
-		for (const group of [state.state_before, state.state_after]) {
-			want(group, "m.room.history_visibility", "", HISTORY_VISIBILITY);
-			want(group, "m.room.member", reader.user_id, MEMBERSHIP);
+		if (use.visibility) {
+			for (const group of [state.state_before, state.state_after]) {
+				want(group, "m.room.history_visibility", "", HISTORY_VISIBILITY);
+				want(group, "m.room.member", reader.user_id, MEMBERSHIP);
+			}
 		}
 		if (row.state_key !== null) want(state.state_before, row.type, row.state_key, CONTENT);
 	}

@@ -58,9 +58,9 @@ export class ReadSession {
 		return mayReadRoom(this.membership, this.checker.everMember, this.currentVisibility());
 	}
 
-	/** Looks up, in a few queries, what canSee and format will ask about each of these rows (read-prefetch.ts). */
-	prefetch(rows: readonly EventRow[]): void {
-		prefetchRows(this.sql, this.read, this.reader, rows);
+	/** Looks up, in a few queries, what canSee (if `visibility`) and format will ask about these rows (read-prefetch.ts). */
+	prefetch(rows: readonly EventRow[], visibility = true): void {
+		prefetchRows(this.sql, this.read, this.reader, rows, { visibility, bundles: true });
 	}
 
 	canSee(row: EventRow): boolean {

@@ -12,6 +12,9 @@ import { type StateMap, stateKeyOf } from "./store";
 
 const FORBIDDEN = { ok: false, errcode: "M_FORBIDDEN", error: "You are not allowed to see this room's state" } as const;
 
+/** State events fetched and prefetched together (bounds one statement's IN list and its recursive walk). */
+const FORMAT_CHUNK = 200;
+
 function splitKey(key: string): [string, string] {
 	const i = key.indexOf("\u0000");
 	return [key.slice(0, i), key.slice(i + 1)];
@@ -40,12 +43,18 @@ export function visibleState(session: ReadSession): { state: StateMap; position:
 
 /** State events in client form, sorted by (type, state_key); `keep` limits which keys are served. */
 export function formatState(session: ReadSession, state: StateMap, keep?: (type: string, stateKey: string) => boolean): ClientEvent[] {
-	const out: ClientEvent[] = [];
-	for (const key of [...state.keys()].sort()) {
+	const kept = [...state.keys()].sort().filter((key) => {
 		const [type, stateKey] = splitKey(key);
-		if (keep !== undefined && !keep(type, stateKey)) continue;
-		const row = session.read.event(state.get(key)!);
-		if (row !== null) out.push(session.format(row, true));
+		return keep === undefined || keep(type, stateKey);
+	});
+	// A few queries per chunk for the events and what formatting them looks up, not a few per event.
+	const out: ClientEvent[] = [];
+	for (let i = 0; i < kept.length; i += FORMAT_CHUNK) {
+		const ids = kept.slice(i, i + FORMAT_CHUNK).map((key) => state.get(key)!);
+		const rows = session.read.events(ids);
+		const found = ids.flatMap((id) => rows.get(id) ?? []);
+		session.prefetch(found, false);
+		for (const row of found) out.push(session.format(row, true));
 	}
 	return out;
 }

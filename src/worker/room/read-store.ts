@@ -63,6 +63,19 @@ export function extractedText(value: unknown): string | null {
 	return typeof value === "string" ? value : value === null || value === undefined ? null : String(value);
 }
 
+/** Just the EventRow columns of a row that carried more. */
+function eventRow(row: EventRow): EventRow {
+	return {
+		event_id: row.event_id,
+		stream_ordering: row.stream_ordering,
+		type: row.type,
+		state_key: row.state_key,
+		sender: row.sender,
+		origin_server_ts: row.origin_server_ts,
+		pdu: row.pdu,
+	};
+}
+
 export type EventState = { state_before: number; state_after: number };
 
 export class ReadStore {
@@ -117,6 +130,19 @@ export class ReadStore {
 	/** A servable timeline event by ID, or null. */
 	event(eventId: string): EventRow | null {
 		return this.sql.exec<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ? AND ${SERVABLE}`, eventId).toArray()[0] ?? null;
+	}
+
+	/** Servable timeline events by ID, in one query (a state section names many). */
+	events(eventIds: readonly string[]): Map<string, EventRow> {
+		const out = new Map<string, EventRow>();
+		if (eventIds.length === 0) return out;
+		for (const row of this.sql.exec<EventRow>(
+			`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id IN (SELECT value FROM json_each(?)) AND ${SERVABLE}`,
+			JSON.stringify(eventIds),
+		)) {
+			out.set(row.event_id, row);
+		}
+		return out;
 	}
 
 	/** Any stored event (even rejected or an outlier): state may point at events outside the timeline. */
@@ -237,9 +263,30 @@ export class ReadStore {
 		}
 	}
 
+	/** Redactions this read prefetched: event ID → its first valid redaction (null: none). */
+	private readonly redactions = new Map<string, EventRow | null>();
+
+	/** Looks up many events' redactions in one query, for redactionOf to answer from memory. */
+	prefetchRedactions(eventIds: readonly string[]): void {
+		if (this.redactionFree) return;
+		const wanted = eventIds.filter((id) => !this.redactions.has(id));
+		if (wanted.length === 0) return;
+		for (const id of wanted) this.redactions.set(id, null);
+		for (const row of this.sql.exec<EventRow & { target: string }>(
+			`SELECT r.redacts AS target, ${EVENT_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")} FROM redactions r JOIN events e ON e.event_id = r.event_id
+			WHERE r.redacts IN (SELECT value FROM json_each(?)) AND e.rejected = 0 AND e.soft_failed = 0 ORDER BY e.stream_ordering`,
+			JSON.stringify(wanted),
+		)) {
+			// Oldest first, as redactionOf's ORDER BY ... LIMIT 1.
+			if (this.redactions.get(row.target) === null) this.redactions.set(row.target, eventRow(row));
+		}
+	}
+
 	/** The first valid redaction of an event, or null. */
 	redactionOf(eventId: string): EventRow | null {
 		if (this.redactionFree) return null;
+		const known = this.redactions.get(eventId);
+		if (known !== undefined) return known;
 		return (
 			this.sql
 				.exec<EventRow>(
@@ -293,8 +340,33 @@ export class ReadStore {
 			.toArray();
 	}
 
+	/** Relations this read prefetched: parent event ID → servable relating events with their rel_type, oldest first. */
+	private readonly related = new Map<string, { row: EventRow; relType: unknown }[]>();
+
+	/** Looks up the events relating to many parents in one query, for relatedBy; returns the events found. */
+	prefetchRelations(parents: readonly string[]): EventRow[] {
+		const wanted = parents.filter((id) => !this.related.has(id));
+		if (wanted.length === 0) return [];
+		for (const id of wanted) this.related.set(id, []);
+		const found: EventRow[] = [];
+		for (const row of this.sql.exec<EventRow & { parent: string; rel_type: SqlStorageValue }>(
+			`SELECT ${EVENT_COLUMNS}, json_extract(pdu, '$.content."m.relates_to".event_id') AS parent,
+				json_extract(pdu, '$.content."m.relates_to".rel_type') AS rel_type FROM events
+			WHERE json_extract(pdu, '$.content."m.relates_to".event_id') IN (SELECT value FROM json_each(?)) AND ${SERVABLE}
+			ORDER BY stream_ordering`,
+			JSON.stringify(wanted),
+		)) {
+			const event = eventRow(row);
+			this.related.get(row.parent)?.push({ row: event, relType: row.rel_type });
+			found.push(event);
+		}
+		return found;
+	}
+
 	/** Every servable event relating to `parent` with one rel_type, oldest first. */
 	relatedBy(parent: string, relType: string): EventRow[] {
+		const known = this.related.get(parent);
+		if (known !== undefined) return known.filter((r) => r.relType === relType).map((r) => r.row);
 		return this.sql
 			.exec<EventRow>(
 				`SELECT ${EVENT_COLUMNS} FROM events

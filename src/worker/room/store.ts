@@ -186,23 +186,31 @@ export class RoomStore {
 		return id;
 	}
 
-	/** The full state of a group, following its delta chain back to the snapshot. */
+	/**
+	 * The full state of a group, following its delta chain back to the snapshot: one recursive query
+	 * (chains reach MAX_DELTA_DEPTH groups, and a query per group was most of a cold /sync slice's state).
+	 */
 	getStateGroup(groupId: number): StateMap {
-		const chain: number[] = [];
-		for (let g: number | null = groupId; g !== null; ) {
-			chain.push(g);
-			g = this.sql.exec<{ prev_group: number | null }>("SELECT prev_group FROM state_groups WHERE id = ?", g).one().prev_group;
-		}
+		const rows = this.sql
+			.exec<{ n: number; prev: number | null; type: string | null; state_key: string | null; event_id: string | null }>(
+				`WITH RECURSIVE chain(id, prev, n) AS (
+					SELECT id, prev_group, 0 FROM state_groups WHERE id = ?
+					UNION ALL SELECT g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev
+				)
+				SELECT c.n AS n, c.prev AS prev, e.type AS type, e.state_key AS state_key, e.event_id AS event_id
+				FROM chain c LEFT JOIN state_group_entries e ON e.group_id = c.id ORDER BY c.n DESC`,
+				groupId,
+			)
+			.toArray();
+		// The oldest group comes first and must be a snapshot; a missing group is a broken store.
+		if (rows.length === 0 || rows[0]!.prev !== null) throw new Error(`state group ${groupId} has a broken chain`);
 		const state: StateMap = new Map();
-		for (const g of chain.reverse()) {
-			const delta: StateDelta = new Map();
-			for (const row of this.sql.exec<{ type: string; state_key: string; event_id: string | null }>(
-				"SELECT type, state_key, event_id FROM state_group_entries WHERE group_id = ?",
-				g,
-			)) {
-				delta.set(stateKeyOf(row.type, row.state_key), row.event_id);
-			}
-			applyDelta(state, delta);
+		for (const row of rows) {
+			if (row.type === null || row.state_key === null) continue;
+			const key = stateKeyOf(row.type, row.state_key);
+			// Each group is a delta on the one before it: a null event ID removes the key.
+			if (row.event_id === null) state.delete(key);
+			else state.set(key, row.event_id);
 		}
 		return state;
 	}
