@@ -15,7 +15,7 @@ export interface PresencePush {
 	currently_active?: boolean;
 }
 
-export async function sendPresenceToServers(env: Pick<Env, "DB" | "ROOM" | "DESTINATION">, ourServer: string, push: PresencePush, lastActiveTs: number): Promise<void> {
+export async function sendPresenceToServers(env: Pick<Env, "DB" | "DESTINATION">, ourServer: string, push: PresencePush, lastActiveTs: number): Promise<void> {
 	const servers = await serversSharingRoomWith(env, push.user_id, ourServer);
 	const content = { push: [{ ...push }] };
 	// One key per change: a retried hand-off of the same change is queued once.
