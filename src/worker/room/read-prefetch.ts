@@ -16,11 +16,12 @@ const COLUMN: Record<string, "hv" | "membership" | "content"> = { [HISTORY_VISIB
 
 type Want = { group: number; type: string; stateKey: string; field: string };
 
-type EntryRow = {
-	root: number;
-	n: number;
-	type: string;
-	state_key: string;
+/** A group of the walked chains (type null) or one of its entries for a wanted key. */
+type ChainRow = {
+	group_id: number;
+	prev: number | null;
+	type: string | null;
+	state_key: string | null;
 	event_id: string | null;
 	stored: number;
 	hv: SqlStorageValue;
@@ -68,31 +69,42 @@ export function prefetchRows(sql: SqlStorage, read: ReadStore, reader: Reader, r
 	if (wants.length > 0) prefetchStateAt(sql, wants);
 }
 
-/** Answers many stateAt questions with one recursive query over all their groups' delta chains. */
+/**
+ * Answers many stateAt questions with one query: the groups of all their delta chains (each walked once,
+ * however many roots share it) with their entries for the wanted keys; each answer is then the entry
+ * nearest its group along the chain, as stateAt finds it.
+ */
 function prefetchStateAt(sql: SqlStorage, wants: Want[]): void {
 	const groups = [...new Set(wants.map((w) => w.group))];
 	const keys = [...new Map(wants.map((w) => [`${w.type}\u0000${w.stateKey}`, [w.type, w.stateKey]])).values()];
-	// For each (root group, key) the entry nearest the root (smallest n) is the answer, as in stateAt.
-	const nearest = new Map<string, EntryRow>();
-	for (const row of sql.exec<EntryRow>(
-		`WITH RECURSIVE chain(root, id, prev, n) AS (
-			SELECT id, id, prev_group, 0 FROM state_groups WHERE id IN (SELECT value FROM json_each(?))
-			UNION ALL SELECT c.root, g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev
-		), wanted(type, state_key) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
-		SELECT c.root AS root, c.n AS n, e.type AS type, e.state_key AS state_key, e.event_id AS event_id,
-			ev.event_id IS NOT NULL AS stored, json_extract(ev.pdu, '${HISTORY_VISIBILITY}') AS hv,
-			json_extract(ev.pdu, '${MEMBERSHIP}') AS membership, json_extract(ev.pdu, '${CONTENT}') AS content
-		FROM chain c JOIN wanted w JOIN state_group_entries e ON e.group_id = c.id AND e.type = w.type AND e.state_key = w.state_key
-		LEFT JOIN events ev ON ev.event_id = e.event_id`,
+	const prev = new Map<number, number | null>();
+	const entries = new Map<string, ChainRow>();
+	for (const row of sql.exec<ChainRow>(
+		`WITH RECURSIVE up(id) AS (
+			SELECT value FROM json_each(?)
+			UNION SELECT g.prev_group FROM up JOIN state_groups g ON g.id = up.id WHERE g.prev_group IS NOT NULL
+		)
+		SELECT g.id AS group_id, g.prev_group AS prev, NULL AS type, NULL AS state_key, NULL AS event_id, 0 AS stored,
+			NULL AS hv, NULL AS membership, NULL AS content
+		FROM up JOIN state_groups g ON g.id = up.id
+		UNION ALL
+		SELECT e.group_id, NULL, e.type, e.state_key, e.event_id, ev.event_id IS NOT NULL,
+			CASE WHEN e.type = 'm.room.history_visibility' THEN json_extract(ev.pdu, '${HISTORY_VISIBILITY}') END,
+			CASE WHEN e.type = 'm.room.member' THEN json_extract(ev.pdu, '${MEMBERSHIP}') END,
+			json_extract(ev.pdu, '${CONTENT}')
+		FROM up JOIN state_group_entries e ON e.group_id = up.id LEFT JOIN events ev ON ev.event_id = e.event_id
+		WHERE (e.type, e.state_key) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))`,
 		JSON.stringify(groups),
 		JSON.stringify(keys),
 	)) {
-		const key = `${row.root}\u0000${row.type}\u0000${row.state_key}`;
-		const best = nearest.get(key);
-		if (best === undefined || row.n < best.n) nearest.set(key, row);
+		if (row.type === null) prev.set(row.group_id, row.prev);
+		else entries.set(`${row.group_id}\u0000${row.type}\u0000${row.state_key}`, row);
 	}
 	for (const w of wants) {
-		const row = nearest.get(`${w.group}\u0000${w.type}\u0000${w.stateKey}`);
+		let row: ChainRow | undefined;
+		for (let g: number | null | undefined = w.group; row === undefined && g !== null && g !== undefined; g = prev.get(g)) {
+			row = entries.get(`${g}\u0000${w.type}\u0000${w.stateKey}`);
+		}
 		// As stateAt: a state event not stored yet (federation may fetch it later) is left to ask again.
 		if (row !== undefined && row.event_id !== null && row.stored !== 1) continue;
 		const hit: StateAtHit = row === undefined || row.event_id === null ? null : { event_id: row.event_id, value: extractedText(row[COLUMN[w.field]!]) };
