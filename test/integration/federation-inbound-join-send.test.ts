@@ -120,6 +120,26 @@ describe("inbound /send", () => {
 		expect(fresh).toMatchObject({ status: 200, body: { pdus: {} } });
 	});
 
+	it("processes a duplicate that arrives while the first is still being processed only once: both get one answer", async () => {
+		const prev = await env.ROOM.getByName(roomId).getForwardExtremities();
+		const a = await bobEvent("m.room.message", { msgtype: "m.text", body: "a" }, { prev });
+		const b = await bobEvent("m.room.message", { msgtype: "m.text", body: "b" }, { prev });
+		// Sent at once: whichever claims the txnId first is processed, the other waits for its answer.
+		const [one, two] = await Promise.all([send([a.pdu], "inflight-1"), send([b.pdu], "inflight-1")]);
+		expect(one).toEqual(two);
+		const stored = [await env.ROOM.getByName(roomId).getPdu(a.event_id), await env.ROOM.getByName(roomId).getPdu(b.event_id)];
+		expect(stored.filter((p) => p !== null)).toHaveLength(1);
+		expect(Object.keys(one.body.pdus as object)).toHaveLength(1);
+	});
+
+	it("lets a duplicate process the transaction when the first attempt was refused (nothing answered, nothing kept)", async () => {
+		const bad = await fed(remote, "PUT", "/_matrix/federation/v1/send/inflight-2", { origin: remote.name, origin_server_ts: Date.now(), pdus: "not a list", edus: [] });
+		expect(bad.status).toBe(400);
+		const msg = await bobEvent("m.room.message", { msgtype: "m.text", body: "after a refusal" });
+		const good = await send([msg.pdu], "inflight-2");
+		expect(good.body).toEqual({ pdus: { [msg.event_id]: {} } });
+	});
+
 	it("answers a retry of a transaction answered while D1 kept the answers, and forgets expired ones", async () => {
 		const kept = JSON.stringify({ pdus: { "$answered-then:legacy.example": {} } });
 		const insert = env.DB.prepare("INSERT INTO inbound_federation_txns (origin, txn_id, received_ts, response) VALUES (?1, ?2, ?3, ?4)");

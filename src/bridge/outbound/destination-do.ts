@@ -27,6 +27,8 @@ export type EnqueueResult = { ok: true; value: { queued: boolean } } | { ok: fal
 const TXNS_PER_ALARM = 20;
 /** A transaction request gets this long; the spec's receivers answer after processing every PDU. */
 const SEND_TIMEOUT_MS = 60_000;
+/** An inbound transaction still unanswered after this long is taken as abandoned (its processing has a 20 s fetch budget). */
+const IN_FLIGHT_MS = 90_000;
 /** How long after a send could have timed out a safety-net alarm fires. */
 const SAFETY_MARGIN_MS = 5_000;
 
@@ -35,6 +37,12 @@ export class DestinationDO extends DurableObject<Env> {
 	private readonly inbound: InboundTxnStore;
 	/** The one-time copy of this server's inbound transactions from D1, while it runs. */
 	private importing: Promise<void> | undefined;
+	/**
+	 * Inbound transactions being processed now, with whoever waits for their answer. In memory on purpose: one
+	 * object per origin sees every claim, and after a restart nothing is in flight (a retry is processed anew,
+	 * as before the claim existed). A claim older than IN_FLIGHT_MS is taken as abandoned.
+	 */
+	private readonly inFlight = new Map<string, { since: number; waiters: ((answer: string | null) => void)[] }>();
 	/** An alarm is sending: a second alarm (set by an enqueue meanwhile) must not start another transaction. */
 	private sending = false;
 
@@ -83,17 +91,47 @@ export class DestinationDO extends DurableObject<Env> {
 
 	/**
 	 * An inbound transaction from this server begins: the answer we already gave when it is a retry (it is
-	 * then not processed again), else null. The server reached us, so it is up (remoteIsUp).
+	 * then not processed again), else null, and the caller now holds the claim to process it. A duplicate that
+	 * arrives while the first is still being processed waits for that answer instead of processing it a second
+	 * time (the spec's dedupe; Synapse keeps a response cache for the same reason). The server reached us, so
+	 * it is up (remoteIsUp).
 	 */
 	async inboundTxnAnswer(txnId: string): Promise<string | null> {
 		await this.remoteIsUp();
 		if (!this.inbound.imported()) await this.importLegacyTxns();
-		return this.inbound.response(txnId);
+		for (;;) {
+			const stored = this.inbound.response(txnId);
+			if (stored !== null) return stored;
+			const now = Date.now();
+			const claim = this.inFlight.get(txnId);
+			if (claim === undefined || now - claim.since >= IN_FLIGHT_MS) {
+				this.inFlight.set(txnId, { since: now, waiters: claim?.waiters ?? [] });
+				return null;
+			}
+			// Woken with the answer, or with null when the claim was given up (then look again: stored, or claim it).
+			const answer = await new Promise<string | null>((resolve) => {
+				claim.waiters.push(resolve);
+				setTimeout(() => resolve(null), IN_FLIGHT_MS - (now - claim.since));
+			});
+			if (answer !== null) return answer;
+		}
 	}
 
 	/** Remembers our answer to an inbound transaction. The reply waits for the commit, so the sender gets the answer only once it is durable. */
 	rememberInboundTxn(txnId: string, response: string): void {
 		this.inbound.remember(txnId, response, Date.now());
+		this.release(txnId, response);
+	}
+
+	/** The claimed transaction was not processed (bad input, an error): a waiting duplicate may process it. */
+	abandonInboundTxn(txnId: string): void {
+		this.release(txnId, null);
+	}
+
+	private release(txnId: string, answer: string | null): void {
+		const claim = this.inFlight.get(txnId);
+		this.inFlight.delete(txnId);
+		for (const wake of claim?.waiters ?? []) wake(answer);
 	}
 
 	/** Before this object held inbound transactions, D1 did: a retry of one answered then still gets its answer. */

@@ -33,6 +33,20 @@ async function handler(c: Context<AppEnv>): Promise<Response> {
 	// A retry gets the first answer, and nothing is processed twice.
 	if (done !== null) return c.body(done, 200, { "content-type": "application/json" });
 
+	try {
+		const response = await processTransaction(c, origin);
+		// Durable before the answer leaves: a retry must get this answer, not a second processing.
+		await peer.rememberInboundTxn(txnId, response);
+		return c.body(response, 200, { "content-type": "application/json" });
+	} catch (err) {
+		// Nothing was answered: a duplicate waiting on this claim may process the transaction itself.
+		await peer.abandonInboundTxn(txnId).catch(() => undefined);
+		throw err;
+	}
+}
+
+/** Checks and applies one transaction's PDUs and EDUs; the answer's JSON. */
+async function processTransaction(c: Context<AppEnv>, origin: string): Promise<string> {
 	const body = await readRequestJson(c);
 	if (typeof body !== "object" || body === null || Array.isArray(body)) throw new MatrixError("M_BAD_JSON", "Body must be an object");
 	const pdus: unknown = Reflect.get(body, "pdus");
@@ -54,10 +68,7 @@ async function handler(c: Context<AppEnv>): Promise<Response> {
 	});
 	// EDUs after PDUs: a receipt or typing notice may name a room the PDUs just joined the user to.
 	await handleEdus({ env: c.env, origin, now: Date.now }, edus, config.serverName);
-	const response = JSON.stringify({ pdus: results });
-	// Durable before the answer leaves: a retry must get this answer, not a second processing.
-	await peer.rememberInboundTxn(txnId, response);
-	return c.body(response, 200, { "content-type": "application/json" });
+	return JSON.stringify({ pdus: results });
 }
 
 export const sendTransactionEndpoints: Endpoint[] = [
