@@ -56,14 +56,28 @@ function stopProcessGroup(child: ChildProcess): Promise<void> {
 /** Runs `node scripts/start.mjs` (what `npm start` runs) and waits until the server answers. */
 /** `serverName: null` leaves SERVER_NAME unset, to check the default (`localhost:PORT`). */
 /** `startTimeoutMs` (default 180 s): how long to wait for the first answer; a loaded 2-CPU machine has needed over 60 s. */
-export async function startServer(opts: {
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+	// A port found free can be taken by another process before wrangler binds it (the test layers run side
+	// by side, and workerd and wrangler pick ephemeral ports too): when the port was ours to choose, choose again.
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startOnce(opts, opts.port ?? (await freePort()));
+		} catch (err) {
+			const inUse = err instanceof Error && err.message.includes("Address already in use");
+			if (!inUse || opts.port !== undefined || attempt >= 3) throw err;
+		}
+	}
+}
+
+interface StartOptions {
 	port?: number;
 	serverName?: string | null;
 	stateDir: string;
 	env?: Record<string, string>;
 	startTimeoutMs?: number;
-}): Promise<RunningServer> {
-	const port = opts.port ?? (await freePort());
+}
+
+async function startOnce(opts: StartOptions, port: number): Promise<RunningServer> {
 	const serverName = opts.serverName === null ? `localhost:${port}` : (opts.serverName ?? `127.0.0.1:${port}`);
 	// DNS-over-HTTPS to a closed loopback port: e2e servers federate only with each other on 127.0.0.1.
 	const env: Record<string, string | undefined> = { ...process.env, FEDERATION_DOH_URL: "http://127.0.0.1:9/dns-query", SERVER_NAME: serverName };
