@@ -2,6 +2,7 @@
 // stored); the authority's signed GET gets the package once; after that, or at the TTL, the package is
 // deleted from R2 and the deletion audited. Design: /work/shared/LAWFUL_ACCESS.md#lifecycle ("Delivery")
 
+import { DAY_MS } from "./retention-job";
 import { encodeBase64Url } from "../../protocol/json/base64";
 import { getConfig } from "../../platform/config";
 import { appendAudit } from "../audit/append";
@@ -17,7 +18,6 @@ import { auditOrderEvent, requireOrder, transition } from "./state-machine";
 
 /** 32 random bytes: twice the design's 128-bit floor. */
 const TOKEN_BYTES = 32;
-const DAY_MS = 86_400_000;
 
 export function mintDeliveryToken(random: Uint8Array): string {
 	if (random.length * 8 < 128) throw new Error("a delivery token needs at least 128 random bits");

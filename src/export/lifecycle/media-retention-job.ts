@@ -6,12 +6,12 @@
 // unfilled (POST /media/v1/create, 24 hours). sealbridge deletes no stored media bytes itself, so those are
 // the rows this job finds; media whose bytes are stored is never touched.
 
+import { DAY_MS } from "./retention-job";
 import { getConfig } from "../../platform/config";
 import { PENDING_UPLOAD_TTL_MS } from "../../platform/media-retention";
 import { heldUsersSql } from "../../platform/preservation-holds";
 import { appendAudit } from "../audit/append";
 
-const DAY_MS = 86_400_000;
 /** Rows per statement and statements per run: bounded work per hourly run; the rest waits for the next one. */
 const BATCH = 500;
 const MAX_BATCHES = 200;

@@ -8,7 +8,7 @@ import { appendAudit } from "../audit/append";
 import { purgeSessionIpIndex } from "../../platform/session-ip-index";
 import { heldUsers } from "../store/holds";
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const PAGE = 200;
 
 export interface PurgeRun {
