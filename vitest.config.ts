@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 process.env.WRANGLER_SEND_METRICS ??= "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 process.env.WRANGLER_HIDE_BANNER ??= "true";
+process.env.X_LOCAL_OBSERVABILITY ??= "false"; // no local trace store (scripts/start.mjs)
 
 /** A loopback port nothing listens on (the discard port): connections are refused immediately. */
 const CLOSED_DOH = "http://127.0.0.1:9/dns-query";

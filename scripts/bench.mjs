@@ -40,6 +40,8 @@ const authority = await benchAuthority();
 process.env.WRANGLER_SEND_METRICS ??= "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 process.env.WRANGLER_HIDE_BANNER ??= "true";
+// As npm start runs it (scripts/start.mjs): without wrangler's local trace collector.
+process.env.X_LOCAL_OBSERVABILITY ??= "false";
 
 const server = createTestHarness({
 	workers: [

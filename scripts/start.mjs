@@ -34,7 +34,10 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 const stateDir = resolve(process.env.STATE_DIR ?? ".wrangler/state");
 const serverName = process.env.SERVER_NAME ?? `localhost:${port}`;
 
-const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
+// X_LOCAL_OBSERVABILITY=false: wrangler's local trace collector otherwise records every request, RPC and log
+// line of the worker into a SQLite store under STATE_DIR (five commits per message send, about half of a send's
+// time), and a homeserver keeps no request traces of its users.
+const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", X_LOCAL_OBSERVABILITY: "false" };
 const childEnv = { ...process.env, ...quiet };
 // FEDERATION_CA_FILE: workerd trusts this private CA for outbound HTTPS (miniflare hands NODE_EXTRA_CA_CERTS
 // to workerd as trusted certificates), so a peer behind a local TLS front can be reached.

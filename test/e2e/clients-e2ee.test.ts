@@ -94,5 +94,7 @@ describe("two Rust-crypto clients on one server", () => {
 		// The scan looked at real data: the room's name (not encrypted in Matrix) is there.
 		expect(files.some((f) => readFileSync(f).includes(Buffer.from("secret plans")))).toBe(true);
 		expect(scannedBytes).toBeGreaterThan(10_000);
+		// No request traces either: npm start turns wrangler's local trace store off (scripts/start.mjs).
+		expect(files.filter((f) => f.includes("observability"))).toEqual([]);
 	});
 });

@@ -20,6 +20,7 @@ import { type Account, eventually, register, startCryptoClient, waitForDecrypted
 process.env.WRANGLER_SEND_METRICS ??= "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 process.env.WRANGLER_HIDE_BANNER ??= "true";
+process.env.X_LOCAL_OBSERVABILITY ??= "false"; // no local trace store (scripts/start.mjs)
 
 const SERVER_NAME = "localhost";
 const authority = await newAuthority();
