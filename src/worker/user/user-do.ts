@@ -349,13 +349,13 @@ export class UserDO extends DurableObject<Env> {
 	}
 	// Sync area: thin delegates to user/sync/. JSON crosses RPC as text where its recursive types are too deep.
 	/** RoomPokeApi: "room X is at position N". */
-	poke(roomId: string, position: number): void {
-		this.sync.poke(roomId, "timeline", position);
+	poke(roomId: string, position: number): Promise<void> {
+		return this.sync.poke(roomId, "timeline", position);
 	}
 
 	/** A room's typing or receipts moved to ephemeral position N. */
-	pokeEphemeral(roomId: string, position: number): void {
-		this.sync.poke(roomId, "ephemeral", position);
+	pokeEphemeral(roomId: string, position: number): Promise<void> {
+		return this.sync.poke(roomId, "ephemeral", position);
 	}
 
 	/** GET /sync; the response as JSON text. */

@@ -10,6 +10,7 @@ import type { RpcResult } from "../../../protocol/errors";
 import type { SyncStore } from "./stream-store";
 import type { InitialSliceCache, SliceWithEphemeral } from "./initial-slice-cache";
 import type { EphemeralSlice } from "./types";
+import type { PendingPoke } from "./pending-pokes";
 
 /**
  * A room as /sync talks to it: SyncRoomApi's slice (plus the reading device, for `transaction_id`) and the
@@ -35,6 +36,8 @@ export interface FetchPlan {
 	unread?: { push_rules: string; threads: boolean };
 	/** Joined rooms' initial answers that still stand need no call (initial-slice-cache.ts). */
 	initialSlices?: { cache: InitialSliceCache; now: number };
+	/** Pokes announced but not yet logged (pending-pokes.ts): rows of the log that have no seq yet. */
+	pending?: () => PendingPoke[];
 }
 
 export interface Fetched<T> {
@@ -73,12 +76,14 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 			? null
 			: store.positionAt(roomId, kind, plan.sinceSeq);
 
+	const unlogged = () => plan.pending?.() ?? [];
 	let pendingTimeline = new Set<string>();
 	let pendingEphemeral = new Set<string>();
 	if (plan.everything) {
 		for (const r of store.allRooms()) pendingTimeline.add(r);
+		for (const p of unlogged()) if (p.kind === "timeline") pendingTimeline.add(p.room_id);
 	} else if (plan.sinceSeq !== null) {
-		for (const row of store.rowsBetween(plan.sinceSeq, mark)) {
+		for (const row of [...store.rowsBetween(plan.sinceSeq, mark), ...unlogged()]) {
 			(row.kind === "timeline" ? pendingTimeline : pendingEphemeral).add(row.room_id);
 		}
 	}
@@ -97,7 +102,9 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 			if (since === null || plan.everything) {
 				const reuse = request.since === null ? plan.initialSlices : undefined;
 				const logged = reuse === undefined ? null : store.latestPositions(roomId);
-				const kept = reuse?.cache.get(roomId, request, reuse.now, (_room, kind) => logged![kind]) ?? null;
+				// A poke not logged yet means the room moved: the remembered answer no longer stands.
+				const moved = unlogged().some((p) => p.room_id === roomId);
+				const kept = moved ? null : (reuse?.cache.get(roomId, request, reuse.now, (_room, kind) => logged![kind]) ?? null);
 				if (kept !== null) {
 					withSlice.set(roomId, kept.ephemeral!);
 					// Both positions are logged already: that is what made the answer stand.
@@ -174,20 +181,23 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 		pendingTimeline = new Set();
 		pendingEphemeral = new Set();
 		let firstUncovered: number | null = null;
-		for (const row of store.rowsBetween(mark, end)) {
+		let unloggedUncovered = false;
+		// Unlogged pokes (seq null) will be logged past `end`, so they need another round but move no mark.
+		for (const row of [...store.rowsBetween(mark, end), ...unlogged().map((p) => ({ ...p, seq: null }))]) {
 			if (!plan.roomAllowed(row.room_id)) continue;
 			const have = row.kind === "timeline" ? slices.get(row.room_id) : ephemeral.get(row.room_id);
 			if (have !== undefined && have.slice.position >= row.position) continue;
 			if (row.kind === "ephemeral" && !joined(row.room_id)) continue;
 			(row.kind === "timeline" ? pendingTimeline : pendingEphemeral).add(row.room_id);
-			firstUncovered ??= row.seq;
+			if (row.seq === null) unloggedUncovered = true;
+			else firstUncovered ??= row.seq;
 		}
-		if (firstUncovered === null) {
+		if (firstUncovered === null && !unloggedUncovered) {
 			mark = end;
 			break;
 		}
 		// Out of rounds: stop just before the first poke we did not cover; it is shown next time.
-		mark = round === MAX_ROUNDS - 1 ? firstUncovered - 1 : end;
+		mark = round === MAX_ROUNDS - 1 && firstUncovered !== null ? firstUncovered - 1 : end;
 	}
 	return { slices, ephemeral, mark };
 }

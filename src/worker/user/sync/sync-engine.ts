@@ -23,6 +23,7 @@ import { othersPresenceBetween } from "./others-presence";
 import { presenceEvent, setPresence } from "./presence";
 import { fetchRooms, type SyncRoomStub } from "./room-fetch";
 import type { InitialSliceCache } from "./initial-slice-cache";
+import type { PendingPokes } from "./pending-pokes";
 import { buildRoomSections, isRoomsEmpty } from "./room-sections";
 import { resolveFilter } from "./filters";
 import type { SyncStore } from "./stream-store";
@@ -47,6 +48,8 @@ export interface SyncContext {
 	sharedRooms?: SharedRoomIndex;
 	/** Rooms' initial answers kept across requests (initial-slice-cache.ts). */
 	initialSlices?: InitialSliceCache;
+	/** Pokes that woke this sync before they were logged (pending-pokes.ts). */
+	pendingPokes?: PendingPokes;
 }
 
 export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<RpcResult<SyncResponse>> {
@@ -96,6 +99,7 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 		}),
 		...(pushRules === null ? {} : { unread: { push_rules: pushRules, threads } }),
 		...(ctx.initialSlices === undefined ? {} : { initialSlices: { cache: ctx.initialSlices, now: ctx.now() } }),
+		...(ctx.pendingPokes === undefined ? {} : { pending: () => ctx.pendingPokes!.list() }),
 	});
 
 	// Users this sync shows leaving (or left behind) who share no other room: device_lists.left. Only

@@ -13,7 +13,8 @@ import type { SharedRoomIndex } from "./device-lists-left";
 import type { SyncRoomStub } from "./room-fetch";
 import { handleSync } from "./sync-engine";
 import { InitialSliceCache } from "./initial-slice-cache";
-import { SyncStore } from "./stream-store";
+import { type RoomStreamKind, SyncStore } from "./stream-store";
+import { PendingPokes } from "./pending-pokes";
 import type { PresenceState, SyncRequest, SyncResponse } from "./types";
 
 export interface UserSyncHost {
@@ -34,6 +35,8 @@ const NO_OWNER = { ok: false, errcode: "M_UNKNOWN", error: "User object has no o
 
 export class UserSync {
 	readonly store: SyncStore;
+	/** Pokes that woke long-polls and are not logged yet (pending-pokes.ts). */
+	readonly pendingPokes = new PendingPokes();
 	/** Joined rooms' initial slices while they stand (initial-slice-cache.ts). */
 	readonly initialSlices = new InitialSliceCache();
 
@@ -49,11 +52,21 @@ export class UserSync {
 
 	/**
 	 * "Room X is at position N" (timeline) or "its typing/receipts are at N" (ephemeral). Positions only
-	 * grow, so a stale or repeated poke changes nothing and wakes nobody.
+	 * grow, so a stale or repeated poke changes nothing and wakes nobody. Resolves once the position is
+	 * durably logged; a waiting long-poll is woken before that (pending-pokes.ts).
 	 */
-	poke(roomId: string, kind: "timeline" | "ephemeral", position: number): void {
+	async poke(roomId: string, kind: RoomStreamKind, position: number): Promise<void> {
 		if (typeof roomId !== "string" || !Number.isSafeInteger(position) || position < 0) return;
-		if (this.host.transaction(() => this.store.logPosition(roomId, kind, position))) this.host.notifier.notify();
+		const pending = this.pendingPokes.covering(roomId, kind, position);
+		if (pending !== null) return pending;
+		const log = () => this.host.transaction(() => this.store.logPosition(roomId, kind, position));
+		if (this.host.notifier.waiting === 0) {
+			if (log()) this.host.notifier.notify();
+			return;
+		}
+		const latest = this.store.latestPosition(roomId, kind);
+		if (latest !== null && latest >= position) return;
+		await this.pendingPokes.hold({ room_id: roomId, kind, position }, () => this.host.notifier.notify(), log);
 	}
 
 	async sync(req: SyncRequest): Promise<RpcResult<SyncResponse>> {
@@ -70,6 +83,7 @@ export class UserSync {
 				transaction: this.host.transaction,
 				pushRules: this.host.pushRules,
 				initialSlices: this.initialSlices,
+				pendingPokes: this.pendingPokes,
 				...(this.host.presenceChanged === undefined ? {} : { presenceChanged: this.host.presenceChanged }),
 				...(this.host.sharedRooms === undefined ? {} : { sharedRooms: this.host.sharedRooms }),
 			},
