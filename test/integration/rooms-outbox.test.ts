@@ -1,5 +1,6 @@
-// The outbox drain's retry logic on a real RoomDO's storage: failed hand-offs stay with backoff, others go,
-// one poke per user carries the newest position and the latest membership change.
+// The outbox drain's retry logic on a real RoomDO's storage: failed hand-offs stay with backoff, others are
+// skipped from then on and deleted when settled, one poke per user carries the newest position and the
+// latest membership change.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -23,11 +24,16 @@ describe("drainOutbox", () => {
 				if (target === "@b:x" && failB) throw new Error("unavailable");
 			};
 
-			const next = await drainOutbox(outbox, deliver, () => now);
+			await drainOutbox(outbox, deliver, () => now);
 			expect(calls).toContainEqual(["@a:x", 3, { membership: "leave", event_id: "$l" }]);
 			expect(calls).toContainEqual(["@b:x", 3, null]);
 			expect(calls).toHaveLength(2);
-			expect(next).toBe(now + backoffMs(0));
+			expect(outbox.nextDue(now)).toBe(now + backoffMs(0));
+			// @a's rows are delivered: still stored until settled, but never handed off again.
+			expect(state.storage.sql.exec("SELECT id FROM outbox").toArray()).toHaveLength(4);
+			expect(outbox.hasUnsettled()).toBe(true);
+			outbox.settleDelivered();
+			expect(outbox.hasUnsettled()).toBe(false);
 			const rows = state.storage.sql.exec<{ target: string; attempts: number }>("SELECT target, attempts FROM outbox").toArray();
 			expect(rows).toEqual([{ target: "@b:x", attempts: 1 }]);
 
@@ -42,9 +48,18 @@ describe("drainOutbox", () => {
 			await drainOutbox(outbox, deliver, () => now);
 			expect(state.storage.sql.exec<{ next_attempt_ts: number }>("SELECT next_attempt_ts FROM outbox").one().next_attempt_ts).toBe(now + backoffMs(1));
 
+			// A new row for @b while his delivered ones wait: the next drain pokes the new position alone.
 			failB = false;
 			now += backoffMs(1);
-			expect(await drainOutbox(outbox, deliver, () => now)).toBeNull();
+			await drainOutbox(outbox, deliver, () => now);
+			expect(outbox.nextDue(now)).toBeNull();
+			outbox.addPoke("@b:x", 4, null, now);
+			calls.length = 0;
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([["@b:x", 4, null]]);
+			expect(state.storage.sql.exec("SELECT id FROM outbox").toArray()).toHaveLength(2);
+			expect(outbox.nextDue(now)).toBeNull();
+			outbox.settleDelivered();
 			expect(state.storage.sql.exec("SELECT * FROM outbox").toArray()).toEqual([]);
 		});
 	});

@@ -30,8 +30,10 @@ export interface WriterDeps {
 	writes: WriteStore;
 	outbox: OutboxStore;
 	/** Called after a commit that wrote outbox rows: the DO schedules its drain. */
-	/** `afterReply`: see RoomDO.scheduleDrain (only a message event, never a state change). */
+	/** `afterReply`: see RoomDrain.afterCommit (only a message event, never a state change). */
 	scheduleDrain: (afterReply?: boolean) => Promise<void>;
+	/** Writes the drain's pending bookkeeping (room-drain.ts); called inside each event's transaction, so it costs no commit of its own. */
+	settleDrain: () => void;
 }
 
 function isJsonObject(v: unknown): v is JsonObject {
@@ -98,7 +100,11 @@ export class LocalWriter {
 			const built = { event, pdu_json: pduJson };
 			const allowed = await authoriseBuilt(rules, built, state);
 			if (!allowed.ok) return allowed;
-			const position = this.deps.storage.transactionSync(() => commitLocalEvent(built, { store, writes, outbox: this.deps.outbox, server_name: config.serverName, now }));
+			const position = this.deps.storage.transactionSync(() => {
+				const p = commitLocalEvent(built, { store, writes, outbox: this.deps.outbox, server_name: config.serverName, now });
+				this.deps.settleDrain();
+				return p;
+			});
 			this.cache.put(event);
 			await this.deps.scheduleDrain();
 			return { ok: true, value: { event_id: event.event_id, stream_position: position } };
@@ -113,9 +119,11 @@ export class LocalWriter {
 		const { placed, server_name: serverName } = built.value;
 		const now = input.origin_server_ts;
 		const txn = input.txn && { user_id: input.sender, device_id: input.txn.device_id, txn_id: input.txn.txn_id };
-		const position = this.deps.storage.transactionSync(() =>
-			commitLocalEvent(placed, { store, writes, outbox: this.deps.outbox, server_name: serverName, now, ...(txn ? { txn } : {}) }),
-		);
+		const position = this.deps.storage.transactionSync(() => {
+			const p = commitLocalEvent(placed, { store, writes, outbox: this.deps.outbox, server_name: serverName, now, ...(txn ? { txn } : {}) });
+			this.deps.settleDrain();
+			return p;
+		});
 		this.cache.put(placed.event);
 		await this.deps.scheduleDrain(placed.event.state_key === undefined);
 		return { ok: true, value: { event_id: placed.event.event_id, stream_position: position } };
@@ -240,6 +248,7 @@ export class LocalWriter {
 		this.deps.storage.transactionSync(() => {
 			store.initRoom(create.room_id, rules.id, now);
 			for (const b of built) commitLocalEvent(b, { store, writes, outbox, server_name: config.serverName, now });
+			this.deps.settleDrain();
 		});
 		for (const b of built) this.cache.put(b.event);
 		await this.deps.scheduleDrain();

@@ -1,5 +1,6 @@
 // Draining the RoomDO outbox (run by its alarm): per local user, the newest position as one poke and the
-// latest membership change into the D1 index. Rows go only after success; failures back off and retry.
+// latest membership change into the D1 index. Rows go only after success (marked delivered here, deleted
+// by the room's next commit: outbox-store.ts); failures back off and retry.
 // ARCHITECTURE.md "The path of an encrypted message" step 3; docs/client-server.md "Pokes and sync".
 
 import { log } from "../../platform/log";
@@ -17,11 +18,8 @@ export function backoffMs(attempts: number): number {
 	return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.min(attempts, 20));
 }
 
-/**
- * Delivers due pokes. Returns when the alarm should run next: now if more targets are due, the
- * earliest retry time otherwise, or null when the outbox is empty.
- */
-export async function drainOutbox(outbox: OutboxStore, deliver: PokeDelivery, now: () => number): Promise<number | null> {
+/** Delivers due pokes; the outbox's nextDue says when the rest falls due. */
+export async function drainOutbox(outbox: OutboxStore, deliver: PokeDelivery, now: () => number): Promise<void> {
 	const rows = outbox.duePokes(now(), TARGETS_PER_DRAIN);
 	const byTarget = new Map<string, PokeRow[]>();
 	for (const row of rows) {
@@ -37,7 +35,8 @@ export async function drainOutbox(outbox: OutboxStore, deliver: PokeDelivery, no
 			const ids = list.map((r) => r.id);
 			try {
 				await deliver(target, position, change);
-				outbox.delete(ids);
+				// No write of its own: a commit after this await would cost the room one more per send.
+				outbox.markDelivered(ids);
 			} catch (err) {
 				const attempts = Math.max(...list.map((r) => r.attempts));
 				outbox.deferRows(ids, now() + backoffMs(attempts));
@@ -45,7 +44,4 @@ export async function drainOutbox(outbox: OutboxStore, deliver: PokeDelivery, no
 			}
 		}),
 	);
-	const next = outbox.nextDueTs();
-	if (next === null) return null;
-	return Math.max(next, now());
 }

@@ -1,5 +1,8 @@
 // The RoomDO outbox: pokes to local users' UserDOs and federation hand-offs of local events to remote
-// servers, written in the event's transaction and deleted only after the hand-off succeeded.
+// servers, written in the event's transaction and deleted only after the hand-off succeeded. A delivered
+// poke row is deleted by the room's next commit (or its alarm), not by a commit of its own: until then it
+// is remembered here and skipped; lost with the object, it is delivered again, which pokes allow (a poke
+// carries a position and a larger one wins; the membership index upsert is idempotent).
 // Schema: schema.ts (`outbox`). ARCHITECTURE.md "Pokes carry positions"; spec: https://spec.matrix.org/latest/server-server-api/#transactions
 
 import type { Membership } from "./api";
@@ -27,6 +30,9 @@ export interface FederationRow {
 }
 
 export class OutboxStore {
+	/** Poke rows delivered but not yet deleted (settleDelivered deletes them inside a commit). */
+	private readonly delivered = new Set<number>();
+
 	constructor(private readonly sql: SqlStorage) {}
 
 	addPoke(target: string, position: number, change: MembershipChange | null, nowTs: number): void {
@@ -72,9 +78,10 @@ export class OutboxStore {
 		return this.sql
 			.exec<{ id: number; target: string; stream_position: number; payload: string | null; attempts: number }>(
 				`SELECT id, target, stream_position, payload, attempts FROM outbox
-				WHERE kind = 'poke' AND target IN (
-					SELECT DISTINCT target FROM outbox WHERE kind = 'poke' AND next_attempt_ts <= ? LIMIT ?)
+				WHERE kind = 'poke' AND id NOT IN (SELECT value FROM json_each(?1)) AND target IN (
+					SELECT DISTINCT target FROM outbox WHERE kind = 'poke' AND next_attempt_ts <= ?2 AND id NOT IN (SELECT value FROM json_each(?1)) LIMIT ?3)
 				ORDER BY id`,
+				this.deliveredJson(),
 				nowTs,
 				maxTargets,
 			)
@@ -92,13 +99,35 @@ export class OutboxStore {
 		for (const id of ids) this.sql.exec("DELETE FROM outbox WHERE id = ?", id);
 	}
 
+	/** Poke rows handed off: skipped from now on, deleted by the next settleDelivered. */
+	markDelivered(ids: readonly number[]): void {
+		for (const id of ids) this.delivered.add(id);
+	}
+
+	/** Whether delivered rows wait for settleDelivered. */
+	hasUnsettled(): boolean {
+		return this.delivered.size > 0;
+	}
+
+	/** Deletes the delivered rows; run inside a commit the room makes anyway (an event's, the alarm's). */
+	settleDelivered(): void {
+		if (this.delivered.size === 0) return;
+		this.sql.exec("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))", this.deliveredJson());
+		this.delivered.clear();
+	}
+
+	private deliveredJson(): string {
+		return JSON.stringify([...this.delivered]);
+	}
+
 	/** Records a failed hand-off: the rows wait until `nextTs`. */
 	deferRows(ids: readonly number[], nextTs: number): void {
 		for (const id of ids) this.sql.exec("UPDATE outbox SET attempts = attempts + 1, next_attempt_ts = ? WHERE id = ?", nextTs, id);
 	}
 
-	/** When the next row falls due, or null if the outbox is empty. */
-	nextDueTs(): number | null {
-		return this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_ts) AS t FROM outbox").one().t;
+	/** When the next row falls due (not before `nowTs`), or null if no row waits for a hand-off. */
+	nextDue(nowTs: number): number | null {
+		const t = this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_ts) AS t FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?))", this.deliveredJson()).one().t;
+		return t === null ? null : Math.max(t, nowTs);
 	}
 }

@@ -9,11 +9,7 @@ import { migrateOnStart } from "../../platform/sqlite-migrations";
 import type { ClientRoomApi, CreatedRoom, CreateRoomInput, LocalEventInput, Membership, SentEvent } from "./api";
 import { sendLocalBatch } from "./local-batch";
 import { LocalWriter } from "./local-writer";
-import { drainOutbox } from "./outbox-drain";
-import { indexNewEvents } from "./event-index";
-import { indexRemoteMembers } from "./remote-member-index";
-import { drainFederation } from "./outbox-federation";
-import { handOffToDestinations } from "../../platform/federation-hand-off";
+import { RoomDrain } from "./room-drain";
 import { OutboxStore } from "./outbox-store";
 import { pokeDelivery } from "./poke-delivery";
 import type { ContextRequest, MembersRequest, MessagesRequest, Reader, RelationsRequest, SyncSliceReadRequest, ThreadsRequest } from "./read-api";
@@ -43,17 +39,12 @@ import { WriteStore } from "./write-store";
 import type { RoomNotificationsRequest } from "./notifications";
 import { type ExportCoMember, type ExportEnvelope, type ExportMembership, ExportProjection, type ExportRoomApi, type ExportRoomDetail, type ExportWindow } from "./export-projection";
 
-/** The alarm that retries pokes a direct drain could not deliver. */
-const SAFETY_NET_MS = 5_000;
-
 export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportRoomApi {
 	private readonly store: RoomStore;
 	private readonly writes: WriteStore;
 	private readonly outbox: OutboxStore;
-	private draining: Promise<void> | null = null;
-	private drainAgain = false;
-	/** When the alarm we last armed fires (null: none known, e.g. after a restart). Saves a storage write per send. */
-	private alarmAt: number | null = null;
+	/** After commits and on the alarm (room/room-drain.ts). */
+	private readonly drainer: RoomDrain;
 	/** The local write path (room/local-writer.ts): one serialised step per event. */
 	private readonly writer: LocalWriter;
 	/** Receipts and typing (room/receipts.ts, room/typing.ts); they wake local members' /sync. */
@@ -69,10 +60,11 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		this.writes = new WriteStore(ctx.storage.sql);
 		this.outbox = new OutboxStore(ctx.storage.sql);
 		migrateOnStart(ctx, ROOM_MIGRATIONS);
+		this.drainer = new RoomDrain({ ctx, env, store: this.store, outbox: this.outbox });
 		// A room that predates the remote-member index has its members logged by the migration: the alarm
 		// copies them on waking rather than at the room's next event.
 		void ctx.blockConcurrencyWhile(async () => {
-			if (ctx.storage.sql.exec("SELECT 1 FROM remote_member_changes LIMIT 1").toArray().length > 0) await this.armAlarm(Date.now());
+			if (ctx.storage.sql.exec("SELECT 1 FROM remote_member_changes LIMIT 1").toArray().length > 0) await this.drainer.alarmBy(Date.now());
 		});
 		this.writer = new LocalWriter({
 			storage: ctx.storage,
@@ -81,6 +73,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 			writes: this.writes,
 			outbox: this.outbox,
 			scheduleDrain: (afterReply?: boolean) => this.scheduleDrain(afterReply),
+			settleDrain: () => this.drainer.settle(),
 		});
 		this.ephemeralHost = {
 			sql: ctx.storage.sql,
@@ -293,68 +286,14 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		return this.store.getForwardExtremities();
 	}
 
-	/**
-	 * After a commit: drain at once, so members' long-polls wake within milliseconds, with the alarm
-	 * armed first as the durable safety net (it retries whatever this attempt leaves behind).
-	 *
-	 * `afterReply` starts the drain on the next turn instead, once the caller's reply is on its way: begun
-	 * at once, the drain's reads and writes run before the reply and hold it (a message send cost about
-	 * twice as long in workerd). Only a local message event takes it: after a state or membership change
-	 * the caller may read what the drain writes (the D1 membership index, servers sharing a room, the
-	 * members' own /sync) straight away, so those keep the drain ahead of their reply.
-	 */
-	private async scheduleDrain(afterReply = false): Promise<void> {
-		// An alarm already due within the safety net covers these rows too: re-arming it on every send
-		// would only cost a storage write per event.
-		const now = Date.now();
-		if (this.alarmAt === null || this.alarmAt > now + SAFETY_NET_MS) await this.armAlarm(now + SAFETY_NET_MS);
-		const started = afterReply ? new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => this.drain()) : this.drain();
-		this.ctx.waitUntil(started);
+	/** After a commit (room/room-drain.ts; `afterReply` only for a local message event). */
+	private scheduleDrain(afterReply = false): Promise<void> {
+		return this.drainer.afterCommit(afterReply);
 	}
 
-	private async armAlarm(at: number): Promise<void> {
-		await this.ctx.storage.setAlarm(at);
-		this.alarmAt = at;
-	}
-
-	/** Drains the outbox (room/outbox-drain.ts) and re-arms itself while rows remain. */
+	/** The safety net: retries what a direct drain left and settles its bookkeeping (room/room-drain.ts). */
 	async alarm(): Promise<void> {
-		// This alarm has fired: it no longer covers later sends.
-		this.alarmAt = null;
-		await this.drain();
-	}
-
-	/**
-	 * One drain at a time: two overlapping drains could hand a user's older membership to D1 after a
-	 * newer one. A request that arrives mid-drain runs once more after it.
-	 */
-	private drain(): Promise<void> {
-		if (this.draining) {
-			this.drainAgain = true;
-			return this.draining;
-		}
-		this.draining = (async () => {
-			try {
-				do {
-					this.drainAgain = false;
-					const room = this.store.getRoomInfo();
-					if (room === null) return;
-					await drainFederation(this.outbox, (id) => this.store.getPdu(id), (id, pdu, servers) => handOffToDestinations(this.env, room.room_id, id, pdu, servers), Date.now);
-					// The event index's D1 write runs beside the pokes, so it adds nothing to delivery latency.
-					const nexts = await Promise.all([
-						drainOutbox(this.outbox, pokeDelivery(this.env, room.room_id, Date.now), Date.now),
-						indexNewEvents(this.ctx.storage.sql, this.env.DB, room.room_id, Date.now),
-						indexRemoteMembers(this.ctx.storage.sql, this.env.DB, room.room_id, getConfig(this.env).serverName, Date.now),
-					]);
-					const due = nexts.filter((t) => t !== null);
-					const next = due.length === 0 ? null : Math.min(...due);
-					if (next !== null && !this.drainAgain) await this.armAlarm(next);
-				} while (this.drainAgain);
-			} finally {
-				this.draining = null;
-			}
-		})();
-		return this.draining;
+		await this.drainer.onAlarm();
 	}
 
 	/** The room's ID, version and stream position, or null if this object holds no room yet. */

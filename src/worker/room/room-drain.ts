@@ -1,0 +1,159 @@
+// The RoomDO's drain: after each commit (and on the safety-net alarm) it hands the outbox's pokes and
+// federation rows off and copies new events and remote memberships into D1 (outbox-drain.ts,
+// outbox-federation.ts, event-index.ts, remote-member-index.ts).
+//
+// Its bookkeeping (delivered poke rows, index cursors) costs no commit of its own: each would land after a
+// different await, so each would be one more durable write per message (on Cloudflare a replicated write the
+// output gate waits for). It is held in memory and written by `settle` inside the room's next commit (the
+// next event's transaction) or by the alarm. If the object is lost first, the work is done again: pokes are
+// max-position idempotent, the D1 copies are INSERT OR IGNORE or current-state rewrites. An alarm is always
+// armed while bookkeeping waits, so the alarm settles it when no commit follows.
+// ARCHITECTURE.md "The path of an encrypted message" step 3; docs/client-server.md "Pokes and sync".
+
+import { getConfig } from "../../platform/config";
+import { handOffToDestinations } from "../../platform/federation-hand-off";
+import { EventIndex } from "./event-index";
+import { drainOutbox } from "./outbox-drain";
+import { drainFederation } from "./outbox-federation";
+import type { OutboxStore } from "./outbox-store";
+import { pokeDelivery } from "./poke-delivery";
+import { RemoteMemberIndex } from "./remote-member-index";
+import type { RoomStore } from "./store";
+
+/** The alarm that retries what a direct drain could not deliver and settles its bookkeeping. */
+const SAFETY_NET_MS = 5_000;
+
+export interface DrainDeps {
+	ctx: DurableObjectState;
+	env: Env;
+	store: RoomStore;
+	outbox: OutboxStore;
+}
+
+export class RoomDrain {
+	private running: Promise<void> | null = null;
+	private again = false;
+	/** The alarm asked for a drain: this one also settles and copies events of a room with no remote member. */
+	private alarmAsked = false;
+	/** When the alarm we last armed fires (null: none known, e.g. after a restart). Saves a storage write per send. */
+	private alarmAt: number | null = null;
+	private readonly events: EventIndex;
+	private readonly members: RemoteMemberIndex;
+
+	constructor(private readonly deps: DrainDeps) {
+		this.events = new EventIndex(deps.ctx.storage.sql);
+		this.members = new RemoteMemberIndex(deps.ctx.storage.sql);
+	}
+
+	/**
+	 * After a commit: drain at once, so members' long-polls wake within milliseconds, with the alarm
+	 * armed first as the durable safety net (it retries whatever this attempt leaves behind).
+	 *
+	 * `afterReply` starts the drain on the next turn instead, once the caller's reply is on its way: begun
+	 * at once, the drain's reads and writes run before the reply and hold it (a message send cost about
+	 * twice as long in workerd). Only a local message event takes it: after a state or membership change
+	 * the caller may read what the drain writes (the D1 membership index, servers sharing a room, the
+	 * members' own /sync) straight away, so those keep the drain ahead of their reply.
+	 */
+	async afterCommit(afterReply = false): Promise<void> {
+		await this.alarmBy(Date.now() + SAFETY_NET_MS);
+		const started = afterReply ? new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => this.run()) : this.run();
+		this.deps.ctx.waitUntil(started);
+	}
+
+	/** The alarm: drains, settles, and re-arms itself while work remains. */
+	async onAlarm(): Promise<void> {
+		// This alarm has fired: it no longer covers later sends.
+		this.alarmAt = null;
+		this.alarmAsked = true;
+		await this.run();
+	}
+
+	/** Writes the drain's bookkeeping; run inside a commit the room makes anyway. */
+	settle(): void {
+		this.deps.outbox.settleDelivered();
+		this.events.settle();
+		this.members.settle();
+	}
+
+	/**
+	 * Makes sure the alarm fires by `at`. An alarm already due by then covers it: re-arming on every send
+	 * would only cost a storage write per event.
+	 */
+	async alarmBy(at: number): Promise<void> {
+		if (this.alarmAt !== null && this.alarmAt <= at) return;
+		await this.deps.ctx.storage.setAlarm(at);
+		this.alarmAt = at;
+	}
+
+	/** Resolves once no drain runs (tests wait on it: the bookkeeping is then in memory, not in flight). */
+	async idle(): Promise<void> {
+		while (this.running) await this.running;
+	}
+
+	private unsettled(): boolean {
+		return this.deps.outbox.hasUnsettled() || this.events.hasUnsettled() || this.members.hasUnsettled();
+	}
+
+	/**
+	 * Whether a remote user is joined: then other servers hold the room's event IDs and may ask GET
+	 * /federation/v1/event for them at once, so the event index is copied in every drain. Otherwise the alarm
+	 * copies it (batched, at most once per safety-net period), which saves a D1 write per message. Every
+	 * local user ID ends in ":" + our server name, so any joined ID that does not is remote.
+	 */
+	private hasRemoteMember(): boolean {
+		const suffix = `:${getConfig(this.deps.env).serverName}`;
+		return (
+			this.deps.ctx.storage.sql
+				.exec("SELECT 1 FROM room_members WHERE membership = 'join' AND substr(user_id, -?1) <> ?2 LIMIT 1", suffix.length, suffix)
+				.toArray().length > 0
+		);
+	}
+
+	/**
+	 * One drain at a time: two overlapping drains could hand a user's older membership to D1 after a
+	 * newer one. A request that arrives mid-drain runs once more after it.
+	 */
+	private run(): Promise<void> {
+		if (this.running) {
+			this.again = true;
+			return this.running;
+		}
+		this.running = (async () => {
+			try {
+				do {
+					this.again = false;
+					const fromAlarm = this.alarmAsked;
+					this.alarmAsked = false;
+					await this.pass(fromAlarm);
+				} while (this.again);
+			} finally {
+				this.running = null;
+			}
+		})();
+		return this.running;
+	}
+
+	private async pass(fromAlarm: boolean): Promise<void> {
+		const { store, outbox, env } = this.deps;
+		const room = store.getRoomInfo();
+		if (room === null) return;
+		const server = getConfig(env).serverName;
+		const indexNow = fromAlarm || this.hasRemoteMember();
+		// Pokes go beside the federation hand-off, not behind it: delivery latency waits for neither.
+		const [, , eventsNext, membersNext] = await Promise.all([
+			drainFederation(outbox, (id) => store.getPdu(id), (id, pdu, servers) => handOffToDestinations(env, room.room_id, id, pdu, servers), Date.now),
+			drainOutbox(outbox, pokeDelivery(env, room.room_id, Date.now), Date.now),
+			indexNow ? this.events.copyNew(env.DB, room.room_id, Date.now) : null,
+			this.members.copyNew(env.DB, room.room_id, server, Date.now),
+		]);
+		// The alarm's pass settles here, in one synchronous block: one commit for all of it.
+		if (fromAlarm) this.settle();
+		const now = Date.now();
+		const due = [outbox.nextDue(now), eventsNext, membersNext];
+		// Bookkeeping in memory, or events left for the alarm to copy: the alarm must come.
+		if (this.unsettled() || (!indexNow && this.events.behind())) due.push(now + SAFETY_NET_MS);
+		const times = due.filter((t) => t !== null);
+		if (times.length > 0 && !this.again) await this.alarmBy(Math.min(...times));
+	}
+}
