@@ -1,7 +1,8 @@
 // A room's poke wakes a waiting long-poll before it is logged (user/sync/pending-pokes.ts): the woken
-// /sync asks the room for its slice first, so that request does not wait at the UserDO's output gate
-// for the poke's commit. The poke still resolves only once logged. Woken syncs show each new event once:
-// with sends racing the long-polls, with pokes arriving while a sync is fetching, and with repeated pokes.
+// /sync asks the room for its slice and answers, with the position ahead of the log in its token, before
+// the poke's commit could hold either at the UserDO's output gate. The poke still resolves only once logged.
+// Woken syncs show each new event once: with sends racing the long-polls, with pokes arriving while a sync
+// is fetching, with repeated pokes, and when a poke's log was lost and the room pokes again.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -32,7 +33,7 @@ type UserInternals = { sync: { host: { room(roomId: string): object } } };
  * Records, in order, when Bob's UserDO asks a room for a slice and when it writes a room_stream row,
  * while `run` runs.
  */
-async function recordOrder(run: () => Promise<void>): Promise<string[]> {
+async function recordOrder(run: (order: string[]) => Promise<void>): Promise<string[]> {
 	const order: string[] = [];
 	const restore = await runInDurableObject(env.USER.getByName(bob.user_id), (instance: object, state: DurableObjectState) => {
 		const host = (instance as UserInternals).sync.host;
@@ -57,7 +58,7 @@ async function recordOrder(run: () => Promise<void>): Promise<string[]> {
 		};
 	});
 	try {
-		await run();
+		await run(order);
 	} finally {
 		await runInDurableObject(env.USER.getByName(bob.user_id), () => restore());
 	}
@@ -72,27 +73,68 @@ beforeAll(async () => {
 });
 
 describe("a poke wakes a waiting long-poll", () => {
-	it("the woken sync asks the room before the poke is logged, and shows the event", async () => {
+	it("the woken sync asks the room and answers before the poke is logged; its token shows the position ahead", async () => {
 		let since = await caughtUp(await say("before"));
 		// Settle: Bob's own pokes for "before" are logged and nothing is pending.
 		since = (await sync(bob, { since, timeout: 0 })).body.next_batch;
 		let woken: SyncBody | undefined;
 		let eventId = "";
-		const order = await recordOrder(async () => {
+		const order = await recordOrder(async (seen) => {
 			const poll = sync(bob, { since, timeout: 5000 });
 			await sleep(100); // let the long-poll park
 			eventId = await say("wake");
 			const res = await poll;
 			expect(res.status).toBe(200);
 			woken = res.body;
+			// The poke logs a moment after the answer.
+			for (let i = 0; i < 50 && !seen.includes("log"); i++) await sleep(20);
 		});
 		expect(timeline(woken!).map((e) => e.event_id)).toEqual([eventId]);
-		// One slice request, then one row: the poke's (the sync found it logged and wrote nothing).
+		// One slice request, then one row: the poke's, written after the answer (the sync wrote none).
 		expect(order).toEqual(["slice", "log"]);
-		// The token covers the event: the next long-poll waits and sees nothing again.
+		expect(woken!.next_batch).toMatch(/_t\d+\.\d+$/);
+		// The token covers the event: the next long-poll waits and sees nothing again, and once the log has the
+		// position its token no longer carries it.
 		const next = await sync(bob, { since: woken!.next_batch, timeout: 300 });
 		expect(next.ms).toBeGreaterThanOrEqual(250);
 		expect(timeline(next.body)).toEqual([]);
+		expect(next.body.next_batch).toMatch(/^s\d+_\d+_\d+$/);
+	});
+
+	it("a poke whose log was lost comes again and is not shown twice", async () => {
+		let since = await caughtUp(await say("lost-before"));
+		since = (await sync(bob, { since, timeout: 0 })).body.next_batch;
+		const poll = sync(bob, { since, timeout: 5000 });
+		await sleep(100);
+		const eventId = await say("lost");
+		const woken = (await poll).body;
+		expect(timeline(woken).map((e) => e.event_id)).toEqual([eventId]);
+		expect(woken.next_batch).toMatch(/_t\d+\.\d+$/);
+		const user = env.USER.getByName(bob.user_id);
+		// As if the object had stopped before the poke's commit: its row and seq were never written.
+		await sleep(200);
+		const lost = await runInDurableObject(user, (_i: object, state: DurableObjectState) => {
+			const sql = state.storage.sql;
+			const row = sql.exec<{ seq: number; position: number }>("SELECT seq, position FROM room_stream WHERE room_id = ? AND kind = 'timeline' ORDER BY seq DESC LIMIT 1", roomId).one();
+			expect(sql.exec<{ seq: number }>("SELECT seq FROM user_stream").one().seq).toBe(row.seq);
+			sql.exec("DELETE FROM room_stream WHERE seq = ?", row.seq);
+			sql.exec("UPDATE user_stream SET seq = seq - 1");
+			return row;
+		});
+		// The room's retry.
+		await user.poke(roomId, lost.position);
+		const next = await sync(bob, { since: woken.next_batch, timeout: 300 });
+		expect(next.status).toBe(200);
+		expect(timeline(next.body)).toEqual([]);
+		expect(next.ms).toBeGreaterThanOrEqual(250);
+	});
+
+	it("refuses a token whose ahead position names no room", async () => {
+		const since = (await sync(bob, { timeout: 0 })).body.next_batch;
+		const [user] = /^s(\d+)/.exec(since)!.slice(1);
+		const res = await sync(bob, { since: `${since}_t${Number(user) + 5}.3`, timeout: 0 });
+		expect(res.status).toBe(400);
+		expect(res.body).toMatchObject({ errcode: "M_INVALID_PARAM" });
 	});
 
 	it("sends racing the long-polls: every event once, in order", async () => {

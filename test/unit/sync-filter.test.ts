@@ -1,7 +1,7 @@
 // Sync filters and tokens: the pure parts of /sync.
 import { describe, expect, it } from "vitest";
 import { eventMatches, FilterError, matchesPattern, parseFilter, roomMatches, timelineLimit } from "../../src/protocol/sync/filter";
-import { formatSyncToken, parseSyncToken } from "../../src/protocol/sync/sync-token";
+import { formatSyncToken, MAX_AHEAD, parseSyncToken } from "../../src/protocol/sync/sync-token";
 
 describe("parseFilter", () => {
 	it("accepts the spec's example and keeps only known fields", () => {
@@ -47,5 +47,22 @@ describe("sync tokens", () => {
 		const t = { user: 12, to_device: 3, device_lists: 0 };
 		expect(parseSyncToken(formatSyncToken(t))).toEqual(t);
 		for (const bad of ["", "s1_2", "s1_2_3_4", "sx_1_2", "s-1_0_0", "s1234567890123456_0_0"]) expect(parseSyncToken(bad)).toBeUndefined();
+	});
+
+	it("carry room positions ahead of the user stream, a bounded number of them", () => {
+		const t = {
+			user: 40,
+			to_device: 2,
+			device_lists: 1,
+			ahead: [
+				{ room: 7, kind: "timeline" as const, position: 1234 },
+				{ room: 7, kind: "ephemeral" as const, position: 9 },
+			],
+		};
+		expect(formatSyncToken(t)).toBe("s40_2_1_t7.1234_e7.9");
+		expect(parseSyncToken(formatSyncToken(t))).toEqual(t);
+		const nine = `s1_0_0${"_t1.1".repeat(MAX_AHEAD + 1)}`;
+		for (const bad of ["s1_0_0_t1", "s1_0_0_x1.2", "s1_0_0_t1.2_", "s1_0_0_t.2", nine]) expect(parseSyncToken(bad)).toBeUndefined();
+		expect(parseSyncToken(`s1_0_0${"_t1.1".repeat(MAX_AHEAD)}`)?.ahead).toHaveLength(MAX_AHEAD);
 	});
 });

@@ -7,7 +7,7 @@
 import { log } from "../../../platform/log";
 import type { SyncSlice, SyncSliceRequest } from "../../room/api";
 import type { RpcResult } from "../../../protocol/errors";
-import type { SyncStore } from "./stream-store";
+import type { RoomStreamKind, SyncStore } from "./stream-store";
 import type { InitialSliceCache, SliceWithEphemeral } from "./initial-slice-cache";
 import type { EphemeralSlice } from "./types";
 import type { PendingPoke } from "./pending-pokes";
@@ -38,6 +38,12 @@ export interface FetchPlan {
 	initialSlices?: { cache: InitialSliceCache; now: number };
 	/** Pokes announced but not yet logged (pending-pokes.ts): rows of the log that have no seq yet. */
 	pending?: () => PendingPoke[];
+	/** A room position the `since` token saw beyond its user-stream position (sync-token.ts `ahead`), or null. */
+	sinceAhead?: (roomId: string, kind: RoomStreamKind) => number | null;
+	/** Shows a fetched position in the token instead of logging it, when a pending poke will log it; true if so. */
+	showAhead?: (roomId: string, kind: RoomStreamKind, position: number) => boolean;
+	/** Called as a room's fetch starts, so a pending poke of it can wait for this answer (pending-pokes.ts). */
+	reading?: (roomId: string, kind: RoomStreamKind) => void;
 }
 
 export interface Fetched<T> {
@@ -71,10 +77,13 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 	const slices = new Map<string, Fetched<SyncSlice>>();
 	const ephemeral = new Map<string, Fetched<EphemeralSlice>>();
 	let mark = store.currentSeq();
-	const sinceOf = (roomId: string, kind: "timeline" | "ephemeral"): number | null =>
-		plan.sinceSeq === null || (plan.everything && kind === "timeline" && !plan.fullState)
-			? null
-			: store.positionAt(roomId, kind, plan.sinceSeq);
+	const aheadOf = (roomId: string, kind: RoomStreamKind) => plan.sinceAhead?.(roomId, kind) ?? null;
+	const sinceOf = (roomId: string, kind: RoomStreamKind): number | null => {
+		if (plan.sinceSeq === null || (plan.everything && kind === "timeline" && !plan.fullState)) return null;
+		const logged = store.positionAt(roomId, kind, plan.sinceSeq);
+		const ahead = aheadOf(roomId, kind);
+		return ahead === null || (logged !== null && logged >= ahead) ? logged : ahead;
+	};
 
 	const unlogged = () => plan.pending?.() ?? [];
 	let pendingTimeline = new Set<string>();
@@ -84,9 +93,16 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 		for (const p of unlogged()) if (p.kind === "timeline") pendingTimeline.add(p.room_id);
 	} else if (plan.sinceSeq !== null) {
 		for (const row of [...store.rowsBetween(plan.sinceSeq, mark), ...unlogged()]) {
+			// A position the token saw ahead of its user stream is no news.
+			const ahead = aheadOf(row.room_id, row.kind);
+			if (ahead !== null && ahead >= row.position) continue;
 			(row.kind === "timeline" ? pendingTimeline : pendingEphemeral).add(row.room_id);
 		}
 	}
+	/** Logs the position a slice reached, unless the log has it or the token will show it ahead of the log. */
+	const record = (roomId: string, kind: RoomStreamKind, position: number) => {
+		if (plan.showAhead?.(roomId, kind, position) !== true) store.logPosition(roomId, kind, position);
+	};
 
 	/** Rooms this round answered from plan.initialSlices (timeline and ephemeral): their positions are logged already. */
 	let reused = new Set<string>();
@@ -148,6 +164,8 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 	for (let round = 0; round < MAX_ROUNDS; round++) {
 		withSlice = new Map();
 		reused = new Set();
+		for (const r of pendingTimeline) plan.reading?.(r, "timeline");
+		for (const r of pendingEphemeral) plan.reading?.(r, "ephemeral");
 		const timeline = await fetchAll(
 			[...pendingTimeline].filter(plan.roomAllowed).map((r): [string, number | null] => [r, sinceOf(r, "timeline")]),
 			getSlice,
@@ -175,8 +193,8 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 		for (const [roomId, f] of eph) ephemeral.set(roomId, f);
 
 		// From here to the end of the round nothing awaits: the log and `mark` move together.
-		for (const [roomId, f] of timeline) if (!reused.has(roomId)) store.logPosition(roomId, "timeline", f.slice.position);
-		for (const [roomId, f] of eph) if (!reused.has(roomId)) store.logPosition(roomId, "ephemeral", f.slice.position);
+		for (const [roomId, f] of timeline) if (!reused.has(roomId)) record(roomId, "timeline", f.slice.position);
+		for (const [roomId, f] of eph) if (!reused.has(roomId)) record(roomId, "ephemeral", f.slice.position);
 		const end = store.currentSeq();
 		pendingTimeline = new Set();
 		pendingEphemeral = new Set();

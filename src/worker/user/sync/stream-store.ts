@@ -59,6 +59,16 @@ export class SyncStore {
 		return true;
 	}
 
+	/** The seq of the room's first logged row (sync tokens name rooms by it, sync-token.ts), or null. */
+	roomRef(roomId: string): number | null {
+		return this.sql.exec<{ s: number | null }>("SELECT MIN(seq) AS s FROM room_stream WHERE room_id = ?", roomId).one().s;
+	}
+
+	/** The room a reference names, or null if no row has that seq. */
+	roomOfRef(ref: number): string | null {
+		return this.sql.exec<{ room_id: string }>("SELECT room_id FROM room_stream WHERE seq = ?", ref).toArray()[0]?.room_id ?? null;
+	}
+
 	/** Rows logged in (after, upTo]. */
 	rowsBetween(after: number, upTo: number): { seq: number; room_id: string; kind: RoomStreamKind; position: number }[] {
 		return this.sql

@@ -24,6 +24,7 @@ import { presenceEvent, setPresence } from "./presence";
 import { fetchRooms, type SyncRoomStub } from "./room-fetch";
 import type { InitialSliceCache } from "./initial-slice-cache";
 import type { PendingPokes } from "./pending-pokes";
+import { type AheadMap, AheadPositions, sinceAhead } from "./ahead-positions";
 import { buildRoomSections, isRoomsEmpty } from "./room-sections";
 import { resolveFilter } from "./filters";
 import type { SyncStore } from "./stream-store";
@@ -56,11 +57,12 @@ export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<Rp
 	const filter = resolveFilter(ctx.store, req.filter);
 	if (!filter.ok) return filter;
 	let since: SyncToken | null = null;
+	let carried: AheadMap = new Map();
 	if (req.since !== null) {
 		since = parseSyncToken(req.since) ?? null;
-		if (since === null || since.user > ctx.store.currentSeq()) {
-			return { ok: false, errcode: "M_INVALID_PARAM", error: "Unknown sync token" };
-		}
+		const ahead = since === null || since.user > ctx.store.currentSeq() ? null : sinceAhead(ctx.store, since);
+		if (ahead === null) return { ok: false, errcode: "M_INVALID_PARAM", error: "Unknown sync token" };
+		carried = ahead;
 	}
 	if (req.set_presence !== null && setPresence(ctx.store, req.set_presence, undefined, ctx.now())) {
 		ctx.notifier.notify();
@@ -69,7 +71,10 @@ export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<Rp
 
 	const deadline = ctx.now() + Math.min(Math.max(0, req.timeout_ms), MAX_TIMEOUT_MS);
 	for (;;) {
-		const { response, empty } = await computeSync(ctx, req, since, filter.value);
+		// Pokes whose positions this computation shows ahead of the log wait for its answer (ahead-positions.ts).
+		let answered = () => {};
+		const ahead = new AheadPositions(ctx.store, carried, ctx.pendingPokes, new Promise<void>((resolve) => (answered = resolve)));
+		const { response, empty } = await computeSync(ctx, req, since, filter.value, ahead).finally(answered);
 		const remaining = deadline - ctx.now();
 		// Spec: an initial or full_state sync returns at once; otherwise wait "until an event is received".
 		if (!empty || since === null || req.full_state || remaining <= 0) return { ok: true, value: response };
@@ -77,7 +82,7 @@ export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<Rp
 	}
 }
 
-async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken | null, filter: Filter) {
+async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken | null, filter: Filter, ahead: AheadPositions) {
 	const { store } = ctx;
 	// Rooms count unread notifications with the user's rules, so each slice request carries them.
 	const pushRules = rulesDigest(ctx.pushRules());
@@ -100,6 +105,9 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 		...(pushRules === null ? {} : { unread: { push_rules: pushRules, threads } }),
 		...(ctx.initialSlices === undefined ? {} : { initialSlices: { cache: ctx.initialSlices, now: ctx.now() } }),
 		...(ctx.pendingPokes === undefined ? {} : { pending: () => ctx.pendingPokes!.list() }),
+		sinceAhead: (roomId, kind) => ahead.since(roomId, kind),
+		showAhead: (roomId, kind, position) => ahead.show(roomId, kind, position),
+		reading: (roomId, kind) => ahead.reading(roomId, kind),
 	});
 
 	// Users this sync shows leaving (or left behind) who share no other room: device_lists.left. Only
@@ -157,7 +165,7 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 		const deviceLists = since === null ? { changed: [], left: [] } : deviceListSection(ctx.sql, since.device_lists, deviceListsUpTo);
 
 		const response: SyncResponse = {
-			next_batch: formatSyncToken({ user: fetched.mark, to_device: toDevice.position, device_lists: deviceListsUpTo }),
+			next_batch: formatSyncToken({ user: fetched.mark, to_device: toDevice.position, device_lists: deviceListsUpTo, ahead: ahead.forToken(fetched.mark) }),
 			rooms,
 			account_data: { events: globalData },
 			presence: { events: presenceEvents },
