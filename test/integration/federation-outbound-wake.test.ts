@@ -63,6 +63,27 @@ describe("waking a destination in backoff", () => {
 		expect(receiver.received.flatMap((t) => t.body.pdus)).toHaveLength(5);
 	});
 
+	it("a sendNow hand-off arms only the safety-net alarm, and a stream of hand-offs arms it once", async () => {
+		const receiver = installReceiver();
+		const stub = env.DESTINATION.getByName(`net-${Date.now()}.example:8448`);
+		const alarm = () => runInDurableObject(stub, (_i: DestinationDO, state) => state.storage.getAlarm());
+		const [p1, p2] = [1, 2].map((i) => pduText("!net:hs1", i));
+		const before = Date.now();
+		await stub.enqueuePdu("!net:hs1", p1!.eventId, p1!.json, true);
+		// The send loop started without it: the alarm only resumes a transaction should the object die mid-send.
+		const armed = await alarm();
+		expect(armed).toBeGreaterThan(before + 30_000);
+		await vi.waitFor(() => expect(receiver.received).toHaveLength(1));
+		await stub.enqueuePdu("!net:hs1", p2!.eventId, p2!.json, true);
+		expect(await alarm()).toBe(armed);
+		await vi.waitFor(async () => expect(await stub.status()).toMatchObject({ queued_pdus: 0, in_flight_txn_id: null }));
+		expect(receiver.received.flatMap((t) => t.body.pdus.map((p) => p.depth))).toEqual([1, 2]);
+		// When it fires, it finds nothing to send.
+		await runDurableObjectAlarm(stub);
+		expect(receiver.received).toHaveLength(2);
+		expect(await alarm()).toBeNull();
+	});
+
 	it("an inbound transaction from a server we are not backing off from changes nothing", async () => {
 		const remote = await remoteServer(`calm-${Date.now()}.example:8448`, 72);
 		await seedKeys([remote]);

@@ -146,19 +146,28 @@ export class DestinationDO extends DurableObject<Env> {
 		return this.importing;
 	}
 
-	/** The send loop: the in-flight transaction first (same ID, same body), then new ones from the queue. */
+	/** The alarm: the send loop, unless one runs already or a backoff says not yet. */
 	override async alarm(): Promise<void> {
 		if (this.store.isIdle()) return;
 		// The running loop takes what was queued meanwhile. Should this object die mid-send, this alarm
 		// (re-armed past the send timeout) resumes the in-flight transaction.
 		if (this.sending) return this.ctx.storage.setAlarm(Date.now() + SEND_TIMEOUT_MS + SAFETY_MARGIN_MS);
-		const destination = this.store.destination();
-		if (destination === undefined) return;
 		const backoff = this.store.backoff();
 		if (backoff.next_attempt_ts !== null && backoff.next_attempt_ts > Date.now()) {
 			await this.ctx.storage.setAlarm(backoff.next_attempt_ts);
 			return;
 		}
+		await this.sendLoop();
+	}
+
+	/**
+	 * The in-flight transaction first (same ID, same body), then new ones from the queue. Its first claim
+	 * happens synchronously, before the caller's next await: a hand-off that starts it commits its row and
+	 * the transaction carrying it in one write, and the request then waits for that one write only.
+	 */
+	private async sendLoop(): Promise<void> {
+		const destination = this.store.destination();
+		if (destination === undefined) return;
 		this.sending = true;
 		try {
 			for (let i = 0; i < TXNS_PER_ALARM; i++) {
@@ -199,17 +208,27 @@ export class DestinationDO extends DurableObject<Env> {
 	}
 
 	/**
-	 * Wakes the send loop, unless a backoff (or an earlier alarm) already decides when. The alarm is armed
-	 * first as the durable safety net; with `sendNow` the loop then starts at once rather than when workerd
-	 * delivers the alarm, which saves a scheduling round on the delivery path (what queues up meanwhile
-	 * goes in the next transaction). Without it, hand-offs made back to back go out together on the alarm.
+	 * Wakes the send loop, unless a backoff (or an earlier alarm) already decides when. With `sendNow` and no
+	 * backoff, the loop starts at once rather than when workerd delivers an alarm (a scheduling round and an
+	 * alarm write on the delivery path), and the alarm is only the safety net that resumes an in-flight
+	 * transaction should this object die mid-send: one already armed by then serves, so a stream of sends
+	 * writes none. What queues up while a transaction is in flight goes in the next one. Without `sendNow`,
+	 * hand-offs made back to back go out together on the alarm.
 	 */
 	private async scheduleSend(sendNow: boolean): Promise<void> {
-		const backoff = this.store.backoff().next_attempt_ts;
-		const due = Math.max(Date.now(), backoff ?? 0);
+		const now = Date.now();
+		const due = Math.max(now, this.store.backoff().next_attempt_ts ?? 0);
+		if (sendNow && due <= now) {
+			if (!this.sending) this.ctx.waitUntil(this.sendLoop());
+			return this.armBy(now + SEND_TIMEOUT_MS + SAFETY_MARGIN_MS);
+		}
+		return this.armBy(due);
+	}
+
+	/** Arms the alarm for `at`, unless it is already armed no later. */
+	private async armBy(at: number): Promise<void> {
 		const current = await this.ctx.storage.getAlarm();
-		if (current === null || current > due) await this.ctx.storage.setAlarm(due);
-		if (sendNow && due <= Date.now()) this.ctx.waitUntil(this.alarm());
+		if (current === null || current > at) await this.ctx.storage.setAlarm(at);
 	}
 
 	/** The destination is this object's name (`getByName(serverName)`); kept for alarms, which have no caller. */

@@ -92,4 +92,12 @@ CREATE TABLE inbound_txn_imported (
 );
 `,
 	},
+	{
+		name: "sent keys by age",
+		sql: `
+-- completeTransaction forgets sent keys older than a day after every transaction: without this index
+-- that is a scan of a day's worth of keys each time.
+CREATE INDEX sent_keys_by_age ON sent_keys (sent_ts);
+`,
+	},
 ];

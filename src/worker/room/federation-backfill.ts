@@ -81,7 +81,7 @@ export async function storeBackfill(deps: BackfillDeps, input: BackfillInput, no
 		older.forEach((id, j) => moveTo(fed, sql, id, top - batch.length - (older.length - 1 - j)));
 	});
 
-	const events = new StoredEvents(rules, store, fed);
+	const events = new StoredEvents(rules, fed);
 	let stored = 0;
 	for (const placed of batch) {
 		const position = positionOf.get(placed.event.event_id)!;

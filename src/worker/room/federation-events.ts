@@ -7,8 +7,9 @@ import { toRoomEvent } from "../../protocol/events/event-id";
 import type { Pdu, RoomEvent } from "../../protocol/events/pdu";
 import type { RoomVersionRules } from "../../protocol/room-versions/rules";
 import { parseStateMapKey, stateMapKey } from "../../protocol/state-res/state-map";
+import { MemoryLru } from "../../platform/memory-lru";
 import type { FederationStore } from "./federation-store";
-import { type RoomStore, type StateMap, stateKeyOf } from "./store";
+import { type StateMap, stateKeyOf } from "./store";
 
 /** A stored state group (NUL-joined keys) as state resolution's map (JSON keys), and back. */
 export function toResMap(group: StateMap): Map<string, string> {
@@ -29,20 +30,57 @@ export function fromResMap(map: ReadonlyMap<string, string>): StateMap {
 	return out;
 }
 
-/** Parses stored PDUs on demand, once each: one instance per ingest or serving call. */
+/** How many parsed stored events (and how much of their JSON text) a room keeps between calls. */
+const MEMO_EVENTS = 1_000;
+const MEMO_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Stored events, parsed, with their rejected flag, kept by a room between ingest calls: every message cites
+ * the same few auth events (create, power levels, the sender's membership), which were otherwise read,
+ * parsed and hashed again for each. Filled only from what storage holds, and both a stored PDU and its
+ * rejected flag never change, so an entry never goes stale; the bound keeps it a cache.
+ */
+export class StoredEventMemo {
+	private readonly lru = new MemoryLru<{ event: RoomEvent; rejected: boolean }>(MEMO_EVENTS, MEMO_BYTES);
+
+	get(eventId: string): { event: RoomEvent; rejected: boolean } | undefined {
+		return this.lru.get(eventId);
+	}
+
+	set(event: RoomEvent, rejected: boolean, pduBytes: number): void {
+		this.lru.set(event.event_id, { event, rejected }, pduBytes);
+	}
+}
+
+/**
+ * Parses stored PDUs on demand, once each: one instance per ingest or serving call, in front of the room's
+ * memo when it has one. `remember` adds events of this call not stored yet (never to the memo: the write
+ * may yet fail).
+ */
 export class StoredEvents {
 	private readonly cache = new Map<string, RoomEvent | null>();
+	private readonly rejected = new Map<string, boolean>();
 	constructor(
 		readonly rules: RoomVersionRules,
-		private readonly store: RoomStore,
 		private readonly fed: FederationStore,
+		private readonly memo?: StoredEventMemo,
 	) {}
 
 	async get(eventId: string): Promise<RoomEvent | undefined> {
 		if (this.cache.has(eventId)) return this.cache.get(eventId) ?? undefined;
-		const text = this.store.getPdu(eventId);
-		const event = text === null ? null : await toRoomEvent(JSON.parse(text) as Pdu, this.rules);
+		const memoised = this.memo?.get(eventId);
+		if (memoised) {
+			this.rejected.set(eventId, memoised.rejected);
+			this.cache.set(eventId, memoised.event);
+			return memoised.event;
+		}
+		const stored = this.fed.storedPdu(eventId);
+		const event = stored === null ? null : await toRoomEvent(JSON.parse(stored.pdu) as Pdu, this.rules);
 		this.cache.set(eventId, event);
+		if (stored !== null && event !== null) {
+			this.rejected.set(eventId, stored.rejected);
+			this.memo?.set(event, stored.rejected, stored.pdu.length);
+		}
 		return event ?? undefined;
 	}
 
@@ -51,7 +89,12 @@ export class StoredEvents {
 	}
 
 	isRejected(eventId: string): boolean {
-		return this.fed.flags(eventId)?.rejected ?? false;
+		const known = this.rejected.get(eventId);
+		if (known !== undefined) return known;
+		const flags = this.fed.flags(eventId);
+		// Only a stored event's flag is final; one not stored yet may still be written either way.
+		if (flags !== null) this.rejected.set(eventId, flags.rejected);
+		return flags?.rejected ?? false;
 	}
 
 	/** Loads `ids` (so the synchronous lookups below can answer) and returns those not stored. */

@@ -9,15 +9,15 @@ import type { Pdu, RoomEvent } from "../../protocol/events/pdu";
 import type { RpcResult } from "../../protocol/errors";
 import { roomVersionRules } from "../../protocol/room-versions/rules";
 import { StateResError } from "../../protocol/state-res";
-import { StoredEvents } from "./federation-events";
+import { StoredEventMemo, StoredEvents } from "./federation-events";
 import { type PersistContext, persistReceivedEvent, type ReceivedEvent } from "./federation-persist";
 import type { FederationStore } from "./federation-store";
 import { checkAgainstAuthEvents } from "./federation-step-4-auth-events";
-import { checkAgainstState, resolveMaps, type StateBefore, stateBeforeEvent } from "./federation-step-5-state-before";
-import { currentStateMap } from "./federation-step-6-soft-fail";
+import { checkAgainstState, resolveMaps, type StateBefore, stateAfter, stateBeforeEvent } from "./federation-step-5-state-before";
+import { currentStateMap, sameIds, stateAtTip } from "./federation-step-6-soft-fail";
 import type { OutboxStore } from "./outbox-store";
 import { SerialQueue } from "./serial-queue";
-import { type RoomStore, type StateMap, stateKeyOf } from "./store";
+import type { RoomStore, StateMap } from "./store";
 import type { WriteStore } from "./write-store";
 
 export interface RemoteEventInput {
@@ -50,6 +50,8 @@ const MAX_REPLANS = 3;
 
 export class FederationIngest {
 	private readonly queue = new SerialQueue();
+	/** The auth events every PDU cites, parsed once for the life of this object. */
+	private readonly memo = new StoredEventMemo();
 
 	constructor(private readonly deps: IngestDeps) {}
 
@@ -67,7 +69,7 @@ export class FederationIngest {
 		if (info === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown room" };
 		const rules = roomVersionRules(info.room_version);
 		if (!rules) return { ok: false, errcode: "M_UNSUPPORTED_ROOM_VERSION", error: "Unsupported room version" };
-		const events = new StoredEvents(rules, this.deps.store, this.deps.fed);
+		const events = new StoredEvents(rules, this.deps.fed, this.memo);
 		const outcomes: IngestOutcome[] = [];
 		let poked = false;
 		for (const input of inputs) {
@@ -105,36 +107,39 @@ export class FederationIngest {
 		if (check4.kind === "missing") return { event_id: id, status: "error", reason: `missing auth events: ${check4.eventIds.join(", ")}` };
 		const received: ReceivedEvent = { event, pdu_json: input.pdu_json, outlier: input.outlier, rejection: null, soft_failed: false, before: null };
 		if (check4.kind === "fail") received.rejection = check4.reason;
-		if (input.outlier) return this.commit(received, events, now, null);
+		if (input.outlier) return this.commit(received, events, now, null, null);
 
-		const before = await stateBeforeEvent(events, store, event);
+		const tip = stateAtTip(store, event);
+		const before = tip ?? (await stateBeforeEvent(events, store, event));
 		if ("missing" in before) return { event_id: id, status: "error", reason: `no state at prev events: ${before.missing.join(", ")}` };
 		received.before = before;
-		if (received.rejection !== null) return this.commit(received, events, now, null);
+		if (received.rejection !== null) return this.commit(received, events, now, null, null);
 
 		const check5 = await checkAgainstState(events, event, before.state);
 		if (check5.kind !== "pass") {
 			received.rejection = check5.kind === "fail" ? check5.reason : "state before the event is incomplete";
-			return this.commit(received, events, now, null);
+			return this.commit(received, events, now, null, null);
 		}
+		// At the tip, and no other write moved it while check 5 awaited: current state is the state before the
+		// event, so check 6 would repeat check 5, and the event's state after is the new current state.
+		if (tip !== null && sameIds(store.getForwardExtremities(), tip.extremities)) return this.commit(received, events, now, stateAfter(event, before), tip.state);
 		const check6 = await checkAgainstState(events, event, currentStateMap(store));
 		if (check6.kind !== "pass") {
 			received.soft_failed = true;
-			return this.commit(received, events, now, null);
+			return this.commit(received, events, now, null, null);
 		}
 		for (let attempt = 0; ; attempt++) {
 			const extremities = store.getForwardExtremities();
 			const plan = await this.newCurrentState(events, event, before, extremities);
 			// Nothing may have moved the extremities while state res awaited; if a local send did, plan again.
 			if (attempt < MAX_REPLANS && store.getForwardExtremities().join() !== extremities.join()) continue;
-			return this.commit(received, events, now, plan);
+			return this.commit(received, events, now, plan, null);
 		}
 	}
 
 	/** Current state once `event` is an extremity: its state after, resolved with the other extremities' states. */
 	private async newCurrentState(events: StoredEvents, event: RoomEvent, before: StateBefore, extremities: readonly string[]): Promise<StateMap> {
-		const after: StateMap = new Map(before.state);
-		if (event.state_key !== undefined) after.set(stateKeyOf(event.type, event.state_key), event.event_id);
+		const after = stateAfter(event, before);
 		const others = extremities.filter((x) => !event.prev_events.includes(x));
 		const states = others.flatMap((x) => {
 			const at = this.deps.store.getEventState(x);
@@ -145,11 +150,12 @@ export class FederationIngest {
 		return resolveMaps(events, [after, ...states]);
 	}
 
-	private async commit(r: ReceivedEvent, events: StoredEvents, now: number, newCurrent: StateMap | null): Promise<IngestOutcome> {
+	/** `current`: the room's current state when the caller just read it (else it is read here). */
+	private async commit(r: ReceivedEvent, events: StoredEvents, now: number, newCurrent: StateMap | null, current: StateMap | null): Promise<IngestOutcome> {
 		const memberEvents = new Map<string, RoomEvent>();
 		if (newCurrent !== null) {
 			events.remember(r.event);
-			const current = currentStateMap(this.deps.store);
+			current ??= currentStateMap(this.deps.store);
 			for (const [key, id] of newCurrent) {
 				// Only members whose row changes: parsing every member of a large room per event would be waste.
 				if (!key.startsWith("m.room.member\u0000") || current.get(key) === id) continue;

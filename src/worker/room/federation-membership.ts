@@ -147,7 +147,7 @@ export class FederationMembership {
 			// A vouched-for join will carry our signature (send_join adds it); the probe stands in for it.
 			pdu: { ...draft, prev_events: [...prev], auth_events: authEvents, hashes: { sha256: "" }, signatures: "join_authorised_via_users_server" in content ? { [this.deps.server_name()]: { "ed25519:probe": "" } } : {} },
 		};
-		const check = await checkAgainstState(new StoredEvents(rules, store, fed), probe, state);
+		const check = await checkAgainstState(new StoredEvents(rules, fed), probe, state);
 		if (check.kind !== "pass") return forbidden(check.kind === "fail" ? check.reason : "The room's state is incomplete");
 		return { ok: true, value: { event: draft, room_version: info.room_version } };
 	}
@@ -167,7 +167,7 @@ export class FederationMembership {
 
 	/** A synchronous view of the current state events the restricted-join rules read. */
 	private async lookup(rules: NonNullable<ReturnType<typeof roomVersionRules>>, state: Map<string, string>, users: readonly string[]): Promise<CurrentLookup> {
-		const events = new StoredEvents(rules, this.deps.store, this.deps.fed);
+		const events = new StoredEvents(rules, this.deps.fed);
 		const loaded = new Map<string, RoomEvent>();
 		const keys: [string, string][] = [["m.room.create", ""], ["m.room.join_rules", ""], ["m.room.power_levels", ""], ...users.map((u): [string, string] => ["m.room.member", u])];
 		for (const [type, key] of keys) {

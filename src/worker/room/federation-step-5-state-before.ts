@@ -46,6 +46,13 @@ export async function stateBeforeEvent(events: StoredEvents, store: RoomStore, e
 	return resolveGroups(events, store, groups);
 }
 
+/** The state after an accepted `event`: the state before it with its own key set. */
+export function stateAfter(event: RoomEvent, before: StateBefore): StateMap {
+	const after: StateMap = new Map(before.state);
+	if (event.state_key !== undefined) after.set(stateKeyOf(event.type, event.state_key), event.event_id);
+	return after;
+}
+
 /** The auth rules against `state` (the state before the event, or current state for check 6). */
 export async function checkAgainstState(events: StoredEvents, event: RoomEvent, state: StateMap): Promise<CheckOutcome> {
 	const keys = authTypesForEvent(events.rules, event.type, event.sender, event.state_key, event.content);

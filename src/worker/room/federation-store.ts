@@ -26,6 +26,12 @@ export class FederationStore {
 		return { rejected: row.rejected === 1, soft_failed: row.soft_failed === 1, outlier: row.outlier === 1, stream_ordering: row.stream_ordering, depth: row.depth };
 	}
 
+	/** A stored event's exact PDU text and whether it was rejected; null when the room does not hold it. */
+	storedPdu(eventId: string): { pdu: string; rejected: boolean } | null {
+		const row = this.sql.exec<{ pdu: string; rejected: number }>("SELECT pdu, rejected FROM events WHERE event_id = ?", eventId).toArray()[0];
+		return row ? { pdu: row.pdu, rejected: row.rejected === 1 } : null;
+	}
+
 	/** The IDs among `ids` that this room has not stored. */
 	missing(ids: readonly string[]): string[] {
 		return ids.filter((id) => this.sql.exec("SELECT 1 FROM events WHERE event_id = ?", id).toArray().length === 0);
