@@ -11,9 +11,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { join } from "node:path";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, register } from "./matrix-clients";
-import { freePort, newStateDir, type RunningServer, startServer } from "./run-server";
+import { newStateDir, type RunningServer, startServer } from "./run-server";
 import { startTlsFront, type TlsFront } from "./tls-front";
 
 const BASE = { FEDERATION_INSECURE_LOOPBACK: "true", ENABLE_REGISTRATION: "true", ENCRYPT_NEW_ROOMS: "false" };
@@ -35,8 +36,11 @@ function makeCertificates(dir: string): { ca: string; key: string; cert: string 
 	return { ca: join(dir, "ca.pem"), key: readFileSync(join(dir, "front.key"), "utf8"), cert: readFileSync(join(dir, "front.pem"), "utf8") };
 }
 
-/** DoH JSON: SRV `_matrix-fed._tcp.{matrix,wrong}.test` → 127.0.0.1:`port`; their A records private, so no well-known is fetched. */
-function dohServer(port: number, frontPort: number): Promise<HttpServer> {
+/**
+ * DoH JSON: SRV `_matrix-fed._tcp.{matrix,wrong}.test` → 127.0.0.1:`frontPort`; their A records private, so no
+ * well-known is fetched. Listens on a port the system picks (read it from `server.address()`).
+ */
+function dohServer(frontPort: number): Promise<HttpServer> {
 	const server = createHttpServer((req, res) => {
 		const url = new URL(req.url ?? "/", "http://doh");
 		const name = url.searchParams.get("name") ?? "";
@@ -51,7 +55,10 @@ function dohServer(port: number, frontPort: number): Promise<HttpServer> {
 		res.writeHead(200, { "content-type": "application/dns-json" });
 		res.end(JSON.stringify({ Status: 0, Answer: answer }));
 	});
-	return new Promise((ok) => server.listen(port, "127.0.0.1", () => ok(server)));
+	return new Promise((ok, fail) => {
+		server.once("error", fail);
+		server.listen(0, "127.0.0.1", () => ok(server));
+	});
 }
 
 async function profileOf(userId: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -61,14 +68,15 @@ async function profileOf(userId: string): Promise<{ status: number; body: Record
 
 beforeAll(async () => {
 	const certs = makeCertificates(newStateDir("srv-tls-certs"));
-	const [frontPort, dohPort, hs2Port] = [await freePort(), await freePort(), await freePort()];
-	doh = await dohServer(dohPort, frontPort);
+	front = await startTlsFront(certs.key, certs.cert);
+	doh = await dohServer(front.port);
+	const dohPort = (doh.address() as AddressInfo).port;
 	[hs1, hs2] = await Promise.all([
 		startServer({ stateDir: newStateDir("srv-hs1"), env: { ...BASE, FEDERATION_CA_FILE: certs.ca, FEDERATION_DOH_URL: `http://127.0.0.1:${dohPort}/dns-query` }, startTimeoutMs: START_MS }),
 		// hs2 is `matrix.test`: peers find it only through the SRV record.
-		startServer({ port: hs2Port, serverName: "matrix.test", stateDir: newStateDir("srv-hs2"), env: BASE, startTimeoutMs: START_MS }),
+		startServer({ serverName: "matrix.test", stateDir: newStateDir("srv-hs2"), env: BASE, startTimeoutMs: START_MS }),
 	]);
-	front = await startTlsFront(certs.key, certs.cert, frontPort, hs2Port);
+	front.target = hs2.port;
 	alice = await register(hs2.baseUrl, "alice", "alice-password-1");
 	const set = await fetch(`${hs2.baseUrl}/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/displayname`, {
 		method: "PUT",

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Account, eventually, register } from "./matrix-clients";
-import { freePort, newStateDir, type RunningServer, startServer } from "./run-server";
+import { newStateDir, type RunningServer, startServer } from "./run-server";
 import { startTlsFront, type TlsFront } from "./tls-front";
 
 const BASE = { FEDERATION_INSECURE_LOOPBACK: "true", ENABLE_REGISTRATION: "true", ENCRYPT_NEW_ROOMS: "false" };
@@ -54,15 +54,15 @@ async function hs2KeysSeenBy(via: RunningServer): Promise<string[]> {
 beforeAll(async () => {
 	const dir = newStateDir("tls-front-certs");
 	const certs = makeCertificates(dir);
-	frontPort = await freePort();
-	const hs2Port = await freePort();
+	front = await startTlsFront(certs.key, certs.cert);
+	frontPort = front.port;
 	[hs1, hs2, hs3] = await Promise.all([
 		startServer({ stateDir: newStateDir("tls-hs1"), env: { ...BASE, FEDERATION_CA_FILE: certs.ca }, startTimeoutMs: START_MS }),
 		// hs2's name is the front's address: peers reach it only through TLS.
-		startServer({ port: hs2Port, serverName: `127.0.0.1:${frontPort}`, stateDir: newStateDir("tls-hs2"), env: BASE, startTimeoutMs: START_MS }),
+		startServer({ serverName: `127.0.0.1:${frontPort}`, stateDir: newStateDir("tls-hs2"), env: BASE, startTimeoutMs: START_MS }),
 		startServer({ stateDir: newStateDir("tls-hs3"), env: { ...BASE, FEDERATION_CA_FILE: certs.otherCa }, startTimeoutMs: START_MS }),
 	]);
-	front = await startTlsFront(certs.key, certs.cert, frontPort, hs2Port);
+	front.target = hs2.port;
 	[alice, bob] = await Promise.all([register(hs2.baseUrl, "alice", "alice-password-1"), register(hs1.baseUrl, "bob", "bob-password-1")]);
 }, 3 * START_MS);
 

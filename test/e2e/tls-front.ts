@@ -10,14 +10,27 @@ export interface TlsFront {
 	hosts: string[];
 	/** One message per failed handshake (a client that refused the certificate, say). */
 	handshakeErrors: string[];
+	/** The port the front listens on. */
+	port: number;
+	/** The plain-HTTP port requests pass to; set once the server behind has started (502 until then). */
+	target: number | null;
 }
 
-/** HTTPS on `port`, passed through to the plain-HTTP server on `target`. */
-export function startTlsFront(key: string, cert: string, port: number, target: number): Promise<TlsFront> {
-	const front: TlsFront = { server: undefined as unknown as Server, hosts: [], handshakeErrors: [] };
+/**
+ * HTTPS on a free loopback port the system picks, passed through to the plain-HTTP server on `front.target`.
+ * The front binds first and the server behind starts after (its name carries the front's port): a port
+ * picked in advance could be taken by another process before the front bound it.
+ */
+export function startTlsFront(key: string, cert: string): Promise<TlsFront> {
+	const front: TlsFront = { server: undefined as unknown as Server, hosts: [], handshakeErrors: [], port: 0, target: null };
 	front.server = createHttpsServer({ key, cert }, (req, res) => {
 		front.hosts.push(req.headers.host ?? "");
-		const upstream = httpRequest({ host: "127.0.0.1", port: target, method: req.method, path: req.url, headers: req.headers }, (up) => {
+		if (front.target === null) {
+			res.writeHead(502);
+			res.end();
+			return;
+		}
+		const upstream = httpRequest({ host: "127.0.0.1", port: front.target, method: req.method, path: req.url, headers: req.headers }, (up) => {
 			res.writeHead(up.statusCode ?? 502, up.headers);
 			up.pipe(res);
 		});
@@ -28,5 +41,12 @@ export function startTlsFront(key: string, cert: string, port: number, target: n
 		req.pipe(upstream);
 	});
 	front.server.on("tlsClientError", (err) => front.handshakeErrors.push(err.message));
-	return new Promise((ok) => front.server.listen(port, "127.0.0.1", () => ok(front)));
+	return new Promise((ok, fail) => {
+		front.server.once("error", fail);
+		front.server.listen(0, "127.0.0.1", () => {
+			const address = front.server.address();
+			front.port = typeof address === "object" && address !== null ? address.port : 0;
+			ok(front);
+		});
+	});
 }

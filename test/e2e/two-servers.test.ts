@@ -89,10 +89,9 @@ describe("two servers by the run contract", () => {
 	});
 
 	it("names itself localhost:PORT when SERVER_NAME is not set", async () => {
-		const port = await freePort();
-		const hs3 = await startServer({ port, serverName: null, stateDir: newStateDir("hs3") });
+		const hs3 = await startServer({ serverName: null, stateDir: newStateDir("hs3") });
 		try {
-			expect((await keysOf(hs3)).server_name).toBe(`localhost:${port}`);
+			expect((await keysOf(hs3)).server_name).toBe(`localhost:${hs3.port}`);
 		} finally {
 			await hs3.stop();
 		}
