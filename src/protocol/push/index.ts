@@ -7,4 +7,4 @@ export { isRuleKind, type PushAction, type PushCondition, type PushRule, RULE_KI
 export { checkUserRuleId, MEMBER_COUNT_IS, parseActions, parseUserRuleBody } from "./validate-rule";
 export { conditionMatches, evaluatePushRules, notificationOf, type PushContext, type PushEvent } from "./evaluate";
 export { globMatchesWhole, globMatchesWords, splitPropertyPath, valueAtPath } from "./property-path";
-export { countUnread, type CountedEvent, MAIN_THREAD, parseRulesDigest, pushViewOf, rulesDigest, threadOf, type UnreadCounts, verdictOf } from "./unread";
+export { type CountedEvent, judge, type Judgement, MAIN_THREAD, tallyUnread, parseRulesDigest, pushViewOf, rulesDigest, threadOf, type UnreadCounts, verdictOf } from "./unread";

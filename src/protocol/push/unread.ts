@@ -57,29 +57,37 @@ export function verdictOf(ruleset: Ruleset, e: CountedEvent, ctx: PushContext): 
 	return notify ? { highlight, actions: match.actions } : null;
 }
 
+/** What one event adds to the counts once it is unread: its thread and whether it notifies or highlights. */
+export interface Judgement {
+	stream_ordering: number;
+	thread: string;
+	notify: boolean;
+	highlight: boolean;
+}
+
+export function judge(ruleset: Ruleset, e: CountedEvent, ctx: PushContext): Judgement {
+	const verdict = verdictOf(ruleset, e, ctx);
+	return { stream_ordering: e.stream_ordering, thread: threadOf(visibleContent(e)), notify: verdict !== null, highlight: verdict?.highlight === true };
+}
+
 /**
- * Counts over `events` (any order); `ctxOf` gives the room facts, with the sender's power level, per event. `readUpTo(thread)` is the stream position the user has read in that
- * thread (their unthreaded receipt or the thread's own, whichever is later). With `threads` the main
- * timeline and each thread are counted apart (spec: unread_notifications then covers the main timeline);
- * threads with nothing unread are left out.
+ * The counts over judged events (any order; a room keeps judgements between requests). `readUpTo(thread)`
+ * is the stream position the user has read in that thread (their unthreaded receipt or the thread's own,
+ * whichever is later). With `threads` the main timeline and each thread are counted apart (spec:
+ * unread_notifications then covers the main timeline); threads with nothing unread are left out.
  */
-export function countUnread(
-	ruleset: Ruleset,
-	events: readonly CountedEvent[],
-	ctxOf: (e: CountedEvent) => PushContext,
+export function tallyUnread(
+	judged: readonly Judgement[],
 	readUpTo: (thread: string) => number,
 	threads: boolean,
 ): { main: UnreadCounts; threads: Record<string, UnreadCounts> } {
 	const main: UnreadCounts = { notification_count: 0, highlight_count: 0 };
 	const byThread: Record<string, UnreadCounts> = {};
-	for (const e of events) {
-		const thread = threadOf(visibleContent(e));
-		if (e.stream_ordering <= readUpTo(thread)) continue;
-		const verdict = verdictOf(ruleset, e, ctxOf(e));
-		if (verdict === null) continue;
-		const target = !threads || thread === MAIN_THREAD ? main : (byThread[thread] ??= { notification_count: 0, highlight_count: 0 });
+	for (const j of judged) {
+		if (!j.notify || j.stream_ordering <= readUpTo(j.thread)) continue;
+		const target = !threads || j.thread === MAIN_THREAD ? main : (byThread[j.thread] ??= { notification_count: 0, highlight_count: 0 });
 		target.notification_count++;
-		if (verdict.highlight) target.highlight_count++;
+		if (j.highlight) target.highlight_count++;
 	}
 	return { main, threads: byThread };
 }

@@ -104,7 +104,7 @@ export class RoomReads {
 		return session.read.withoutRedactions(() => {
 			const slice = getSyncSlice(session, req);
 			if (req.push_rules !== undefined && slice.membership === "join") {
-				Object.assign(slice, unreadSection(this.storage.sql, session, parseRulesDigest(req.push_rules), req.unread_thread_notifications === true));
+				Object.assign(slice, unreadSection(this.storage.sql, session, req.push_rules, req.unread_thread_notifications === true));
 			}
 			return { ok: true, value: slice };
 		});
@@ -127,6 +127,6 @@ export class RoomReads {
 
 	unread(userId: string, pushRules: string, threads: boolean): UnreadSection | null {
 		const session = this.joinedSession(userId);
-		return session === null ? null : unreadSection(this.storage.sql, session, parseRulesDigest(pushRules), threads);
+		return session === null ? null : unreadSection(this.storage.sql, session, pushRules, threads);
 	}
 }

@@ -1,20 +1,18 @@
 // A joined member's unread notification counts in this room, for /sync: the events after their latest
 // m.read / m.read.private receipt that their push rules (sent along by their UserDO) say notify or
 // highlight. Bounded: only the newest MAX_COUNTED events by others after the receipt are judged, so a
-// long-unread room costs one short scan (clients show "99+" anyway).
+// long-unread room costs one short scan (clients show "99+" anyway); the judgements are kept between
+// requests (unread-memo.ts), so the next request judges only what came since.
 // Spec: https://spec.matrix.org/latest/client-server-api/#receiving-notifications and
 // https://spec.matrix.org/latest/client-server-api/#get_matrixclientv3sync (unread_notifications)
 
 import type { PushContext } from "../../protocol/push/evaluate";
-import type { Ruleset } from "../../protocol/push/types";
-import { type CountedEvent, countUnread, MAIN_THREAD, type UnreadCounts } from "../../protocol/push/unread";
+import { type CountedEvent, tallyUnread, type UnreadCounts } from "../../protocol/push/unread";
 import type { JsonObject } from "../../protocol/events/pdu";
 import type { EventRow } from "./read-store";
-import { scanVisible } from "./read-scan";
 import type { ReadSession } from "./read-session";
+import { judgedUnread } from "./unread-memo";
 
-/** Events judged per room and request, newest first. */
-export const MAX_COUNTED = 100;
 
 export interface UnreadSection {
 	unread_notifications: UnreadCounts;
@@ -93,26 +91,23 @@ export function countedEvent(session: ReadSession, row: EventRow): CountedEvent 
 	};
 }
 
-/** The unread section of a joined member's room in /sync. */
-export function unreadSection(sql: SqlStorage, session: ReadSession, ruleset: Ruleset, threads: boolean): UnreadSection {
+/** The unread section of a joined member's room in /sync; `rulesText` is the rules digest (push/unread.ts). */
+export function unreadSection(sql: SqlStorage, session: ReadSession, rulesText: string, threads: boolean): UnreadSection {
 	const userId = session.reader.user_id;
 	const read = readPositions(sql, session, userId);
 	// Like Synapse, nothing from before the user's join counts (their invite included): without a receipt
 	// the join itself is where reading starts.
 	const unthreaded = Math.max(read.get("") ?? 0, session.membershipPosition ?? 0);
-	const scan = scanVisible(session, {
-		from: session.info.stream_position,
-		dir: "b",
-		bound: unthreaded,
-		limit: MAX_COUNTED,
-		accept: (row) => row.sender !== userId,
+	const judged = judgedUnread({
+		sql,
+		session,
+		rulesText,
+		readFrom: unthreaded,
+		counted: (row) => countedEvent(session, row),
+		context: () => pushContextFor(session, userId),
 	});
-	const counted = scan.rows.map((r) => countedEvent(session, r));
-	// The room's push context costs several state reads; a room with nothing unread needs none.
-	let ctxFor: ((sender: string) => PushContext) | undefined;
-	const contextOf = (sender: string) => (ctxFor ??= pushContextFor(session, userId))(sender);
 	// A receipt in a thread (or "main") moves only that thread's read position past the unthreaded one.
 	const readUpTo = (thread: string) => Math.max(unthreaded, read.get(thread) ?? 0);
-	const { main, threads: byThread } = countUnread(ruleset, counted, (e) => contextOf(e.sender), readUpTo, threads);
+	const { main, threads: byThread } = tallyUnread(judged, readUpTo, threads);
 	return threads ? { unread_notifications: main, unread_thread_notifications: byThread } : { unread_notifications: main };
 }
