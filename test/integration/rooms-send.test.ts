@@ -4,6 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RoomDO } from "../../src/worker/room/room-do";
+import { RoomStore, stateKeyOf } from "../../src/worker/room/store";
 import { api, createRoom, enc, makeUser, stateEvent, type TestUser } from "./rooms-helpers";
 
 let alice: TestUser;
@@ -66,6 +67,18 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 					.map((r) => r.target_id);
 				expect(prev).toEqual([rows[i - 1]!.event_id]);
 				expect(rows[i]!.depth).toBe(rows[i - 1]!.depth + 1);
+				// The state before each event is the state after the one before it (the writer remembers that group).
+				const groups = (id: string) =>
+					state.storage.sql.exec<{ state_before: number; state_after: number }>("SELECT state_before, state_after FROM event_state WHERE event_id = ?", id).one();
+				expect(groups(rows[i]!.event_id).state_before).toBe(groups(rows[i - 1]!.event_id).state_after);
+				// Every edge the PDU names is stored, of its kind.
+				const pdu = JSON.parse(state.storage.sql.exec<{ pdu: string }>("SELECT pdu FROM events WHERE event_id = ?", rows[i]!.event_id).one().pdu);
+				const auth = state.storage.sql
+					.exec<{ target_id: string }>("SELECT target_id FROM event_edges WHERE event_id = ? AND kind = 'auth' ORDER BY target_id", rows[i]!.event_id)
+					.toArray()
+					.map((r) => r.target_id);
+				expect(auth).toEqual([...pdu.auth_events].sort());
+				expect(pdu.prev_events).toEqual(prev);
 			}
 			const extremities = state.storage.sql.exec<{ event_id: string }>("SELECT event_id FROM forward_extremities").toArray();
 			expect(extremities).toEqual([{ event_id: rows[rows.length - 1]!.event_id }]);
@@ -105,6 +118,33 @@ describe("PUT /rooms/{roomId}/state/{eventType}/{stateKey}", () => {
 		// Setting the same content again creates no new event.
 		const same = await put("m.room.name/", { name: "Two" });
 		expect(same.body.event_id).toBe(slash.body.event_id);
+	});
+
+	it("files each event after the state the event before it left, across state changes", async () => {
+		const room = await createRoom(alice);
+		const before = (await env.ROOM.getByName(room).getRoomInfo())!.stream_position;
+		await send(alice, "chain1", { body: "a" }, room);
+		const topic = await api(alice, "PUT", `/_matrix/client/v3/rooms/${enc(room)}/state/m.room.topic`, { topic: "t" });
+		await send(alice, "chain2", { body: "b" }, room);
+		await send(alice, "chain3", { body: "c" }, room);
+		const name = await api(alice, "PUT", `/_matrix/client/v3/rooms/${enc(room)}/state/m.room.name`, { name: "n" });
+		await send(alice, "chain4", { body: "d" }, room);
+		await runInDurableObject(env.ROOM.getByName(room), (_i: RoomDO, state) => {
+			const rows = state.storage.sql
+				.exec<{ event_id: string; state_before: number; state_after: number }>(
+					`SELECT e.event_id, s.state_before, s.state_after FROM events e JOIN event_state s ON s.event_id = e.event_id
+					WHERE e.stream_ordering > ? ORDER BY e.stream_ordering`,
+					before,
+				)
+				.toArray();
+			expect(rows).toHaveLength(6);
+			for (let i = 1; i < rows.length; i++) expect(rows[i]!.state_before).toBe(rows[i - 1]!.state_after);
+			// The state events moved the state on; the messages did not.
+			expect(rows.map((r) => r.state_after !== r.state_before)).toEqual([false, true, false, false, true, false]);
+			const last = new RoomStore(state.storage).getStateGroup(rows[5]!.state_after);
+			expect(last.get(stateKeyOf("m.room.topic", ""))).toBe(topic.body.event_id);
+			expect(last.get(stateKeyOf("m.room.name", ""))).toBe(name.body.event_id);
+		});
 	});
 
 	it("refuses state a member may not set (power levels), and a state key naming another user", async () => {

@@ -20,7 +20,12 @@ export function signingBytes(obj: JsonRecord): Uint8Array {
  * keeping existing signatures and `unsigned` as they were.
  */
 export async function signJson<T extends JsonRecord>(obj: T, serverName: string, key: SigningKey): Promise<T & { signatures: SignatureMap }> {
-	const signature = await ed25519Sign(key, signingBytes(obj));
+	return signJsonBytes(obj, signingBytes(obj), serverName, key);
+}
+
+/** signJson for a caller that already holds `signingBytes(obj)` (and needs them for something else too). */
+export async function signJsonBytes<T extends JsonRecord>(obj: T, bytes: Uint8Array, serverName: string, key: SigningKey): Promise<T & { signatures: SignatureMap }> {
+	const signature = await ed25519Sign(key, bytes);
 	const existing = (obj.signatures ?? {}) as SignatureMap;
 	return {
 		...obj,

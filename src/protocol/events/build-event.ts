@@ -6,9 +6,10 @@
 import type { SigningKey } from "../crypto/ed25519";
 import { MatrixError } from "../errors";
 import type { RoomVersionRules } from "../room-versions/rules";
-import { toRoomEvent } from "./event-id";
+import { sha256 } from "../crypto/sha256";
+import { eventIdOfReferenceHash, roomEventWithId } from "./event-id";
 import type { JsonObject, PduDraft, RoomEvent } from "./pdu";
-import { signEvent } from "./sign-event";
+import { signEventKeepingBytes } from "./sign-event";
 import { checkEventSize } from "./size-limits";
 import { checkCanonicalJsonValues } from "./strict-canonical-json";
 
@@ -83,8 +84,9 @@ export async function buildSignedEvent(
 ): Promise<BuiltEvent> {
 	const draft = buildEventDraft(rules, input);
 	checkCanonicalJsonValues(draft, rules);
-	const pdu = await signEvent(draft, serverName, key, rules);
-	const event = await toRoomEvent(pdu, rules);
+	const { pdu, signed_bytes: signedBytes } = await signEventKeepingBytes(draft, serverName, key, rules);
+	// Event format 2 (the only one built here): the ID is the reference hash, over the bytes just signed.
+	const event = roomEventWithId(pdu, eventIdOfReferenceHash(await sha256(signedBytes), rules), rules);
 	checkEventSize(pdu, event.event_id);
 	return { event, pdu_json: JSON.stringify(pdu) };
 }

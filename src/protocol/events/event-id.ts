@@ -21,10 +21,15 @@ export async function computeEventId(event: EventJson, rules: RoomVersionRules):
 			return id;
 		}
 		case "reference-hash-base64":
-			return `$${encodeBase64(await computeReferenceHash(event, rules))}`;
 		case "reference-hash-base64url":
-			return `$${encodeBase64Url(await computeReferenceHash(event, rules))}`;
+			return eventIdOfReferenceHash(await computeReferenceHash(event, rules), rules);
 	}
+}
+
+/** `$` + the reference hash in the encoding of a room version whose event IDs are reference hashes (v3+). */
+export function eventIdOfReferenceHash(hash: Uint8Array, rules: RoomVersionRules): string {
+	if (rules.eventIdFormat === "server-generated") throw new MatrixError("M_BAD_JSON", "event_id is required in this room version");
+	return `$${rules.eventIdFormat === "reference-hash-base64" ? encodeBase64(hash) : encodeBase64Url(hash)}`;
 }
 
 /**
@@ -42,7 +47,14 @@ export async function roomIdFromCreateEvent(createEvent: EventJson, rules: RoomV
  * where the room version puts it. Throws M_BAD_JSON when the fields it reads are malformed.
  */
 export async function toRoomEvent(pdu: Pdu, rules: RoomVersionRules): Promise<RoomEvent> {
-	const eventId = await computeEventId(pdu, rules);
+	return roomEventWithId(pdu, await computeEventId(pdu, rules), rules);
+}
+
+/**
+ * toRoomEvent for a caller that has just computed the event's ID itself (the event builder, from the bytes
+ * it signed). Any other caller must use toRoomEvent: the ID is taken as given.
+ */
+export function roomEventWithId(pdu: Pdu, eventId: string, rules: RoomVersionRules): RoomEvent {
 	const type = requireString(pdu, "type");
 	const stateKey = pdu.state_key;
 	if (stateKey !== undefined && typeof stateKey !== "string") throw badField("state_key");

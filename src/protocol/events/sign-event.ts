@@ -3,7 +3,7 @@
 // https://spec.matrix.org/latest/server-server-api/#validating-hashes-and-signatures-on-received-events
 
 import { ed25519Verify, type SigningKey } from "../crypto/ed25519";
-import { signingBytes, signJson } from "../crypto/sign-json";
+import { signingBytes, signJsonBytes } from "../crypto/sign-json";
 import { MatrixError } from "../errors";
 import { serverNameOf } from "../ids/server-name-of";
 import type { RoomVersionRules } from "../room-versions/rules";
@@ -17,10 +17,27 @@ import { redactEvent } from "./redaction";
  * servers' signatures already present are kept. v1/v2 drafts must already carry their `event_id`.
  */
 export async function signEvent(draft: PduDraft, serverName: string, key: SigningKey, rules: RoomVersionRules): Promise<Pdu> {
+	return (await signEventKeepingBytes(draft, serverName, key, rules)).pdu;
+}
+
+/**
+ * signEvent, also returning the bytes it signed: the canonical JSON of the redacted event without
+ * `signatures` and `unsigned`. That is exactly what the reference hash covers (redaction keeps `hashes`
+ * and `signatures`, and both drop the same two keys), so an event builder hashes these bytes for the
+ * event ID instead of redacting and encoding the event a second time.
+ */
+export async function signEventKeepingBytes(
+	draft: PduDraft,
+	serverName: string,
+	key: SigningKey,
+	rules: RoomVersionRules,
+): Promise<{ pdu: Pdu; signed_bytes: Uint8Array }> {
 	const sha256 = await computeContentHash(draft);
 	const hashed = { ...draft, hashes: { ...draft.hashes, sha256 } };
-	const signed = await signJson(redactEvent(hashed, rules), serverName, key);
-	return { ...hashed, signatures: signed.signatures } as Pdu;
+	const redacted = redactEvent(hashed, rules);
+	const bytes = signingBytes(redacted);
+	const signed = await signJsonBytes(redacted, bytes, serverName, key);
+	return { pdu: { ...hashed, signatures: signed.signatures } as Pdu, signed_bytes: bytes };
 }
 
 /**

@@ -6,8 +6,24 @@ import { MatrixError } from "../errors";
 /** Canonical JSON allows integers in [-(2^53)+1, (2^53)-1] only. */
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** Orders keys by Unicode code point, not by UTF-16 code unit as `Array.prototype.sort` does. */
+/**
+ * Orders keys by Unicode code point, not by UTF-16 code unit as `Array.prototype.sort` does. The orders
+ * agree up to the first differing code unit when both are below the surrogates (U+D800), which is nearly
+ * every key; only past that point does it walk code points.
+ */
 export function compareCodePoints(a: string, b: string): number {
+	const n = Math.min(a.length, b.length);
+	for (let i = 0; i < n; i++) {
+		const ca = a.charCodeAt(i);
+		const cb = b.charCodeAt(i);
+		if (ca === cb) continue;
+		if (ca < 0xd800 && cb < 0xd800) return ca - cb;
+		return compareFromCodePoints(a, b);
+	}
+	return a.length - b.length;
+}
+
+function compareFromCodePoints(a: string, b: string): number {
 	const ia = a[Symbol.iterator]();
 	const ib = b[Symbol.iterator]();
 	for (;;) {

@@ -21,11 +21,22 @@ export interface CommitContext {
 	server_name: string;
 	now: number;
 	txn?: { user_id: string; device_id: string; txn_id: string };
+	/** The state group after an event, when the caller remembers it (it committed that event): saves a read. */
+	known_state_after?: (eventId: string) => number | undefined;
+}
+
+/** Where a committed event landed: its stream position and the state group after it. */
+export interface CommittedEvent {
+	position: number;
+	state_after: number;
 }
 
 /** The state group the next event follows: the state after the single extremity, or a snapshot of current state. */
-function stateGroupBefore(store: RoomStore, prevEvents: readonly string[]): number {
+function stateGroupBefore(ctx: CommitContext, prevEvents: readonly string[]): number {
+	const { store } = ctx;
 	if (prevEvents.length === 1) {
+		const known = ctx.known_state_after?.(prevEvents[0]!);
+		if (known !== undefined) return known;
 		const state = store.getEventState(prevEvents[0]!);
 		if (state) return state.state_after;
 	}
@@ -33,8 +44,8 @@ function stateGroupBefore(store: RoomStore, prevEvents: readonly string[]): numb
 	return store.createStateGroup(null, current);
 }
 
-/** Stores the event and everything that depends on it; returns its stream position. */
-export function commitLocalEvent(built: BuiltEvent, ctx: CommitContext): number {
+/** Stores the event and everything that depends on it. */
+export function commitLocalEvent(built: BuiltEvent, ctx: CommitContext): CommittedEvent {
 	const { event } = built;
 	const { store, writes } = ctx;
 	const position = store.insertEvent({
@@ -54,7 +65,7 @@ export function commitLocalEvent(built: BuiltEvent, ctx: CommitContext): number 
 	});
 	if (position === null) throw new Error("a local event must get a stream position");
 
-	const before = event.type === "m.room.create" ? store.createStateGroup(null, new Map()) : stateGroupBefore(store, event.prev_events);
+	const before = event.type === "m.room.create" ? store.createStateGroup(null, new Map()) : stateGroupBefore(ctx, event.prev_events);
 	let after = before;
 	if (event.state_key !== undefined) {
 		const delta = new Map([[stateKeyOf(event.type, event.state_key), event.event_id]]);
@@ -75,19 +86,24 @@ export function commitLocalEvent(built: BuiltEvent, ctx: CommitContext): number 
 	if (ctx.txn) writes.insertTxn(ctx.txn.user_id, ctx.txn.device_id, ctx.txn.txn_id, event.event_id, ctx.now);
 
 	// Every local member who sees the room, plus a local user whose membership this event ended.
-	const targets = new Set(writes.membersWith(POKED).filter((u) => serverNameOf(u) === ctx.server_name));
-	if (change && serverNameOf(change.user) === ctx.server_name) targets.add(change.user);
+	// Remote servers hear of the event from us (its origin): those of the joined members at this point, plus
+	// the server of a remote member event's target (an invitee, a kicked or banned user) so it learns too.
+	// Joined members are among the poked ones, so one read serves both.
+	const targets = new Set<string>();
+	const servers = new Set<string>();
+	for (const member of writes.membershipsOf(POKED)) {
+		const server = serverNameOf(member.user_id);
+		if (server === ctx.server_name) targets.add(member.user_id);
+		else if (member.membership === "join" && server !== undefined) servers.add(server);
+	}
+	if (change) {
+		const server = serverNameOf(change.user);
+		if (server === ctx.server_name) targets.add(change.user);
+		else if (server !== undefined) servers.add(server);
+	}
 	for (const target of targets) {
 		ctx.outbox.addPoke(target, position, change?.user === target ? change.change : null, ctx.now);
 	}
-
-	// Remote servers hear of the event from us (its origin): those of the joined members at this point, plus
-	// the server of a remote member event's target (an invitee, a kicked or banned user) so it learns too.
-	const servers = new Set<string>();
-	for (const user of [...writes.membersWith(["join"]), ...(change ? [change.user] : [])]) {
-		const server = serverNameOf(user);
-		if (server !== undefined && server !== ctx.server_name) servers.add(server);
-	}
 	if (servers.size > 0) ctx.outbox.addFederation(event.event_id, position, [...servers].sort(), ctx.now);
-	return position;
+	return { position, state_after: after };
 }

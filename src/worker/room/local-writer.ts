@@ -11,11 +11,11 @@ import { serverNameOf } from "../../protocol/ids/server-name-of";
 import type { RpcResult } from "../../protocol/errors";
 import { parseUserId } from "../../protocol/ids/user-id";
 import { canonicalJson } from "../../protocol/json/canonical";
-import { roomVersionRules } from "../../protocol/room-versions/rules";
+import { type RoomVersionRules, roomVersionRules } from "../../protocol/room-versions/rules";
 import { getConfig } from "../../platform/config";
 import { getServerKeys } from "../../platform/signing-key/server-key";
 import type { CreatedRoom, CreateRoomInput, LocalEventInput, SentEvent } from "./api";
-import { commitLocalEvent } from "./commit-event";
+import { type CommitContext, commitLocalEvent } from "./commit-event";
 import type { OutboxStore } from "./outbox-store";
 import { authoriseBuilt, placeLocalEvent } from "./place-event";
 import { SerialQueue } from "./serial-queue";
@@ -43,6 +43,8 @@ function isJsonObject(v: unknown): v is JsonObject {
 export class LocalWriter {
 	private readonly queue = new SerialQueue();
 	private readonly cache = new EventCache();
+	/** The state group after the last event this writer committed (immutable once written). */
+	private lastStateAfter: { event_id: string; group: number } | null = null;
 
 	constructor(private readonly deps: WriterDeps) {}
 
@@ -82,7 +84,7 @@ export class LocalWriter {
 	commitPrepared(pduJson: string, now: number): Promise<RpcResult<SentEvent>> {
 		return this.queue.run(async () => {
 			const { store, writes } = this.deps;
-			const info = store.getRoomInfo();
+			const info = store.identity();
 			const rules = info && roomVersionRules(info.room_version);
 			if (!info || !rules) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown room" };
 			const config = getConfig(this.deps.env);
@@ -94,18 +96,13 @@ export class LocalWriter {
 			}
 			if (event.room_id !== info.room_id || serverNameOf(event.sender) !== config.serverName) return { ok: false, errcode: "M_FORBIDDEN", error: "Not an event of this server in this room" };
 			const known = writes.getEventMeta(event.event_id);
-			if (known !== null) return { ok: true, value: { event_id: event.event_id, stream_position: known.stream_ordering ?? info.stream_position } };
+			if (known !== null) return { ok: true, value: { event_id: event.event_id, stream_position: known.stream_ordering ?? this.streamPosition() } };
 			const template: EventTemplate = { type: event.type, sender: event.sender, content: event.content, ...(event.state_key === undefined ? {} : { state_key: event.state_key }) };
-			const state = await loadStateView(rules, stateKeysFor(rules, template), (t, k) => writes.getCurrentStateEventId(t, k), (id) => store.getPdu(id), this.cache);
+			const state = await this.loadState(rules, template);
 			const built = { event, pdu_json: pduJson };
 			const allowed = await authoriseBuilt(rules, built, state);
 			if (!allowed.ok) return allowed;
-			const position = this.deps.storage.transactionSync(() => {
-				const p = commitLocalEvent(built, { store, writes, outbox: this.deps.outbox, server_name: config.serverName, now });
-				this.deps.settleDrain();
-				return p;
-			});
-			this.cache.put(event);
+			const position = this.commit([built], config.serverName, now);
 			await this.deps.scheduleDrain();
 			return { ok: true, value: { event_id: event.event_id, stream_position: position } };
 		});
@@ -115,16 +112,10 @@ export class LocalWriter {
 		const built = await this.build(input, true);
 		if (!built.ok) return built;
 		if ("existing" in built.value) return { ok: true, value: built.value.existing };
-		const { store, writes } = this.deps;
 		const { placed, server_name: serverName } = built.value;
 		const now = input.origin_server_ts;
 		const txn = input.txn && { user_id: input.sender, device_id: input.txn.device_id, txn_id: input.txn.txn_id };
-		const position = this.deps.storage.transactionSync(() => {
-			const p = commitLocalEvent(placed, { store, writes, outbox: this.deps.outbox, server_name: serverName, now, ...(txn ? { txn } : {}) });
-			this.deps.settleDrain();
-			return p;
-		});
-		this.cache.put(placed.event);
+		const position = this.commit([placed], serverName, now, txn);
 		await this.deps.scheduleDrain(placed.event.state_key === undefined);
 		return { ok: true, value: { event_id: placed.event.event_id, stream_position: position } };
 	}
@@ -138,7 +129,7 @@ export class LocalWriter {
 		reuse: boolean,
 	): Promise<RpcResult<{ existing: SentEvent } | { placed: BuiltEvent; room_version: string; server_name: string }>> {
 		const { store, writes } = this.deps;
-		const info = store.getRoomInfo();
+		const info = store.identity();
 		if (info === null) return { ok: false, errcode: "M_NOT_FOUND", error: "Unknown room" };
 		const rules = roomVersionRules(info.room_version);
 		if (!rules) return { ok: false, errcode: "M_UNSUPPORTED_ROOM_VERSION", error: "Unsupported room version" };
@@ -150,13 +141,7 @@ export class LocalWriter {
 		if (input.state_key !== undefined) template.state_key = input.state_key;
 		if (input.redacts !== undefined) template.redacts = input.redacts;
 
-		const state = await loadStateView(
-			rules,
-			stateKeysFor(rules, template),
-			(t, k) => writes.getCurrentStateEventId(t, k),
-			(id) => store.getPdu(id),
-			this.cache,
-		);
+		const state = await this.loadState(rules, template);
 		const now = input.origin_server_ts;
 		// Setting state to what it already is (same sender, same content) creates no event, as Synapse does:
 		// clients re-send joins and state on retry without a txn ID.
@@ -171,7 +156,7 @@ export class LocalWriter {
 					const txn = input.txn;
 					this.deps.storage.transactionSync(() => writes.insertTxn(input.sender, txn.device_id, txn.txn_id, current.event_id, now));
 				}
-				return { ok: true, value: { existing: { event_id: current.event_id, stream_position: meta?.stream_ordering ?? info.stream_position } } };
+				return { ok: true, value: { existing: { event_id: current.event_id, stream_position: meta?.stream_ordering ?? this.streamPosition() } } };
 			}
 		}
 		if (template.type === "m.room.redaction") {
@@ -181,18 +166,58 @@ export class LocalWriter {
 
 		const config = getConfig(this.deps.env);
 		const keys = await getServerKeys(this.deps.env.DB, config, now);
-		const prev = store.getForwardExtremities();
+		const prev = store.getForwardExtremitiesAndDepth();
 		const placed = await placeLocalEvent(template, state, {
 			rules,
 			room_id: info.room_id,
-			prev_events: prev,
-			max_prev_depth: writes.maxDepth(prev),
+			prev_events: prev.event_ids,
+			max_prev_depth: prev.max_depth,
 			origin_server_ts: now,
 			server_name: config.serverName,
 			key: keys.current,
 		});
 		if (!placed.ok) return placed;
 		return { ok: true, value: { placed: placed.value, room_version: info.room_version, server_name: config.serverName } };
+	}
+
+	/** The current state a template's building and auth need, through the event cache. */
+	private loadState(rules: RoomVersionRules, template: EventTemplate): Promise<StateView> {
+		const { store, writes } = this.deps;
+		return loadStateView(rules, stateKeysFor(rules, template), (keys) => writes.getCurrentStateEventIds(keys), (id) => store.getPdu(id), this.cache);
+	}
+
+	/** The room's newest stream position (only answers that reuse an earlier event need it). */
+	private streamPosition(): number {
+		return this.deps.store.getRoomInfo()?.stream_position ?? 0;
+	}
+
+	/**
+	 * Stores events in one transaction (after `first`, which createRoom uses to bind the room) with the
+	 * drain's bookkeeping; returns the last one's stream position. Only once the transaction has committed
+	 * are the events cached and the state after the last remembered, so the next event skips those reads.
+	 */
+	private commit(built: readonly BuiltEvent[], serverName: string, now: number, txn?: CommitContext["txn"], first?: () => void): number {
+		const { store, writes, outbox } = this.deps;
+		const known = this.lastStateAfter;
+		const ctx: CommitContext = {
+			store,
+			writes,
+			outbox,
+			server_name: serverName,
+			now,
+			...(txn ? { txn } : {}),
+			known_state_after: (id) => (known !== null && known.event_id === id ? known.group : undefined),
+		};
+		const committed = this.deps.storage.transactionSync(() => {
+			first?.();
+			const results = built.map((b) => commitLocalEvent(b, ctx));
+			this.deps.settleDrain();
+			return results;
+		});
+		for (const b of built) this.cache.put(b.event);
+		const last = committed[committed.length - 1]!;
+		this.lastStateAfter = { event_id: built[built.length - 1]!.event.event_id, group: last.state_after };
+		return last.position;
 	}
 
 	/**
@@ -212,7 +237,7 @@ export class LocalWriter {
 	}
 
 	private async create(input: CreateRoomInput): Promise<RpcResult<CreatedRoom>> {
-		const { store, writes, outbox } = this.deps;
+		const { store } = this.deps;
 		if (store.getRoomInfo() !== null) return { ok: false, errcode: "M_ROOM_IN_USE", error: "Room already exists" };
 		const rules = roomVersionRules(input.room_version);
 		if (!rules) return { ok: false, errcode: "M_UNSUPPORTED_ROOM_VERSION", error: "Unsupported room version" };
@@ -245,12 +270,7 @@ export class LocalWriter {
 			built.push(placed.value);
 		}
 		const now = input.origin_server_ts;
-		this.deps.storage.transactionSync(() => {
-			store.initRoom(create.room_id, rules.id, now);
-			for (const b of built) commitLocalEvent(b, { store, writes, outbox, server_name: config.serverName, now });
-			this.deps.settleDrain();
-		});
-		for (const b of built) this.cache.put(b.event);
+		this.commit(built, config.serverName, now, undefined, () => store.initRoom(create.room_id, rules.id, now));
 		await this.deps.scheduleDrain();
 		return { ok: true, value: { room_id: create.room_id, event_ids: built.map((b) => b.event.event_id) } };
 	}

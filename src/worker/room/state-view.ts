@@ -6,6 +6,7 @@ import type { EventTemplate } from "../../protocol/events/build-event";
 import { toRoomEvent } from "../../protocol/events/event-id";
 import type { Pdu, RoomEvent } from "../../protocol/events/pdu";
 import type { RoomVersionRules } from "../../protocol/room-versions/rules";
+import { stateKeyOf } from "./store";
 
 /** Events never change once stored, so their parsed views are cached by ID (bounded, oldest dropped first). */
 export class EventCache {
@@ -50,28 +51,35 @@ export class StateView {
 	readonly lookup: StateLookup = (type, stateKey) => this.get(type, stateKey);
 }
 
-/** The state keys to load for a template: its auth types, the create event, and its own key (for no-op detection). */
+/** The state keys to load for a template: its auth types, the create event, and its own key (for no-op detection), each once. */
 export function stateKeysFor(rules: RoomVersionRules, template: EventTemplate): [string, string][] {
 	const keys: [string, string][] = authTypesForEvent(rules, template.type, template.sender, template.state_key, template.content).map(
 		([t, k]) => [t, k],
 	);
-	keys.push(["m.room.create", ""]);
-	if (template.state_key !== undefined) keys.push([template.type, template.state_key]);
+	const extra: [string, string][] = [["m.room.create", ""]];
+	if (template.state_key !== undefined) extra.push([template.type, template.state_key]);
+	for (const [type, stateKey] of extra) {
+		if (!keys.some(([t, k]) => t === type && k === stateKey)) keys.push([type, stateKey]);
+	}
 	return keys;
 }
 
-/** Loads the current state events for `keys` through the cache. */
+/**
+ * Loads the current state events for `keys` through the cache. `currentEventIds` answers all keys at once
+ * (one query), keyed by store.ts stateKeyOf.
+ */
 export async function loadStateView(
 	rules: RoomVersionRules,
 	keys: readonly [string, string][],
-	currentEventId: (type: string, stateKey: string) => string | null,
+	currentEventIds: (keys: readonly [string, string][]) => ReadonlyMap<string, string>,
 	getPdu: (eventId: string) => string | null,
 	cache: EventCache,
 ): Promise<StateView> {
 	const view = new StateView();
+	const ids = currentEventIds(keys);
 	for (const [type, stateKey] of keys) {
-		const id = currentEventId(type, stateKey);
-		if (id === null) continue;
+		const id = ids.get(stateKeyOf(type, stateKey));
+		if (id === undefined) continue;
 		let event = cache.get(id);
 		if (!event) {
 			const text = getPdu(id);

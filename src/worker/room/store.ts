@@ -11,6 +11,9 @@ export interface RoomInfo {
 	stream_position: number;
 }
 
+/** What never changes once a room is initialised: its ID and version. */
+export type RoomIdentity = Pick<RoomInfo, "room_id" | "room_version">;
+
 export interface StateEntry {
 	type: string;
 	state_key: string;
@@ -59,6 +62,9 @@ export function newEventOf(event: RoomEvent, pdu: string, flags: Pick<NewEvent, 
 const MAX_DELTA_DEPTH = 50;
 
 export class RoomStore {
+	/** Set by the first identity() that finds the room: ID and version never change afterwards. */
+	private identityMemo: RoomIdentity | null = null;
+
 	constructor(private readonly storage: DurableObjectStorage) {}
 
 	private get sql(): SqlStorage {
@@ -72,6 +78,18 @@ export class RoomStore {
 			)
 			.toArray();
 		return rows[0] ?? null;
+	}
+
+	/**
+	 * The room's ID and version, or null before the room exists: the write path and the drain need them
+	 * for every event, and they never change, so only the first call reads.
+	 */
+	identity(): RoomIdentity | null {
+		if (this.identityMemo === null) {
+			const info = this.getRoomInfo();
+			if (info !== null) this.identityMemo = { room_id: info.room_id, room_version: info.room_version };
+		}
+		return this.identityMemo;
 	}
 
 	/**
@@ -128,11 +146,14 @@ export class RoomStore {
 			ev.soft_failed ? 1 : 0,
 			ev.received_ts,
 		);
-		for (const target of ev.prev_events) {
-			this.sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) VALUES (?, 'prev', ?)", ev.event_id, target);
-		}
-		for (const target of ev.auth_events) {
-			this.sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) VALUES (?, 'auth', ?)", ev.event_id, target);
+		// All edges in one statement: an event has a handful, and each statement has a fixed cost.
+		const edges = [...ev.prev_events.map((id) => ["prev", id]), ...ev.auth_events.map((id) => ["auth", id])];
+		if (edges.length > 0) {
+			this.sql.exec(
+				"INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2)",
+				ev.event_id,
+				JSON.stringify(edges),
+			);
 		}
 		return ordering;
 	}
@@ -257,6 +278,18 @@ export class RoomStore {
 				);
 			}
 		}
+	}
+
+	/** The forward extremities (sorted) with the largest depth among them (0 when none is stored): one query. */
+	getForwardExtremitiesAndDepth(): { event_ids: string[]; max_depth: number } {
+		const rows = this.sql
+			.exec<{ event_id: string; depth: number | null }>(
+				"SELECT f.event_id, e.depth FROM forward_extremities f LEFT JOIN events e ON e.event_id = f.event_id ORDER BY f.event_id",
+			)
+			.toArray();
+		let maxDepth = 0;
+		for (const row of rows) if (row.depth !== null && row.depth > maxDepth) maxDepth = row.depth;
+		return { event_ids: rows.map((r) => r.event_id), max_depth: maxDepth };
 	}
 
 	getForwardExtremities(): string[] {

@@ -3,6 +3,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#transaction-identifiers
 
 import type { Membership } from "./api";
+import { stateKeyOf } from "./store";
 
 export interface MemberRow {
 	user_id: string;
@@ -40,22 +41,27 @@ export class WriteStore {
 		);
 	}
 
+	/**
+	 * The current state event IDs for several (type, state_key) pairs in one query, by stateKeyOf; absent
+	 * keys are missing from the map.
+	 */
+	getCurrentStateEventIds(keys: readonly (readonly [string, string])[]): Map<string, string> {
+		const rows = this.sql
+			.exec<{ type: string; state_key: string; event_id: string }>(
+				`SELECT c.type, c.state_key, c.event_id FROM json_each(?) k
+				JOIN current_state c ON c.type = k.value ->> 0 AND c.state_key = k.value ->> 1`,
+				JSON.stringify(keys),
+			)
+			.toArray();
+		return new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
+	}
+
 	/** The current state event ID for (type, state_key), or null. */
 	getCurrentStateEventId(type: string, stateKey: string): string | null {
 		const rows = this.sql
 			.exec<{ event_id: string }>("SELECT event_id FROM current_state WHERE type = ? AND state_key = ?", type, stateKey)
 			.toArray();
 		return rows[0]?.event_id ?? null;
-	}
-
-	/** The largest depth among the given events (the next local event's depth is this + 1). */
-	maxDepth(eventIds: readonly string[]): number {
-		let max = 0;
-		for (const id of eventIds) {
-			const row = this.sql.exec<{ depth: number }>("SELECT depth FROM events WHERE event_id = ?", id).toArray()[0];
-			if (row && row.depth > max) max = row.depth;
-		}
-		return max;
 	}
 
 	/** The stream ordering and sender of a stored event (null if unknown or an outlier). */
@@ -94,13 +100,23 @@ export class WriteStore {
 		return rows[0] ?? null;
 	}
 
-	/** Users whose membership is one of `memberships`, sorted. */
-	membersWith(memberships: readonly Membership[]): string[] {
+	/**
+	 * Users whose membership is one of `memberships`, with it, sorted by user ID: one query where a caller
+	 * needs several of the membersWith lists.
+	 */
+	membershipsOf(memberships: readonly Membership[]): { user_id: string; membership: Membership }[] {
 		const marks = memberships.map(() => "?").join(", ");
 		return this.sql
-			.exec<{ user_id: string }>(`SELECT user_id FROM room_members WHERE membership IN (${marks}) ORDER BY user_id`, ...memberships)
-			.toArray()
-			.map((r) => r.user_id);
+			.exec<{ user_id: string; membership: Membership }>(
+				`SELECT user_id, membership FROM room_members WHERE membership IN (${marks}) ORDER BY user_id`,
+				...memberships,
+			)
+			.toArray();
+	}
+
+	/** Users whose membership is one of `memberships`, sorted. */
+	membersWith(memberships: readonly Membership[]): string[] {
+		return this.membershipsOf(memberships).map((r) => r.user_id);
 	}
 
 	insertRedaction(redacts: string, eventId: string): void {

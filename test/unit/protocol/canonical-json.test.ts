@@ -66,4 +66,12 @@ describe("compareCodePoints", () => {
 		expect(compareCodePoints("a", "aa")).toBeLessThan(0);
 		expect(compareCodePoints("ab", "ab")).toBe(0);
 	});
+	it("compares code points after a shared prefix, astral, private-use and lone surrogates alike", () => {
+		// Sorted by code point: U+0041 < U+D800 (lone) < U+E000 < U+1F600.
+		const sorted = ["k\u0041", "k\uD800", "k\uE000", "k\u{1F600}"];
+		for (let i = 0; i < sorted.length; i++) {
+			for (let j = 0; j < sorted.length; j++) expect(Math.sign(compareCodePoints(sorted[i]!, sorted[j]!))).toBe(Math.sign(i - j));
+		}
+		expect(canonicalJson({ "k\u{1F600}": 1, "k\uE000": 2, kA: 3 })).toBe('{"kA":3,"k\uE000":2,"k\u{1F600}":1}');
+	});
 });
