@@ -16,7 +16,6 @@ import {
 	toDeviceSection,
 	unusedFallbackKeyTypes,
 } from "../e2ee/sync-sections";
-import { rulesDigest } from "../../../protocol/push/unread";
 import type { Notifier } from "./notifier";
 import { departedUsers, departureCandidates, type SharedRoomIndex } from "./device-lists-left";
 import { othersPresenceBetween } from "./others-presence";
@@ -43,6 +42,8 @@ export interface SyncContext {
 	transaction<T>(fn: () => T): T;
 	/** The push ruleset as m.push_rules content; clients need it in the initial sync. */
 	pushRules(): JsonObject | null;
+	/** The enabled rules as the digest rooms count unread with (protocol/push/unread.ts), or null. */
+	rulesDigest(): string | null;
 	/** Own presence changed (set_presence): fan it out to those sharing a room. */
 	presenceChanged?(): void;
 	/** The D1 membership index, for device_lists.left (device-lists-left.ts). */
@@ -85,7 +86,7 @@ export async function handleSync(ctx: SyncContext, req: SyncRequest): Promise<Rp
 async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken | null, filter: Filter, ahead: AheadPositions) {
 	const { store } = ctx;
 	// Rooms count unread notifications with the user's rules, so each slice request carries them.
-	const pushRules = rulesDigest(ctx.pushRules());
+	const pushRules = ctx.rulesDigest();
 	const threads = filter.room?.timeline?.unread_thread_notifications === true;
 	const fetched = await fetchRooms(store, ctx.room, ctx.userId, {
 		sinceSeq: since?.user ?? null,

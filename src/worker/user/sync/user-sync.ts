@@ -6,6 +6,7 @@ import type { RpcResult } from "../../../protocol/errors";
 import type { JsonObject } from "../../../protocol/events/pdu";
 import { deleteTag, getAccountData, getTags, putAccountData, putServerAccountData, putTag } from "./account-data";
 import { createFilter, getFilter } from "./filters";
+import { rulesDigest } from "../../../protocol/push/unread";
 import type { Notifier } from "./notifier";
 import { isPresenceState, type PresenceStatus, presenceStatus, setPresence } from "./presence";
 import { storeOthersPresence } from "./others-presence";
@@ -35,6 +36,7 @@ const NO_OWNER = { ok: false, errcode: "M_UNKNOWN", error: "User object has no o
 
 export class UserSync {
 	readonly store: SyncStore;
+	private digest: string | null = null;
 	/** Pokes that woke long-polls and are not logged yet (pending-pokes.ts). */
 	readonly pendingPokes = new PendingPokes();
 	/** Joined rooms' initial slices while they stand (initial-slice-cache.ts). */
@@ -82,6 +84,7 @@ export class UserSync {
 				now: Date.now,
 				transaction: this.host.transaction,
 				pushRules: this.host.pushRules,
+				rulesDigest: () => this.rulesDigest(),
 				initialSlices: this.initialSlices,
 				pendingPokes: this.pendingPokes,
 				...(this.host.presenceChanged === undefined ? {} : { presenceChanged: this.host.presenceChanged }),
@@ -91,8 +94,21 @@ export class UserSync {
 		);
 	}
 
+	/**
+	 * The rules digest each slice request carries (rooms count unread with it), kept until a rule changes:
+	 * building it reads and serialises the whole ruleset, and every /sync needs it.
+	 */
+	rulesDigest(): string | null {
+		if (this.digest !== null) return this.digest;
+		const digest = rulesDigest(this.host.pushRules());
+		// No ruleset yet means no owner yet: nothing worth keeping.
+		if (digest !== null) this.digest = digest;
+		return digest;
+	}
+
 	/** After a push rule change: m.push_rules is account data to clients, so it takes a stream position. */
 	pushRulesChanged(): void {
+		this.digest = null;
 		const rules = this.host.pushRules();
 		if (rules !== null) this.host.transaction(() => putServerAccountData(this.store, "", "m.push_rules", rules));
 		this.host.notifier.notify();
