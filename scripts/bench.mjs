@@ -21,7 +21,12 @@ Each rate is also given as a ratio to hello-world's rate in the same run.
   --federation-only    run only the federation benchmark
   --export-events N    load N events (≤ 100000) for the export benchmark instead of 100,000
   --export-only        run only the export benchmark
-  --client-only        run only the Client-Server figures (no export, no federation)`;
+  --client-only        run only the Client-Server figures (no export, no federation)
+  --via-dev-proxy      send requests through wrangler's local dev proxy instead of straight to the workers
+Requests go straight to each worker in workerd (the harness's getWorker().fetch), as on Cloudflare's network.
+wrangler's local dev proxy (a second workerd with a Durable Object in front of the worker, which npm start
+also has) costs about 4.5 ms per request on this machine, the same for every worker; --via-dev-proxy
+measures through it. The federation section uses two npm start servers, so its figures include that proxy.`;
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
 	console.log(HELP);
 	process.exit(0);
@@ -51,6 +56,12 @@ const server = createTestHarness({
 });
 await server.listen();
 await server.getWorker().applyD1Migrations("DB");
+const VIA_DEV_PROXY = process.argv.includes("--via-dev-proxy");
+/** Where requests go: each worker directly (routed by host, as the harness's routes do), or wrangler's dev proxy. */
+const workers = { sealbridge: server.getWorker("sealbridge"), hello: server.getWorker("hello-world") };
+const target = VIA_DEV_PROXY
+	? server
+	: { fetch: (input, init) => (new URL(typeof input === "string" ? input : input.url).hostname === "hello.bench" ? workers.hello : workers.sealbridge).fetch(input, init) };
 const HS = "http://localhost";
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -60,7 +71,7 @@ const fmt = (x, d = 0) => (x === undefined || Number.isNaN(x) ? "n/a" : x.toFixe
 async function req(method, path, body, token) {
 	const headers = { "content-type": "application/json" };
 	if (token) headers.authorization = `Bearer ${token}`;
-	const res = await server.fetch(path.startsWith("http") ? path : HS + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	const res = await target.fetch(path.startsWith("http") ? path : HS + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 	const text = await res.text();
 	let json;
 	try {
@@ -103,13 +114,13 @@ function row(name, value, unit, ratioTo) {
 
 // Warm up both workers.
 for (let i = 0; i < 20; i++) {
-	await server.fetch("http://hello.bench/");
+	await target.fetch("http://hello.bench/").then((r) => r.text());
 	await req("GET", "/_matrix/client/versions");
 }
 const notes = [];
 if (!EXPORT_ONLY && !FEDERATION_ONLY) await generalBench();
 const harnessEnv = await server.getWorker().getEnv();
-if (!QUICK && !FEDERATION_ONLY && !CLIENT_ONLY) await exportBench({ server, req, register, row, notes, authority, db: harnessEnv.DB, env: harnessEnv, events: EXPORT_EVENTS });
+if (!QUICK && !FEDERATION_ONLY && !CLIENT_ONLY) await exportBench({ server: target, req, register, row, notes, authority, db: harnessEnv.DB, env: harnessEnv, events: EXPORT_EVENTS });
 await server.close();
 // Two servers of their own, after the harness is closed so they do not share the CPU with it.
 if (!EXPORT_ONLY && !CLIENT_ONLY) await federationBench({ row, notes, quick: QUICK, median, pct });
@@ -123,9 +134,9 @@ async function register(name) {
 }
 
 async function generalBench() {
-const hello = await seqRate(N, () => server.fetch("http://hello.bench/").then((r) => r.text()));
+const hello = await seqRate(N, () => target.fetch("http://hello.bench/").then((r) => r.text()));
 row("hello-world GET, sequential", hello, "req/s");
-const hello8 = await parallelRate(N, 8, () => server.fetch("http://hello.bench/").then((r) => r.text()));
+const hello8 = await parallelRate(N, 8, () => target.fetch("http://hello.bench/").then((r) => r.text()));
 row("hello-world GET, 8 in flight", hello8, "req/s");
 row("GET /_matrix/client/versions", await seqRate(N, () => req("GET", "/_matrix/client/versions")), "req/s", hello);
 row("GET /_matrix/key/v2/server (signs)", await seqRate(N, () => req("GET", "/_matrix/key/v2/server")), "req/s", hello);
@@ -217,7 +228,7 @@ else {
 }
 }
 
-console.log(`\nsealbridge bench (${QUICK ? "quick" : `${ROUNDS} rounds, n=${N}`}), ${new Date().toISOString()}, node ${process.version}`);
+console.log(`\nsealbridge bench (${QUICK ? "quick" : `${ROUNDS} rounds, n=${N}`}), ${new Date().toISOString()}, node ${process.version}, requests ${VIA_DEV_PROXY ? "through wrangler's dev proxy" : "straight to the workers"}`);
 console.log("| measure | value | unit | ratio to hello-world |\n|---|---:|---|---:|");
 for (const r of rows) console.log(`| ${r.name} | ${fmt(r.value, r.unit === "ms" || r.unit === "txns/s" ? 1 : 0)} | ${r.unit} | ${r.ratio === undefined ? "" : `${(r.ratio * 100).toFixed(1)}%`} |`);
 for (const n of notes) console.log(`note: ${n}`);
