@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { PduDraft } from "../../src/protocol/events/pdu";
+import type { RoomDO } from "../../src/worker/room/room-do";
 import { api, createRoom, makeUser, type TestUser } from "./rooms-helpers";
 import { enc, fed, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
 
@@ -73,6 +74,38 @@ describe("room hand-off to destinations", () => {
 	});
 });
 
-async function outboxFederationRows(): Promise<number> {
-	return runInDurableObject(env.ROOM.getByName(roomId), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'federation'").one().n);
+async function outboxFederationRows(room = roomId): Promise<number> {
+	return runInDurableObject(env.ROOM.getByName(room), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'federation'").one().n);
 }
+
+async function remoteJoin(room: string): Promise<void> {
+	const version = (await env.ROOM.getByName(room).getRoomInfo())!.room_version;
+	const made = await fed(remote, "GET", `/_matrix/federation/v1/make_join/${enc(room)}/${enc(bob)}?ver=${version}`);
+	const signed = await signAs(remote, version, made.body.event as PduDraft);
+	const res = await fed(remote, "PUT", `/_matrix/federation/v2/send_join/${enc(room)}/${enc(signed.event_id)}`, signed.pdu);
+	expect(res.status).toBe(200);
+}
+
+describe("a room that was local only", () => {
+	it("hands off once a remote server joins, though its drains had stopped looking for federation rows and remote members", async () => {
+		const room = await createRoom(alice, { preset: "public_chat" });
+		const say = (txn: string) => api(alice, "PUT", `/_matrix/client/v3/rooms/${enc(room)}/send/m.room.message/${txn}`, { msgtype: "m.text", body: txn });
+		for (const txn of ["l1", "l2", "l3"]) expect((await say(txn)).status).toBe(200);
+		// What the direct drains now remember, so that this test runs the path that skips those reads.
+		const remembered = await runInDurableObject(env.ROOM.getByName(room), async (instance: RoomDO) => {
+			await instance["drainer"].idle();
+			return { federationRows: instance["outbox"]["federationRows"], remoteMember: instance["drainer"]["remoteMember"]?.value };
+		});
+		expect(remembered).toEqual({ federationRows: false, remoteMember: false });
+		await remoteJoin(room);
+		await waitFor(async () => {
+			const row = await env.DB.prepare("SELECT user_id FROM remote_room_members WHERE room_id = ?1").bind(room).first<{ user_id: string }>();
+			return row?.user_id === bob ? true : undefined;
+		});
+		const sent = await say("r1");
+		const stored = await env.ROOM.getByName(room).getPdu(sent.body.event_id as string);
+		const eventId = sent.body.event_id as string;
+		await waitFor(async () => ([...(await destinationPdus("handoff.example")).values()].some((t) => t === stored || JSON.parse(t).event_id === eventId) ? true : undefined));
+		await waitFor(async () => ((await outboxFederationRows(room)) === 0 ? true : undefined));
+	});
+});

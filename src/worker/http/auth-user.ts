@@ -4,6 +4,7 @@
 // confirms the account exists), which holds only token hashes. Tokens are never logged, and a malformed one never reaches storage.
 
 import type { MiddlewareHandler } from "hono";
+import { stubByName } from "../../platform/durable-object-ids";
 import { MatrixError } from "../../protocol/errors";
 import { parseUserId } from "../../protocol/ids/user-id";
 import { hashToken, parseAccessToken } from "../user/access-token";
@@ -50,7 +51,7 @@ export const authenticateUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 	// Asked before the UserDO: a well-formed token naming a user who does not exist must not wake (and so
 	// create) a Durable Object. The flags are cached per isolate, so this is usually free.
 	if ((await accountStatusOf(c.env.DB, userId, Date.now())) === null) throw unknownToken("Unknown access token");
-	const result = await c.env.USER.getByName(userId).authenticate(await hashToken(token), ip, userAgent, Date.now());
+	const result = await stubByName(c.env.USER, userId).authenticate(await hashToken(token), ip, userAgent, Date.now());
 	if (!result.ok) {
 		if (result.errcode === "M_UNKNOWN_TOKEN") throw unknownToken(result.error, result.extra?.soft_logout === true);
 		throw new MatrixError(result.errcode, result.error, result.status === undefined ? {} : { status: result.status });

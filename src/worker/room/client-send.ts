@@ -2,6 +2,7 @@
 // errcode each endpoint gives for a room this server does not hold.
 // Spec: https://spec.matrix.org/latest/client-server-api/#sending-events-to-a-room
 
+import { stubByName } from "../../platform/durable-object-ids";
 import { type Errcode, MatrixError, unwrapRpc } from "../../protocol/errors";
 import { utf8Length } from "../../protocol/ids/common";
 import { parseRoomId, type RoomId } from "../../protocol/ids/room-id";
@@ -32,7 +33,7 @@ export function txnIdParam(value: string | undefined): string {
  * M_FORBIDDEN where the spec treats it as "not in the room", M_NOT_FOUND for joins and knocks.
  */
 export async function sendToRoom(env: Env, roomId: RoomId, input: LocalEventInput, unknownRoom: Errcode): Promise<SentEvent> {
-	const result = await env.ROOM.getByName(roomId).sendLocalEvent(input);
+	const result = await stubByName(env.ROOM, roomId).sendLocalEvent(input);
 	if (!result.ok && result.errcode === "M_NOT_FOUND" && result.error === "Unknown room") {
 		throw new MatrixError(unknownRoom, unknownRoom === "M_FORBIDDEN" ? "You are not in this room" : "Unknown room");
 	}

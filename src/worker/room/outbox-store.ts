@@ -32,6 +32,11 @@ export interface FederationRow {
 export class OutboxStore {
 	/** Poke rows delivered but not yet deleted (settleDelivered deletes them inside a commit). */
 	private readonly delivered = new Set<number>();
+	/**
+	 * False once a read found no federation row and none was added since: a room without remote members then
+	 * costs its drains no federation query. Starts true (rows may wait from before a restart).
+	 */
+	private federationRows = true;
 
 	constructor(private readonly sql: SqlStorage) {}
 
@@ -48,6 +53,8 @@ export class OutboxStore {
 
 	/** `target` holds the event ID; the payload the destination servers, as JSON. */
 	addFederation(eventId: string, position: number, servers: readonly string[], nowTs: number): void {
+		// Set even if the transaction rolls back: then the next drain only reads once more.
+		this.federationRows = true;
 		this.sql.exec(
 			"INSERT INTO outbox (kind, target, stream_position, payload, created_ts, next_attempt_ts) VALUES ('federation', ?, ?, ?, ?, ?)",
 			eventId,
@@ -58,9 +65,15 @@ export class OutboxStore {
 		);
 	}
 
+	/** The next dueFederation reads storage even if no row was known to wait (the alarm trusts no memory). */
+	recheck(): void {
+		this.federationRows = true;
+	}
+
 	/** Due federation rows in commit order. */
 	dueFederation(nowTs: number, limit: number): FederationRow[] {
-		return this.sql
+		if (!this.federationRows) return [];
+		const rows = this.sql
 			.exec<{ id: number; target: string; payload: string | null; attempts: number }>(
 				"SELECT id, target, payload, attempts FROM outbox WHERE kind = 'federation' AND next_attempt_ts <= ? ORDER BY id LIMIT ?",
 				nowTs,
@@ -68,6 +81,9 @@ export class OutboxStore {
 			)
 			.toArray()
 			.map((r) => ({ id: r.id, event_id: r.target, servers: r.payload === null ? [] : (JSON.parse(r.payload) as string[]), attempts: r.attempts }));
+		// None due: see whether any waits at all (a deferred one); if not, later drains need not ask.
+		if (rows.length === 0) this.federationRows = this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'federation' LIMIT 1").toArray().length > 0;
+		return rows;
 	}
 
 	/**

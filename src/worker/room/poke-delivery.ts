@@ -1,6 +1,7 @@
 // Where the room outbox hands off to: the D1 membership index, then the user's UserDO poke.
 // docs/client-server.md "Pokes and sync": pokes carry positions, are idempotent, and a larger position wins.
 
+import { stubByName } from "../../platform/durable-object-ids";
 import { upsertMembership } from "../d1/memberships";
 import type { PokeDelivery } from "./outbox-drain";
 
@@ -12,6 +13,6 @@ export function pokeDelivery(env: Env, roomId: string, now: () => number): PokeD
 	return async (target, position, change) => {
 		if (change !== null) await upsertMembership(env.DB, target, roomId, change.membership, change.event_id, now());
 		// UserDO.poke implements RoomPokeApi (user/api.ts).
-		await env.USER.getByName(target).poke(roomId, position);
+		await stubByName(env.USER, target).poke(roomId, position);
 	};
 }

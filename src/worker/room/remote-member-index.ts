@@ -28,18 +28,30 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export class RemoteMemberIndex {
 	/** The log seq copied into D1, while the log rows up to it are not yet deleted (null: none waits). */
 	private copiedTo: number | null = null;
+	/** The member version at which the log was last found fully copied (null: not since this object started). */
+	private caughtUpAt: number | null = null;
 
-	constructor(private readonly sql: SqlStorage) {}
+	/** `memberVersion` (WriteStore.memberVersion) moves with every log row written; without it every call reads the log. */
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly memberVersion?: () => number,
+	) {}
 
 	/**
 	 * Copies the memberships of the next logged users into D1 `remote_room_members`. Returns when the drain
 	 * should run again for the index: now while more remain, a little later after a D1 failure, null when caught up.
 	 */
 	async copyNew(db: D1Database, roomId: string, ourServer: string, now: () => number): Promise<number | null> {
+		// No member row written since the log was last found copied: nothing to read (most drains, one per message).
+		const version = this.memberVersion?.();
+		if (version !== undefined && version === this.caughtUpAt) return null;
 		const logged = this.sql
 			.exec<{ seq: number; user_id: string }>("SELECT seq, user_id FROM remote_member_changes WHERE seq > ? ORDER BY seq LIMIT ?", this.copiedTo ?? 0, BATCH_CHANGES)
 			.toArray();
-		if (logged.length === 0) return null;
+		if (logged.length === 0) {
+			this.caughtUpAt = version ?? null;
+			return null;
+		}
 		const joined: { user_id: string; server: string }[] = [];
 		const departed: string[] = [];
 		for (const userId of new Set(logged.map((r) => r.user_id))) {
@@ -72,6 +84,11 @@ export class RemoteMemberIndex {
 		// Rows logged while D1 was written have a higher seq and stay for the next pass (the drain runs one at a time).
 		this.copiedTo = logged[logged.length - 1]!.seq;
 		return logged.length === BATCH_CHANGES ? now() : null;
+	}
+
+	/** The next copyNew reads the log whatever the member version says (the alarm trusts no memory). */
+	recheck(): void {
+		this.caughtUpAt = null;
 	}
 
 	/** Whether copied log rows wait for settle. */

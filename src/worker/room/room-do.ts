@@ -60,7 +60,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		this.writes = new WriteStore(ctx.storage.sql);
 		this.outbox = new OutboxStore(ctx.storage.sql);
 		migrateOnStart(ctx, ROOM_MIGRATIONS);
-		this.drainer = new RoomDrain({ ctx, env, store: this.store, outbox: this.outbox });
+		this.drainer = new RoomDrain({ ctx, env, store: this.store, outbox: this.outbox, writes: this.writes });
 		// A room that predates the remote-member index has its members logged by the migration: the alarm
 		// copies them on waking rather than at the room's next event.
 		void ctx.blockConcurrencyWhile(async () => {

@@ -19,6 +19,7 @@ import type { OutboxStore } from "./outbox-store";
 import { pokeDelivery } from "./poke-delivery";
 import { RemoteMemberIndex } from "./remote-member-index";
 import type { RoomStore } from "./store";
+import type { WriteStore } from "./write-store";
 
 /** The alarm that retries what a direct drain could not deliver and settles its bookkeeping. */
 const SAFETY_NET_MS = 5_000;
@@ -28,6 +29,7 @@ export interface DrainDeps {
 	env: Env;
 	store: RoomStore;
 	outbox: OutboxStore;
+	writes: WriteStore;
 }
 
 export class RoomDrain {
@@ -39,10 +41,12 @@ export class RoomDrain {
 	private alarmAt: number | null = null;
 	private readonly events: EventIndex;
 	private readonly members: RemoteMemberIndex;
+	/** hasRemoteMember's last answer and the member version it was read at. */
+	private remoteMember: { version: number; value: boolean } | null = null;
 
 	constructor(private readonly deps: DrainDeps) {
 		this.events = new EventIndex(deps.ctx.storage.sql);
-		this.members = new RemoteMemberIndex(deps.ctx.storage.sql);
+		this.members = new RemoteMemberIndex(deps.ctx.storage.sql, () => deps.writes.memberVersion);
 	}
 
 	/**
@@ -102,12 +106,16 @@ export class RoomDrain {
 	 * local user ID ends in ":" + our server name, so any joined ID that does not is remote.
 	 */
 	private hasRemoteMember(): boolean {
+		// Read again only after a member row was written (WriteStore.memberVersion): one query less per message.
+		const version = this.deps.writes.memberVersion;
+		if (this.remoteMember?.version === version) return this.remoteMember.value;
 		const suffix = `:${getConfig(this.deps.env).serverName}`;
-		return (
+		const value =
 			this.deps.ctx.storage.sql
 				.exec("SELECT 1 FROM room_members WHERE membership = 'join' AND substr(user_id, -?1) <> ?2 LIMIT 1", suffix.length, suffix)
-				.toArray().length > 0
-		);
+				.toArray().length > 0;
+		this.remoteMember = { version, value };
+		return value;
 	}
 
 	/**
@@ -136,9 +144,15 @@ export class RoomDrain {
 
 	private async pass(fromAlarm: boolean): Promise<void> {
 		const { store, outbox, env } = this.deps;
-		const room = store.getRoomInfo();
+		const room = store.identity();
 		if (room === null) return;
 		const server = getConfig(env).serverName;
+		// The alarm is the safety net: it reads what the direct drains skip by what they remember.
+		if (fromAlarm) {
+			outbox.recheck();
+			this.members.recheck();
+			this.remoteMember = null;
+		}
 		const indexNow = fromAlarm || this.hasRemoteMember();
 		// Pokes go beside the federation hand-off, not behind it: delivery latency waits for neither.
 		const [, , eventsNext, membersNext] = await Promise.all([

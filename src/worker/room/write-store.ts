@@ -13,7 +13,15 @@ export interface MemberRow {
 }
 
 export class WriteStore {
+	/** Counts member row writes (rolled back ones too), so readers can tell that nothing changed since they looked. */
+	private memberWrites = 0;
+
 	constructor(private readonly sql: SqlStorage) {}
+
+	/** Changes whenever a member row (and with it the remote-member change log) may have changed. */
+	get memberVersion(): number {
+		return this.memberWrites;
+	}
 
 	/** The event a (sender, device, txn) already produced, with its stream position. */
 	getTxn(userId: string, deviceId: string, txnId: string): { event_id: string; stream_ordering: number } | null {
@@ -76,6 +84,7 @@ export class WriteStore {
 	}
 
 	upsertMember(row: MemberRow): void {
+		this.memberWrites++;
 		this.sql.exec(
 			`INSERT INTO room_members (user_id, membership, event_id, stream_ordering) VALUES (?, ?, ?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id,
