@@ -14,19 +14,21 @@ function request(user: TestUser, over: Partial<SyncSliceRequest> = {}): SyncSlic
 }
 
 /** An initial slice computed inside the room, with the SQL statements it ran counted. */
-async function countedSlice(roomId: string, req: SyncSliceRequest & { device_id: string }): Promise<{ slice: SyncSlice; queries: number }> {
+async function countedSlice(roomId: string, req: SyncSliceRequest & { device_id: string }): Promise<{ slice: SyncSlice; queries: number; texts: string[] }> {
 	return runInDurableObject(env.ROOM.getByName(roomId), (instance: object, state: DurableObjectState) => {
 		const sql = state.storage.sql;
 		const exec = sql.exec;
 		let queries = 0;
+		const texts: string[] = [];
 		sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
 			queries++;
+			texts.push(query);
 			return exec.call(sql, query, ...bindings);
 		}) as typeof sql.exec;
 		try {
 			const result = (instance as { getSyncSliceJson(r: SyncSliceRequest): { ok: boolean; value?: string } }).getSyncSliceJson(req);
 			if (!result.ok || result.value === undefined) throw new Error("slice refused");
-			return { slice: JSON.parse(result.value) as SyncSlice, queries };
+			return { slice: JSON.parse(result.value) as SyncSlice, queries, texts };
 		} finally {
 			sql.exec = exec;
 		}
@@ -104,5 +106,42 @@ describe("cold initial slice", () => {
 		// The state section (the room's state at the start of a limited timeline) is served whole.
 		expect(few.slice.state.map((e) => e.type)).toEqual(expect.arrayContaining(["m.room.create", "m.room.power_levels", "m.room.member"]));
 		expect(few.slice.state.filter((e) => e.type === "m.room.member").map((e) => e.state_key).sort()).toEqual([erin.user_id, frank.user_id].sort());
+	});
+});
+
+/** The query that reads a whole state group (room/store.ts getStateGroup): a state map of the entire room. */
+const readsWholeState = (texts: string[]) => texts.filter((q) => q.includes("SELECT c.n AS n, c.prev AS prev")).length;
+
+describe("incremental slice", () => {
+	it("builds no state map when no state came since; a state change in the gap and a join since still show", async () => {
+		const gina = await makeUser("ssq-gina");
+		const hal = await makeUser("ssq-hal");
+		const roomId = await createRoom(gina, { preset: "private_chat", invite: [hal.user_id] });
+		for (let i = 0; i < 20; i++) await setTopic(gina, roomId, `topic ${i}`);
+		const beforeJoin = (await env.ROOM.getByName(roomId).getRoomInfo())!.stream_position;
+		expect((await api(hal, "POST", `/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
+		const say = async (txn: string) => {
+			const res = await api(gina, "PUT", `${R(roomId)}/send/m.room.message/${txn}`, { msgtype: "m.text", body: txn });
+			expect(res.status).toBe(200);
+			return res.body.event_id as string;
+		};
+		await say("a");
+		const since = (await env.ROOM.getByName(roomId).getRoomInfo())!.stream_position;
+		const b = await say("b");
+		const quiet = await countedSlice(roomId, request(hal, { since }));
+		expect(quiet.slice.timeline.map((e) => e.event_id)).toEqual([b]);
+		expect(quiet.slice.state).toEqual([]);
+		expect(readsWholeState(quiet.texts)).toBe(0);
+
+		// A topic change before the (limited) timeline's start is in the state section.
+		await setTopic(gina, roomId, "changed in the gap");
+		await say("c");
+		const gap = await countedSlice(roomId, request(hal, { since, timeline_limit: 1 }));
+		expect(gap.slice.limited).toBe(true);
+		expect(gap.slice.state.map((e) => e.content)).toContainEqual({ topic: "changed in the gap" });
+
+		// Not joined at `since`: the whole state, m.room.create included.
+		const joined = await countedSlice(roomId, request(hal, { since: beforeJoin }));
+		expect(joined.slice.state.map((e) => e.type)).toEqual(expect.arrayContaining(["m.room.create", "m.room.encryption"]));
 	});
 });

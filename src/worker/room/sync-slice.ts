@@ -47,6 +47,10 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 	}
 	const first = rows[0];
 	const timeline: ClientEvent[] = rows.map((r) => session.format(r, false));
+	const summary = summaryFor(session, membership);
+	if (unchangedSince(session, req, first?.event_id ?? null, upper)) {
+		return { membership, position, timeline, limited, prev_batch: formatRoomToken(first === undefined ? upper : first.stream_ordering - 1), state: [], ...summary };
+	}
 
 	// `state` is the state at the start of the timeline (or, with use_state_after, at its end).
 	const startState = first === undefined ? null : session.read.eventState(first.event_id);
@@ -59,7 +63,6 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 	const inTimeline = new Set(rows.map((r) => r.event_id));
 	const senders = new Set(rows.map((r) => r.sender));
 	senders.add(req.user_id);
-	const summary = summaryFor(session, membership);
 	// Clients name an unnamed room after its heroes, so a lazy initial sync includes their member events.
 	const unnamed = session.currentStateId("m.room.name", "") === null && session.currentStateId("m.room.canonical_alias", "") === null;
 	if (req.since === null && unnamed) for (const hero of (summary.summary?.["m.heroes"] as string[] | undefined) ?? heroesOf(session)) senders.add(hero);
@@ -81,6 +84,23 @@ export function getSyncSlice(session: ReadSession, req: SyncSliceReadRequest): S
 		state,
 		...summary,
 	};
+}
+
+/**
+ * Whether an incremental slice's state section is empty without building either state: the reader was
+ * joined at `since` (so the section is a delta) and the state at the timeline's start is the very state
+ * group that held at `since` (no state event, local or merged from another branch, came between). Lazy
+ * loading still lists the timeline's senders, and state_after ends elsewhere, so both take the full path.
+ */
+function unchangedSince(session: ReadSession, req: SyncSliceReadRequest, firstEventId: string | null, upper: number): boolean {
+	if (req.since === null || req.full_state || req.use_state_after || req.lazy_load_members || session.membership !== "join") return false;
+	const atSince = session.read.eventIdAt(req.since);
+	const sinceGroup = atSince === null ? null : (session.read.eventState(atSince)?.state_after ?? null);
+	// Joined in the state at `since` (else the section is the full state: joinedIn below).
+	if (sinceGroup === null || session.read.stateAt(sinceGroup, "m.room.member", req.user_id, "$.content.membership")?.value !== "join") return false;
+	if (firstEventId !== null) return session.read.eventState(firstEventId)?.state_before === sinceGroup;
+	const atUpper = session.read.eventIdAt(upper);
+	return atUpper !== null && session.read.eventState(atUpper)?.state_after === sinceGroup;
 }
 
 function joinedIn(session: ReadSession, state: StateMap, userId: string): boolean {
