@@ -4,7 +4,8 @@
 // to the origin, never to a server with no joined member.
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms, #leaving-rooms-rejecting-invites
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { RoomDO } from "../../src/worker/room/room-do";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { PduDraft } from "../../src/protocol/events/pdu";
 import { createRoom, makeUser, type TestUser } from "./rooms-helpers";
@@ -36,9 +37,13 @@ async function outboxFederationRows(): Promise<number> {
 	return runInDurableObject(env.ROOM.getByName(roomId), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'federation'").one().n);
 }
 
+/** The room's drain handed every federation row off; its alarm (run now) deletes the delivered rows. */
 async function drained(): Promise<void> {
 	const end = Date.now() + 8000;
-	while ((await outboxFederationRows()) > 0) {
+	for (;;) {
+		await runInDurableObject(env.ROOM.getByName(roomId), (instance: RoomDO) => instance["drainer"].idle());
+		await runDurableObjectAlarm(env.ROOM.getByName(roomId));
+		if ((await outboxFederationRows()) === 0) return;
 		if (Date.now() > end) throw new Error("outbox not drained");
 		await new Promise((r) => setTimeout(r, 50));
 	}

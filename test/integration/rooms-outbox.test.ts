@@ -1,10 +1,12 @@
 // The outbox drain's retry logic on a real RoomDO's storage: failed hand-offs stay with backoff, others are
 // skipped from then on and deleted when settled, one poke per user carries the newest position and the
-// latest membership change.
+// latest membership change; federation rows are handed off once each, in commit order, and likewise wait
+// for settling.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { backoffMs, drainOutbox } from "../../src/worker/room/outbox-drain";
+import { drainFederation } from "../../src/worker/room/outbox-federation";
 import { type MembershipChange, OutboxStore } from "../../src/worker/room/outbox-store";
 import type { RoomDO } from "../../src/worker/room/room-do";
 
@@ -68,5 +70,38 @@ describe("drainOutbox", () => {
 		expect(backoffMs(0)).toBe(1_000);
 		expect(backoffMs(3)).toBe(8_000);
 		expect(backoffMs(50)).toBe(600_000);
+	});
+
+	it("hands each federation row off once: a delivered row is skipped until settled, a failed one kept with backoff", async () => {
+		await runInDurableObject(env.ROOM.getByName("!outbox-fed:example.org"), async (_i: RoomDO, state) => {
+			const outbox = new OutboxStore(state.storage.sql);
+			const now = 1_000_000;
+			outbox.addFederation("$a", 1, ["one.example"], now);
+			outbox.addFederation("$b", 2, ["one.example", "two.example"], now);
+			const handed: string[] = [];
+			let failing = "$b";
+			const deliver = async (eventId: string) => {
+				if (eventId === failing) throw new Error("destination down");
+				handed.push(eventId);
+			};
+			await drainFederation(outbox, (id) => `{"event_id":"${id}"}`, deliver, () => now);
+			expect(handed).toEqual(["$a"]);
+			// $a waits, delivered, for a commit; $b backs off. Neither is due now, nor handed off again.
+			expect(state.storage.sql.exec("SELECT id FROM outbox").toArray()).toHaveLength(2);
+			expect(outbox.hasUnsettled()).toBe(true);
+			expect(outbox.nextDue(now)).toBe(now + backoffMs(0));
+			await drainFederation(outbox, (id) => `{"event_id":"${id}"}`, deliver, () => now);
+			expect(handed).toEqual(["$a"]);
+			// Settling deletes the delivered row only: the failed one is never lost.
+			outbox.settleDelivered();
+			expect(state.storage.sql.exec<{ target: string; attempts: number }>("SELECT target, attempts FROM outbox").toArray().map((r) => ({ ...r }))).toEqual([
+				{ target: "$b", attempts: 1 },
+			]);
+			failing = "";
+			await drainFederation(outbox, (id) => `{"event_id":"${id}"}`, deliver, () => now + backoffMs(0));
+			expect(handed).toEqual(["$a", "$b"]);
+			outbox.settleDelivered();
+			expect(state.storage.sql.exec("SELECT * FROM outbox").toArray()).toEqual([]);
+		});
 	});
 });

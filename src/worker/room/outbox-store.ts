@@ -1,8 +1,9 @@
 // The RoomDO outbox: pokes to local users' UserDOs and federation hand-offs of local events to remote
 // servers, written in the event's transaction and deleted only after the hand-off succeeded. A delivered
-// poke row is deleted by the room's next commit (or its alarm), not by a commit of its own: until then it
-// is remembered here and skipped; lost with the object, it is delivered again, which pokes allow (a poke
-// carries a position and a larger one wins; the membership index upsert is idempotent).
+// row (poke or federation) is deleted by the room's next commit (or its alarm), not by a commit of its own:
+// until then it is remembered here and skipped; lost with the object, it is delivered again, which both
+// allow (a poke carries a position and a larger one wins; the membership index upsert is idempotent; a
+// DestinationDO enqueues a PDU once per event ID and remembers sent IDs for a day, bridge/outbound/store.ts).
 // Schema: schema.ts (`outbox`). ARCHITECTURE.md "Pokes carry positions"; spec: https://spec.matrix.org/latest/server-server-api/#transactions
 
 import type { Membership } from "./api";
@@ -30,7 +31,7 @@ export interface FederationRow {
 }
 
 export class OutboxStore {
-	/** Poke rows delivered but not yet deleted (settleDelivered deletes them inside a commit). */
+	/** Rows delivered but not yet deleted (settleDelivered deletes them inside a commit). */
 	private readonly delivered = new Set<number>();
 	/**
 	 * False once a read found no federation row and none was added since: a room without remote members then
@@ -70,19 +71,22 @@ export class OutboxStore {
 		this.federationRows = true;
 	}
 
-	/** Due federation rows in commit order. */
+	/** Due federation rows not yet handed off, in commit order. */
 	dueFederation(nowTs: number, limit: number): FederationRow[] {
 		if (!this.federationRows) return [];
 		const rows = this.sql
 			.exec<{ id: number; target: string; payload: string | null; attempts: number }>(
-				"SELECT id, target, payload, attempts FROM outbox WHERE kind = 'federation' AND next_attempt_ts <= ? ORDER BY id LIMIT ?",
+				"SELECT id, target, payload, attempts FROM outbox WHERE kind = 'federation' AND next_attempt_ts <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?",
 				nowTs,
+				this.deliveredJson(),
 				limit,
 			)
 			.toArray()
 			.map((r) => ({ id: r.id, event_id: r.target, servers: r.payload === null ? [] : (JSON.parse(r.payload) as string[]), attempts: r.attempts }));
-		// None due: see whether any waits at all (a deferred one); if not, later drains need not ask.
-		if (rows.length === 0) this.federationRows = this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'federation' LIMIT 1").toArray().length > 0;
+		// None due: see whether any waits at all (a deferred one; a delivered one waits only for settling); if
+		// not, later drains need not ask.
+		if (rows.length === 0)
+			this.federationRows = this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'federation' AND id NOT IN (SELECT value FROM json_each(?)) LIMIT 1", this.deliveredJson()).toArray().length > 0;
 		return rows;
 	}
 
@@ -111,11 +115,7 @@ export class OutboxStore {
 			}));
 	}
 
-	delete(ids: readonly number[]): void {
-		for (const id of ids) this.sql.exec("DELETE FROM outbox WHERE id = ?", id);
-	}
-
-	/** Poke rows handed off: skipped from now on, deleted by the next settleDelivered. */
+	/** Rows handed off: skipped from now on, deleted by the next settleDelivered. */
 	markDelivered(ids: readonly number[]): void {
 		for (const id of ids) this.delivered.add(id);
 	}

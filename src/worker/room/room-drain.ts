@@ -2,11 +2,12 @@
 // federation rows off and copies new events and remote memberships into D1 (outbox-drain.ts,
 // outbox-federation.ts, event-index.ts, remote-member-index.ts).
 //
-// Its bookkeeping (delivered poke rows, index cursors) costs no commit of its own: each would land after a
-// different await, so each would be one more durable write per message (on Cloudflare a replicated write the
-// output gate waits for). It is held in memory and written by `settle` inside the room's next commit (the
-// next event's transaction) or by the alarm. If the object is lost first, the work is done again: pokes are
-// max-position idempotent, the D1 copies are INSERT OR IGNORE or current-state rewrites. An alarm is always
+// Its bookkeeping (delivered poke and federation rows, index cursors) costs no commit of its own: each would
+// land after a different await, so each would be one more durable write per message (on Cloudflare a
+// replicated write the output gate waits for). It is held in memory and written by `settle` inside the room's
+// next commit (the next event's transaction) or by the alarm. If the object is lost first, the work is done
+// again: pokes are max-position idempotent, a DestinationDO takes an event ID once, the D1 copies are INSERT
+// OR IGNORE or current-state rewrites. An alarm is always
 // armed while bookkeeping waits, so the alarm settles it when no commit follows.
 // ARCHITECTURE.md "The path of an encrypted message" step 3; docs/client-server.md "Pokes and sync".
 
@@ -24,6 +25,18 @@ import type { WriteStore } from "./write-store";
 /** The alarm that retries what a direct drain could not deliver and settles its bookkeeping. */
 const SAFETY_NET_MS = 5_000;
 
+/**
+ * How long after a send a room with a remote member copies its new events into the D1 event index. Only
+ * GET /federation/v1/event reads that index, and a remote server asks it for an event only when it learnt
+ * the event's ID without receiving the event: our events reach each server through its DestinationDO in
+ * commit order, every event before any later one that names it, so a server asks for a fresh one only when
+ * it could not take it, and then first through get_missing_events (room-scoped, no index). A 404 from
+ * /event within this short window is an answer it retries or asks another server. Copying on a timer keeps
+ * the D1 write (a durable commit on the same thread) out of the window in which the PDU is handed off and
+ * sent, and a burst's events go in one batch. Lost with the object, the copy waits for the safety-net alarm.
+ */
+const INDEX_LAG_MS = 500;
+
 export interface DrainDeps {
 	ctx: DurableObjectState;
 	env: Env;
@@ -39,6 +52,10 @@ export class RoomDrain {
 	private alarmAsked = false;
 	/** When the alarm we last armed fires (null: none known, e.g. after a restart). Saves a storage write per send. */
 	private alarmAt: number | null = null;
+	/** The index timer (INDEX_LAG_MS) fired: the next pass copies events. */
+	private indexAsked = false;
+	/** The index timer is set. */
+	private indexTimer: ReturnType<typeof setTimeout> | null = null;
 	private readonly events: EventIndex;
 	private readonly members: RemoteMemberIndex;
 	/** hasRemoteMember's last answer and the member version it was read at. */
@@ -101,7 +118,7 @@ export class RoomDrain {
 
 	/**
 	 * Whether a remote user is joined: then other servers hold the room's event IDs and may ask GET
-	 * /federation/v1/event for them at once, so the event index is copied in every drain. Otherwise the alarm
+	 * /federation/v1/event for them, so the event index follows within INDEX_LAG_MS. Otherwise the alarm
 	 * copies it (batched, at most once per safety-net period), which saves a D1 write per message. Every
 	 * local user ID ends in ":" + our server name, so any joined ID that does not is remote.
 	 */
@@ -132,8 +149,10 @@ export class RoomDrain {
 				do {
 					this.again = false;
 					const fromAlarm = this.alarmAsked;
+					const indexNow = fromAlarm || this.indexAsked;
 					this.alarmAsked = false;
-					await this.pass(fromAlarm);
+					this.indexAsked = false;
+					await this.pass(fromAlarm, indexNow);
 				} while (this.again);
 			} finally {
 				this.running = null;
@@ -142,7 +161,17 @@ export class RoomDrain {
 		return this.running;
 	}
 
-	private async pass(fromAlarm: boolean): Promise<void> {
+	/** Copies the event index within INDEX_LAG_MS (one timer at a time; a burst's events share it). */
+	private indexSoon(): void {
+		if (this.indexTimer !== null) return;
+		this.indexTimer = setTimeout(() => {
+			this.indexTimer = null;
+			this.indexAsked = true;
+			void this.run();
+		}, INDEX_LAG_MS);
+	}
+
+	private async pass(fromAlarm: boolean, indexNow: boolean): Promise<void> {
 		const { store, outbox, env } = this.deps;
 		const room = store.identity();
 		if (room === null) return;
@@ -153,8 +182,8 @@ export class RoomDrain {
 			this.members.recheck();
 			this.remoteMember = null;
 		}
-		const indexNow = fromAlarm || this.hasRemoteMember();
-		// Pokes go beside the federation hand-off, not behind it: delivery latency waits for neither.
+		// The federation hand-off starts first: its RPCs leave before the pokes' and the D1 writes take the
+		// thread. Pokes go beside it, not behind it: delivery latency waits for neither.
 		const [, , eventsNext, membersNext] = await Promise.all([
 			drainFederation(outbox, (id) => store.getPdu(id), (id, pdu, servers) => handOffToDestinations(env, room.room_id, id, pdu, servers), Date.now),
 			drainOutbox(outbox, pokeDelivery(env, room.room_id, Date.now), Date.now),
@@ -163,6 +192,7 @@ export class RoomDrain {
 		]);
 		// The alarm's pass settles here, in one synchronous block: one commit for all of it.
 		if (fromAlarm) this.settle();
+		if (!indexNow && this.indexTimer === null && this.hasRemoteMember() && this.events.behind()) this.indexSoon();
 		const now = Date.now();
 		const due = [outbox.nextDue(now), eventsNext, membersNext];
 		// Bookkeeping in memory, or events left for the alarm to copy: the alarm must come.
