@@ -22,11 +22,11 @@ Each rate is also given as a ratio to hello-world's rate in the same run.
   --export-events N    load N events (≤ 100000) for the export benchmark instead of 100,000
   --export-only        run only the export benchmark
   --client-only        run only the Client-Server figures (no export, no federation)
-  --via-dev-proxy      send requests through wrangler's local dev proxy instead of straight to the workers
-Requests go straight to each worker in workerd (the harness's getWorker().fetch), as on Cloudflare's network.
-wrangler's local dev proxy (a second workerd with a Durable Object in front of the worker, which npm start
-also has) costs about 4.5 ms per request on this machine, the same for every worker; --via-dev-proxy
-measures through it. The federation section uses two npm start servers, so its figures include that proxy.`;
+  --direct             send requests straight to each worker instead of through wrangler's dev proxy
+Requests go as npm start serves them: through wrangler's local dev proxy (a second workerd with a Durable Object
+in front of the worker), which costs about 4.5 ms per request on this machine, the same for every worker and
+absent on Cloudflare's network. --direct sends them straight to each worker in workerd (the harness's
+getWorker().fetch) to show the figures without it. The federation section always uses two npm start servers.`;
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
 	console.log(HELP);
 	process.exit(0);
@@ -56,8 +56,8 @@ const server = createTestHarness({
 });
 await server.listen();
 await server.getWorker().applyD1Migrations("DB");
-const VIA_DEV_PROXY = process.argv.includes("--via-dev-proxy");
-/** Where requests go: each worker directly (routed by host, as the harness's routes do), or wrangler's dev proxy. */
+const VIA_DEV_PROXY = !process.argv.includes("--direct");
+/** Where requests go: wrangler's dev proxy (as npm start serves them), or each worker directly (routed by host, as the harness's routes do). */
 const workers = { sealbridge: server.getWorker("sealbridge"), hello: server.getWorker("hello-world") };
 const target = VIA_DEV_PROXY
 	? server
