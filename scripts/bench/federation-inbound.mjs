@@ -75,9 +75,11 @@ export async function inboundTransactions({ server, origin, key, sender, roomId,
 	const last = await call(server, who.access_token, "GET", `/_matrix/client/v3/rooms/${room}/messages?dir=b&limit=1`);
 	let prev = last.json.chunk?.[0]?.event_id;
 	if (authEvents.some((id) => id === undefined) || prev === undefined) throw new Error("inbound transactions: room state not readable on hs2");
-	const head = await federationCall(server, origin, key, "GET", `/_matrix/federation/v1/event/${encodeURIComponent(prev)}`);
+	// The newest event's depth, asked for by room (/backfill from it, limit 1): GET /event finds an event through
+	// the D1 event index, which may trail a fresh event by up to half a second (room/event-index.ts).
+	const head = await federationCall(server, origin, key, "GET", `/_matrix/federation/v1/backfill/${room}?v=${encodeURIComponent(prev)}&limit=1`);
 	let depth = head.json.pdus?.[0]?.depth;
-	if (typeof depth !== "number") throw new Error(`inbound transactions: /event answered ${head.status}`);
+	if (typeof depth !== "number") throw new Error(`inbound transactions: /backfill answered ${head.status}`);
 
 	const run = b64url(randomBytes(6));
 	const errors = new Set();
