@@ -80,6 +80,24 @@ describe("RoomDO", () => {
 		expect(await stub.getCurrentStateIds()).toEqual([{ type: "m.room.create", state_key: "", event_id: "$create" }]);
 	});
 
+	it("replaces forward extremities the same whether the one it replaces is one, is not one, or the new one already is", async () => {
+		await runInDurableObject(env.ROOM.getByName("!extremities:example.org"), (_instance: RoomDO, state) => {
+			const store = new RoomStore(state.storage);
+			store.initRoom("!extremities:example.org", "11", 1);
+			for (const id of ["$a", "$b", "$c", "$d", "$e"]) store.insertEvent(event(id));
+			store.replaceForwardExtremities([], ["$a", "$b"]);
+			store.replaceForwardExtremities(["$a"], ["$c"]); // an extremity replaced
+			expect(store.getForwardExtremities()).toEqual(["$b", "$c"]);
+			store.replaceForwardExtremities(["$a"], ["$d"]); // $a is no longer one: $d is added
+			expect(store.getForwardExtremities()).toEqual(["$b", "$c", "$d"]);
+			store.replaceForwardExtremities(["$b"], ["$c"]); // $c already is one: $b goes
+			expect(store.getForwardExtremities()).toEqual(["$c", "$d"]);
+			store.replaceForwardExtremities(["$c", "$d"], ["$e"]); // several prev events
+			expect(store.getForwardExtremities()).toEqual(["$e"]);
+			expect(store.getForwardExtremitiesAndDepth()).toEqual({ event_ids: ["$e"], max_depth: 1 });
+		});
+	});
+
 	it("gives outliers no stream ordering and refuses a room initialised twice", async () => {
 		const stub = env.ROOM.getByName(ROOM);
 		await runInDurableObject(stub, (_instance: RoomDO, state) => {

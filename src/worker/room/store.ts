@@ -301,6 +301,12 @@ export class RoomStore {
 
 	/** A new timeline event replaces the extremities it references. */
 	replaceForwardExtremities(removed: readonly string[], added: readonly string[]): void {
+		// The usual case, one extremity replaced by one new event, in one statement. Where it changes no row (the
+		// old one is not an extremity, or the new one already is), the general path below gives the same result.
+		if (removed.length === 1 && added.length === 1) {
+			const renamed = this.sql.exec("UPDATE OR IGNORE forward_extremities SET event_id = ?2 WHERE event_id = ?1 RETURNING 1", removed[0]!, added[0]!);
+			if (renamed.toArray().length > 0) return;
+		}
 		for (const id of removed) this.sql.exec("DELETE FROM forward_extremities WHERE event_id = ?", id);
 		for (const id of added) this.sql.exec("INSERT OR IGNORE INTO forward_extremities (event_id) VALUES (?)", id);
 	}
