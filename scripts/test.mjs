@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: the three test layers (unit, workerd integration, end to end), each in its own vitest process,
 // side by side, each watched for a stall. The workerd test pool now and then stops mid-run with no test
-// running, no CPU and no output (cloudflare/workers-sdk#15498, open upstream); a layer that prints nothing
+// running, no CPU and no output (cloudflare/workers-sdk#15498, open upstream; every stall in our CI logs came
+// right after federation-create-room-invite, which restored its fetch mock while a DestinationDO transaction
+// was still in flight: it now waits for the destination, test/integration/federation-outbound-helpers.ts
+// destinationIdle, and the guard stays for any other cause); a layer that prints nothing
 // for its quiet limit is stopped (its whole process group) and run again, up to five starts in all. A layer whose
 // tests fail is not re-run: failures are real. The last line is "N passed, N failed" over all layers,
 // from the summary reporter's counts (scripts/summary-reporter.ts), which CI reads.

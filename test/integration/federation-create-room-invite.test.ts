@@ -11,7 +11,7 @@ import type { Pdu } from "../../src/protocol/events/pdu";
 import { signEvent } from "../../src/protocol/events/sign-event";
 import { roomVersionRules } from "../../src/protocol/room-versions/rules";
 import { ME, remoteServer, type RemoteServer, seedKeys } from "./federation-inbound-helpers";
-import { installReceiver } from "./federation-outbound-helpers";
+import { destinationIdle, installReceiver } from "./federation-outbound-helpers";
 import { api, makeUser, type TestUser } from "./rooms-helpers";
 
 let remote: RemoteServer;
@@ -46,7 +46,9 @@ beforeAll(async () => {
 	local = await makeUser("crlocal");
 });
 
-afterAll(() => {
+afterAll(async () => {
+	// The rooms hand their later events to the invitees' server: the mocked network must outlive those sends.
+	await destinationIdle(remote.name);
 	vi.restoreAllMocks();
 });
 

@@ -104,3 +104,17 @@ export function pduText(roomId: string, n: number): { eventId: string; json: str
 	const eventId = `$ev${++counter}_${n}`;
 	return { eventId, json: JSON.stringify({ type: "m.room.message", room_id: roomId, content: { n }, depth: n }) };
 }
+
+/**
+ * Waits (at most 5 s) until the DestinationDO of `serverName` has nothing queued or in flight. A test that
+ * mocked the network must keep the mock until then: restored under a transaction still being sent, it left
+ * the workerd test pool unable to start the next file (the "pool stall" that cost CI runs minutes).
+ */
+export async function destinationIdle(serverName: string): Promise<void> {
+	const destination = env.DESTINATION.getByName(serverName);
+	for (let i = 0; i < 100; i++) {
+		const status = await destination.status();
+		if (status.queued_pdus === 0 && status.queued_edus === 0 && status.in_flight_txn_id === null) return;
+		await new Promise((r) => setTimeout(r, 50));
+	}
+}
