@@ -27,6 +27,19 @@ function drainDone(): Promise<void> {
 	return runInDurableObject(room(), (instance: RoomDO) => instance["drainer"].idle());
 }
 
+/**
+ * Waits until every poke the room handed off is known to be logged: a UserDO logs pokes in batches after
+ * answering, and the room asks again (outbox-drain.ts CONFIRM_AFTER_MS) until an answer covers them.
+ */
+async function pokesLogged(): Promise<void> {
+	for (let i = 0; i < 100; i++) {
+		await drainDone();
+		if (await runInDurableObject(room(), (instance: RoomDO) => instance["outbox"].nextAsk() === null)) return;
+		await new Promise((r) => setTimeout(r, 20));
+	}
+	throw new Error("pokes not logged within 2 s");
+}
+
 function timelineIds(body: SyncBody): string[] {
 	const joined = body.rooms.join[roomId] as { timeline?: { events: { event_id: string }[] } } | undefined;
 	return (joined?.timeline?.events ?? []).map((e) => e.event_id);
@@ -73,8 +86,8 @@ describe("the drain's bookkeeping", () => {
 		const one = await send("one");
 		// Delivered by the direct drain (no alarm ran): bob's /sync has it.
 		const sawOne = await syncUntil(bob, (b) => timelineIds(b).includes(one), start.body.next_batch);
-		// A poke wakes the long-poll before it returns: wait for the drain to see both pokes through.
-		await drainDone();
+		// A poke wakes the long-poll before it is logged: wait until both pokes are known to be logged.
+		await pokesLogged();
 		const afterOne = await roomBookkeeping();
 		// Still stored: one delivered poke row per member, the cursor unmoved, and the alarm that will settle them.
 		expect(afterOne.outbox.map((r) => r.target).sort()).toEqual([alice.user_id, bob.user_id].sort());
@@ -83,7 +96,7 @@ describe("the drain's bookkeeping", () => {
 
 		const two = await send("two");
 		await syncUntil(bob, (b) => timelineIds(b).includes(two), sawOne.body.next_batch);
-		await drainDone();
+		await pokesLogged();
 		// Two's commit deleted one's delivered rows; two's own wait in turn.
 		const afterTwo = await roomBookkeeping();
 		expect(afterTwo.outbox).toHaveLength(2);
@@ -100,7 +113,7 @@ describe("the drain's bookkeeping", () => {
 		const start = await syncUntil(bob, () => true);
 		const three = await send("three");
 		const saw = await syncUntil(bob, (b) => timelineIds(b).includes(three), start.body.next_batch);
-		await drainDone();
+		await pokesLogged();
 		const before = await roomBookkeeping();
 		expect(before.outbox).toHaveLength(2);
 		expect(before.alarm).not.toBeNull();
@@ -120,7 +133,7 @@ describe("the drain's bookkeeping", () => {
 	it("a membership change delivered again after a loss leaves the newest membership in the D1 index", async () => {
 		expect(await indexedMembership(bob.user_id)).toBe("join");
 		expect((await api(bob, "POST", `/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
-		await drainDone();
+		await pokesLogged();
 		expect(await indexedMembership(bob.user_id)).toBe("leave");
 		// Bob's leave row (with the change) waits, delivered, for a commit or the alarm.
 		expect((await roomBookkeeping()).outbox.map((r) => r.target).sort()).toEqual([alice.user_id, bob.user_id].sort());

@@ -5,7 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { backoffMs, drainOutbox } from "../../src/worker/room/outbox-drain";
+import { backoffMs, CONFIRM_AFTER_MS, drainOutbox } from "../../src/worker/room/outbox-drain";
 import { drainFederation } from "../../src/worker/room/outbox-federation";
 import { type MembershipChange, OutboxStore } from "../../src/worker/room/outbox-store";
 import type { RoomDO } from "../../src/worker/room/room-do";
@@ -24,6 +24,7 @@ describe("drainOutbox", () => {
 			const deliver = async (target: string, position: number, change: MembershipChange | null) => {
 				calls.push([target, position, change]);
 				if (target === "@b:x" && failB) throw new Error("unavailable");
+				return position;
 			};
 
 			await drainOutbox(outbox, deliver, () => now);
@@ -63,6 +64,63 @@ describe("drainOutbox", () => {
 			expect(outbox.nextDue(now)).toBeNull();
 			outbox.settleDelivered();
 			expect(state.storage.sql.exec("SELECT * FROM outbox").toArray()).toEqual([]);
+		});
+	});
+
+	it("keeps rows whose poke is not logged yet, asks again later, and settles them once an answer covers them", async () => {
+		await runInDurableObject(env.ROOM.getByName("!outbox-await:example.org"), async (_i: RoomDO, state) => {
+			const outbox = new OutboxStore(state.storage.sql);
+			let now = 2_000_000;
+			const calls: [string, number][] = [];
+			// What each user's stream has logged: the UserDO logs in batches, after its answer.
+			const logged = new Map<string, number>();
+			const deliver = async (target: string, position: number) => {
+				calls.push([target, position]);
+				return logged.get(target) ?? -1;
+			};
+			outbox.addPoke("@a:x", 1, { membership: "join", event_id: "$j" }, now);
+			outbox.addPoke("@a:x", 2, null, now);
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([["@a:x", 2]]);
+			// Woken, not logged: kept, not due again before the ask time, and no alarm time of their own.
+			expect(outbox.hasUnsettled()).toBe(true);
+			expect(outbox.nextAsk()).toBe(now + CONFIRM_AFTER_MS);
+			expect(outbox.nextDue(now)).toBeNull();
+			calls.length = 0;
+			await drainOutbox(outbox, deliver, () => now + 10);
+			expect(calls).toEqual([]);
+			outbox.settleDelivered();
+			expect(state.storage.sql.exec("SELECT id FROM outbox").toArray()).toHaveLength(2);
+
+			// A new message: the user's rows travel together, and an answer that covers position 2 only
+			// settles rows 1 and 2; row 3 waits.
+			now += 50;
+			logged.set("@a:x", 2);
+			outbox.addPoke("@a:x", 3, null, now);
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([["@a:x", 3]]);
+			outbox.settleDelivered();
+			expect(state.storage.sql.exec<{ stream_position: number }>("SELECT stream_position FROM outbox").toArray()).toEqual([{ stream_position: 3 }]);
+			expect(outbox.nextAsk()).toBe(now + CONFIRM_AFTER_MS);
+
+			// At the ask time it is poked again; now logged, it settles.
+			calls.length = 0;
+			logged.set("@a:x", 3);
+			now += CONFIRM_AFTER_MS;
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([["@a:x", 3]]);
+			expect(outbox.nextAsk()).toBeNull();
+			outbox.settleDelivered();
+			expect(outbox.hasUnsettled()).toBe(false);
+			expect(state.storage.sql.exec("SELECT id FROM outbox").toArray()).toEqual([]);
+
+			// After a restart the memory is gone: a row awaiting its log is simply due again.
+			outbox.addPoke("@a:x", 4, null, now);
+			await drainOutbox(outbox, deliver, () => now);
+			const fresh = new OutboxStore(state.storage.sql);
+			calls.length = 0;
+			await drainOutbox(fresh, deliver, () => now);
+			expect(calls).toEqual([["@a:x", 4]]);
 		});
 	});
 

@@ -6,8 +6,17 @@
 import { log } from "../../platform/log";
 import type { MembershipChange, OutboxStore, PokeRow } from "./outbox-store";
 
-/** Hands one user's rows off: updates the D1 index (if `change`), then pokes their UserDO. Throws on failure. */
-export type PokeDelivery = (target: string, position: number, change: MembershipChange | null) => Promise<void>;
+/**
+ * Hands one user's rows off: updates the D1 index (if `change`), then pokes their UserDO. Answers the
+ * position the user has logged so far (-1: none); throws on failure.
+ */
+export type PokeDelivery = (target: string, position: number, change: MembershipChange | null) => Promise<number>;
+
+/**
+ * When to poke again about rows the UserDO took but has not logged yet (it logs within 50 ms:
+ * user/sync/user-sync.ts POKE_LOG_DELAY_MS). A later poke's answer usually confirms them before that.
+ */
+export const CONFIRM_AFTER_MS = 200;
 
 /** How many users one drain serves before yielding to the next alarm. */
 const TARGETS_PER_DRAIN = 200;
@@ -34,9 +43,11 @@ export async function drainOutbox(outbox: OutboxStore, deliver: PokeDelivery, no
 			const change = list.reduce<MembershipChange | null>((latest, r) => r.change ?? latest, null);
 			const ids = list.map((r) => r.id);
 			try {
-				await deliver(target, position, change);
+				const logged = await deliver(target, position, change);
 				// No write of its own: a commit after this await would cost the room one more per send.
-				outbox.markDelivered(ids);
+				outbox.markDelivered(list.filter((r) => r.stream_position <= logged).map((r) => r.id));
+				// The rest are woken but not yet logged: asked again later, unless a later answer covers them.
+				outbox.awaitLog(list.filter((r) => r.stream_position > logged).map((r) => r.id), now() + CONFIRM_AFTER_MS);
 			} catch (err) {
 				const attempts = Math.max(...list.map((r) => r.attempts));
 				outbox.deferRows(ids, now() + backoffMs(attempts));

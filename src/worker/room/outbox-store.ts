@@ -34,6 +34,11 @@ export class OutboxStore {
 	/** Rows delivered but not yet deleted (settleDelivered deletes them inside a commit). */
 	private readonly delivered = new Set<number>();
 	/**
+	 * Poke rows whose UserDO took the poke but has not logged it yet, with when to ask again (outbox-drain.ts
+	 * CONFIRM_AFTER_MS). In memory: after a restart they are simply due again.
+	 */
+	private readonly awaiting = new Map<number, number>();
+	/**
 	 * False once a read found no federation row and none was added since: a room without remote members then
 	 * costs its drains no federation query. Starts true (rows may wait from before a restart).
 	 */
@@ -66,9 +71,11 @@ export class OutboxStore {
 		);
 	}
 
-	/** The next dueFederation reads storage even if no row was known to wait (the alarm trusts no memory). */
+	/** The alarm trusts no memory: the next dueFederation reads storage, and every poke row not known to be logged is due. */
 	recheck(): void {
 		this.federationRows = true;
+		// The alarm asks about every poke not yet known to be logged, whatever its ask time.
+		this.awaiting.clear();
 	}
 
 	/** Due federation rows not yet handed off, in commit order. */
@@ -99,11 +106,12 @@ export class OutboxStore {
 			.exec<{ id: number; target: string; stream_position: number; payload: string | null; attempts: number }>(
 				`SELECT id, target, stream_position, payload, attempts FROM outbox
 				WHERE kind = 'poke' AND id NOT IN (SELECT value FROM json_each(?1)) AND target IN (
-					SELECT DISTINCT target FROM outbox WHERE kind = 'poke' AND next_attempt_ts <= ?2 AND id NOT IN (SELECT value FROM json_each(?1)) LIMIT ?3)
+					SELECT DISTINCT target FROM outbox WHERE kind = 'poke' AND next_attempt_ts <= ?2 AND id NOT IN (SELECT value FROM json_each(?4)) LIMIT ?3)
 				ORDER BY id`,
 				this.deliveredJson(),
 				nowTs,
 				maxTargets,
+				this.notDueJson(nowTs),
 			)
 			.toArray()
 			.map((r) => ({
@@ -117,12 +125,25 @@ export class OutboxStore {
 
 	/** Rows handed off: skipped from now on, deleted by the next settleDelivered. */
 	markDelivered(ids: readonly number[]): void {
-		for (const id of ids) this.delivered.add(id);
+		for (const id of ids) {
+			this.delivered.add(id);
+			this.awaiting.delete(id);
+		}
 	}
 
-	/** Whether delivered rows wait for settleDelivered. */
+	/** Poke rows taken but not yet logged by their UserDO: not due again before `askTs` (unless a newer row of the target is). */
+	awaitLog(ids: readonly number[], askTs: number): void {
+		for (const id of ids) this.awaiting.set(id, askTs);
+	}
+
+	/** When rows awaiting their UserDO's log are next to be asked about, or null if none are. */
+	nextAsk(): number | null {
+		return this.awaiting.size === 0 ? null : Math.min(...this.awaiting.values());
+	}
+
+	/** Whether delivered rows wait for settleDelivered, or poked ones for their UserDO's log. */
 	hasUnsettled(): boolean {
-		return this.delivered.size > 0;
+		return this.delivered.size > 0 || this.awaiting.size > 0;
 	}
 
 	/** Deletes the delivered rows; run inside a commit the room makes anyway (an event's, the alarm's). */
@@ -136,14 +157,23 @@ export class OutboxStore {
 		return JSON.stringify([...this.delivered]);
 	}
 
+	/** Delivered rows and rows awaiting their UserDO's log that are not to be asked about yet. */
+	private notDueJson(nowTs: number): string {
+		const ids = [...this.delivered];
+		for (const [id, askTs] of this.awaiting) if (askTs > nowTs) ids.push(id);
+		return JSON.stringify(ids);
+	}
+
 	/** Records a failed hand-off: the rows wait until `nextTs`. */
 	deferRows(ids: readonly number[], nextTs: number): void {
+		for (const id of ids) this.awaiting.delete(id);
 		for (const id of ids) this.sql.exec("UPDATE outbox SET attempts = attempts + 1, next_attempt_ts = ? WHERE id = ?", nextTs, id);
 	}
 
 	/** When the next row falls due (not before `nowTs`), or null if no row waits for a hand-off. */
 	nextDue(nowTs: number): number | null {
-		const t = this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_ts) AS t FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?))", this.deliveredJson()).one().t;
+		// Rows awaiting a UserDO's log are asked about on the drain's timer (nextAsk), not by the alarm.
+		const t = this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_ts) AS t FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?))", JSON.stringify([...this.delivered, ...this.awaiting.keys()])).one().t;
 		return t === null ? null : Math.max(t, nowTs);
 	}
 }

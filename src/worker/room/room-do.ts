@@ -241,7 +241,8 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	async receiveRemoteInvite(roomId: string, userId: string, invite: Omit<RemoteInvite, "position">): Promise<RpcResult<null>> {
 		if (this.store.getRoomInfo() !== null) return { ok: false, errcode: "M_FORBIDDEN", error: "The room is already known here" };
 		const position = new RemoteInvites(this.ctx.storage.sql).put(userId, invite);
-		await pokeDelivery(this.env, roomId, Date.now)(userId, position, { membership: invite.membership, event_id: invite.event_id });
+		// No outbox row stands behind this poke: it waits for the log.
+		await pokeDelivery(this.env, roomId, Date.now, true)(userId, position, { membership: invite.membership, event_id: invite.event_id });
 		return { ok: true, value: null };
 	}
 

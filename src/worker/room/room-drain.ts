@@ -56,6 +56,8 @@ export class RoomDrain {
 	private indexAsked = false;
 	/** The index timer is set. */
 	private indexTimer: ReturnType<typeof setTimeout> | null = null;
+	/** When the ask timer fires: pokes taken but not yet logged are asked about again (OutboxStore.awaitLog). */
+	private askTimer: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
 	private readonly events: EventIndex;
 	private readonly members: RemoteMemberIndex;
 	/** hasRemoteMember's last answer and the member version it was read at. */
@@ -171,6 +173,20 @@ export class RoomDrain {
 		}, INDEX_LAG_MS);
 	}
 
+	/**
+	 * Asks again about pokes not yet logged by `at`. A timer, not the alarm: moving the alarm earlier is a
+	 * storage write, and the alarm already covers these rows (they count as unsettled).
+	 */
+	private askBy(at: number): void {
+		if (this.askTimer !== null && this.askTimer.at <= at) return;
+		if (this.askTimer !== null) clearTimeout(this.askTimer.timer);
+		const timer = setTimeout(() => {
+			this.askTimer = null;
+			void this.run();
+		}, Math.max(0, at - Date.now()));
+		this.askTimer = { at, timer };
+	}
+
 	private async pass(fromAlarm: boolean, indexNow: boolean): Promise<void> {
 		const { store, outbox, env } = this.deps;
 		const room = store.identity();
@@ -186,13 +202,15 @@ export class RoomDrain {
 		// thread. Pokes go beside it, not behind it: delivery latency waits for neither.
 		const [, , eventsNext, membersNext] = await Promise.all([
 			drainFederation(outbox, (id) => store.getPdu(id), (id, pdu, servers) => handOffToDestinations(env, room.room_id, id, pdu, servers), Date.now),
-			drainOutbox(outbox, pokeDelivery(env, room.room_id, Date.now), Date.now),
+			drainOutbox(outbox, pokeDelivery(env, room.room_id, Date.now, fromAlarm), Date.now),
 			indexNow ? this.events.copyNew(env.DB, room.room_id, Date.now) : null,
 			this.members.copyNew(env.DB, room.room_id, server, Date.now),
 		]);
 		// The alarm's pass settles here, in one synchronous block: one commit for all of it.
 		if (fromAlarm) this.settle();
 		if (!indexNow && this.indexTimer === null && this.hasRemoteMember() && this.events.behind()) this.indexSoon();
+		const ask = outbox.nextAsk();
+		if (ask !== null) this.askBy(ask);
 		const now = Date.now();
 		const due = [outbox.nextDue(now), eventsNext, membersNext];
 		// Bookkeeping in memory, or events left for the alarm to copy: the alarm must come.

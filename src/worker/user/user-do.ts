@@ -353,6 +353,11 @@ export class UserDO extends DurableObject<Env> {
 		return this.sync.poke(roomId, "timeline", position);
 	}
 
+	/** RoomPokeApi: a room outbox's poke, logged within a short delay; answers the position logged so far. */
+	pokeSoon(roomId: string, position: number): Promise<number | null> {
+		return this.sync.pokeSoon(roomId, position);
+	}
+
 	/** A room's typing or receipts moved to ephemeral position N. */
 	pokeEphemeral(roomId: string, position: number): Promise<void> {
 		return this.sync.poke(roomId, "ephemeral", position);

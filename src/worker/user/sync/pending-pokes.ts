@@ -1,13 +1,17 @@
-// Pokes that have woken a long-poll but are not yet in the room_stream log (stream-store.ts).
+// Pokes that have woken long-polls but are not yet in the room_stream log (stream-store.ts).
 // Any SQLite write shuts a Durable Object's output gate until its commit is durable, and the gate holds
 // outgoing requests as well as replies; in workerd the commit's fsync also stalls the thread every object
 // runs on. A poke that logged its position before waking the long-poll thus made the woken /sync wait for
 // that commit twice over: its slice request to the room, then its answer. So a poke is announced here
 // first; a woken sync that shows exactly the announced position names it in its token as "ahead" of the
 // user stream (sync-token.ts) instead of logging it; and the poke logs only once those answers have left.
-// The poke's own reply still waits for the commit, so a room never drops an outbox row for a poke that could
-// be lost. If the object stops before the commit, the room pokes again, and the token's ahead position
-// covers the new row: nothing is shown twice.
+//
+// Pokes are logged in batches: one commit for every poke that arrived within `delayMs` (a room's outbox
+// asks for a delay, pokeSoon; other pokes for none). A user in a busy room, or in many, otherwise paid one
+// commit per message per room. A delayed poke's caller does not wait for the log: it learns the position
+// logged so far and asks again later (room/outbox-drain.ts), so a room never drops an outbox row for a
+// poke that could still be lost. If the object stops before the commit, the room pokes again, and a token's
+// ahead position covers the new row: nothing is shown twice.
 // A /sync treats these entries as rows of the log that have no seq yet (room-fetch.ts).
 // docs/client-server.md "Pokes and sync"
 
@@ -20,25 +24,39 @@ export interface PendingPoke {
 }
 
 type Entry = PendingPoke & {
-	logged: Promise<void>;
 	/** Syncs that showed this position ahead of the log: each resolves once its answer is made. */
 	readers: Promise<void>[];
 };
+
+type Batch = { done: Promise<void>; resolve: () => void; reject: (err: unknown) => void; at: number; timer: ReturnType<typeof setTimeout> | null };
+
+export interface PokeLog {
+	/** Logs the batch in one commit, each position unless the log holds it or a larger one; true if any was written. */
+	write(batch: PendingPoke[]): boolean;
+	/** Wakes waiting long-polls. */
+	announce(): void;
+	/** The largest position the log holds for a room and kind (a /sync may have logged one itself), or null. */
+	latest(roomId: string, kind: RoomStreamKind): number | null;
+}
 
 /** The next turn of the event loop, after every microtask and the I/O already queued (answers being sent). */
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export class PendingPokes {
 	private readonly entries = new Map<string, Entry>();
+	/** The next batch's commit: resolves once it is written. */
+	private batch: Batch | null = null;
+
+	constructor(private readonly log: PokeLog) {}
 
 	private static key(roomId: string, kind: RoomStreamKind): string {
 		return `${kind}\u0000${roomId}`;
 	}
 
-	/** The pending entry of a room and kind at `position` or later, if any: a poke it covers need only wait for it. */
-	covering(roomId: string, kind: RoomStreamKind, position: number): Promise<void> | null {
+	/** Whether a pending entry of this room and kind stands at `position` or later: a poke it covers adds nothing. */
+	covers(roomId: string, kind: RoomStreamKind, position: number): boolean {
 		const entry = this.entries.get(PendingPokes.key(roomId, kind));
-		return entry !== undefined && entry.position >= position ? entry.logged : null;
+		return entry !== undefined && entry.position >= position;
 	}
 
 	/**
@@ -61,35 +79,82 @@ export class PendingPokes {
 	}
 
 	/**
-	 * Announces a poke, then logs it once the syncs it woke have answered. `log` writes the position unless
-	 * the log already holds it or a larger one (a /sync that fetched the room may have logged what it saw);
-	 * if it did write, no sync took the poke up meanwhile, so the announcement is made again.
+	 * Announces a poke and queues it for the batch written within `delayMs`; resolves once that batch is
+	 * written. A later poke of the same room and kind raises the entry.
 	 */
-	async hold(poke: PendingPoke, announce: () => void, log: () => boolean): Promise<void> {
+	add(poke: PendingPoke, delayMs: number): Promise<void> {
 		const key = PendingPokes.key(poke.room_id, poke.kind);
-		const readers: Promise<void>[] = [];
-		const logged = (async () => {
-			// Woken syncs run on microtasks and send their slice requests (reading this entry) before their
-			// first await, so a turn later every sync that may show this position has said so.
-			await nextTurn();
-			if (readers.length > 0) {
-				while (readers.length > 0) await Promise.all(readers.splice(0));
-				// Their answers are on their way out: log after them, so the commit holds none of them.
-				await nextTurn();
-			}
-			if (log()) announce();
-		})();
-		const entry: Entry = { ...poke, logged, readers };
-		this.entries.set(key, entry);
-		announce();
-		try {
-			await logged;
-		} finally {
-			if (this.entries.get(key) === entry) this.entries.delete(key);
-		}
+		const entry = this.entries.get(key);
+		const raised = entry === undefined || entry.position < poke.position;
+		if (entry === undefined) this.entries.set(key, { ...poke, readers: [] });
+		else if (raised) entry.position = poke.position;
+		const done = this.schedule(delayMs);
+		// A repeated or older poke is no news to a waiting sync.
+		if (raised) this.log.announce();
+		return done;
 	}
 
+	/** The entries the log does not cover yet; one a /sync logged meanwhile is dropped (it is no news). */
 	list(): PendingPoke[] {
-		return [...this.entries.values()].map(({ room_id, kind, position }) => ({ room_id, kind, position }));
+		const out: PendingPoke[] = [];
+		for (const [key, { room_id, kind, position }] of this.entries) {
+			const logged = this.log.latest(room_id, kind);
+			if (logged !== null && logged >= position) this.entries.delete(key);
+			else out.push({ room_id, kind, position });
+		}
+		return out;
+	}
+
+	/** The batch that writes within `delayMs` (the current one, brought forward if it would write later). */
+	private schedule(delayMs: number): Promise<void> {
+		const at = Date.now() + delayMs;
+		if (this.batch === null) {
+			let resolve!: () => void;
+			let reject!: (err: unknown) => void;
+			const done = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
+			// A delayed poke's caller does not wait for it: a failed write must not go unhandled.
+			done.catch(() => {});
+			this.batch = { done, resolve, reject, at, timer: null };
+		} else if (this.batch.timer === null || this.batch.at <= at) {
+			// Due soon enough, or waiting for its readers: it takes every entry there is when it writes.
+			return this.batch.done;
+		} else {
+			clearTimeout(this.batch.timer);
+			this.batch.at = at;
+		}
+		const batch = this.batch;
+		// Woken syncs run on microtasks and send their slice requests (reading these entries) before their
+		// first await, so a turn later every sync that may show a position has said so.
+		batch.timer = setTimeout(() => {
+			batch.timer = null;
+			void this.write(batch);
+		}, delayMs);
+		return batch.done;
+	}
+
+	private async write(batch: Batch): Promise<void> {
+		for (;;) {
+			const readers = [...this.entries.values()].flatMap((e) => e.readers.splice(0));
+			if (readers.length === 0) break;
+			// Each resolves once its sync's answer is made (never rejects: sync-engine.ts).
+			await Promise.all(readers);
+			// Their answers are on their way out: log after them, so the commit holds none of them.
+			await nextTurn();
+		}
+		// A poke that arrives from here on goes into the next batch.
+		if (this.batch === batch) this.batch = null;
+		const taken = this.list();
+		for (const p of taken) this.entries.delete(PendingPokes.key(p.room_id, p.kind));
+		let wrote = false;
+		try {
+			wrote = taken.length > 0 && this.log.write(taken);
+		} catch (err) {
+			// Nothing of it is logged: a waiting poke fails (its room retries), a delayed one is asked again.
+			batch.reject(err);
+			return;
+		}
+		batch.resolve();
+		// A position written here is news to any sync that did not take it up: announce again.
+		if (wrote) this.log.announce();
 	}
 }

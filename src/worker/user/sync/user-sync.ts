@@ -32,13 +32,24 @@ export interface UserSyncHost {
 	sharedRooms?: SharedRoomIndex;
 }
 
+/**
+ * How long a room's poke may wait to be logged with the others (pokeSoon). A member of a busy room paid one
+ * commit per message: on the thread every object shares in workerd, about half of a message send's cost
+ * after its reply. A woken long-poll does not wait for it.
+ */
+const POKE_LOG_DELAY_MS = 50;
+
 const NO_OWNER = { ok: false, errcode: "M_UNKNOWN", error: "User object has no owner", status: 500 } as const;
 
 export class UserSync {
 	readonly store: SyncStore;
 	private digest: string | null = null;
 	/** Pokes that woke long-polls and are not logged yet (pending-pokes.ts). */
-	readonly pendingPokes = new PendingPokes();
+	readonly pendingPokes = new PendingPokes({
+		write: (batch) => this.host.transaction(() => batch.map((p) => this.store.logPosition(p.room_id, p.kind, p.position)).some(Boolean)),
+		announce: () => this.host.notifier.notify(),
+		latest: (roomId, kind) => this.store.latestPosition(roomId, kind),
+	});
 	/** Joined rooms' initial slices while they stand (initial-slice-cache.ts). */
 	readonly initialSlices = new InitialSliceCache();
 
@@ -59,16 +70,34 @@ export class UserSync {
 	 */
 	async poke(roomId: string, kind: RoomStreamKind, position: number): Promise<void> {
 		if (typeof roomId !== "string" || !Number.isSafeInteger(position) || position < 0) return;
-		const pending = this.pendingPokes.covering(roomId, kind, position);
-		if (pending !== null) return pending;
-		const log = () => this.host.transaction(() => this.store.logPosition(roomId, kind, position));
-		if (this.host.notifier.waiting === 0) {
-			if (log()) this.host.notifier.notify();
-			return;
-		}
 		const latest = this.store.latestPosition(roomId, kind);
 		if (latest !== null && latest >= position) return;
-		await this.pendingPokes.hold({ room_id: roomId, kind, position }, () => this.host.notifier.notify(), log);
+		if (this.host.notifier.waiting === 0 && !this.pendingPokes.covers(roomId, kind, position)) {
+			// Nobody to wake first: log at once.
+			if (this.host.transaction(() => this.store.logPosition(roomId, kind, position))) this.host.notifier.notify();
+			return;
+		}
+		await this.pendingPokes.add({ room_id: roomId, kind, position }, 0);
+	}
+
+	/**
+	 * A room outbox's timeline poke: wakes waiting long-polls at once and logs the position with the other
+	 * pokes of the next POKE_LOG_DELAY_MS, in one commit. Answers the position logged so far (null: none),
+	 * which reaches the room only once durable (the output gate holds the answer behind any commit in
+	 * flight); the room asks again until it covers the poke (room/outbox-drain.ts). Asked again about a
+	 * pending position, it writes that batch at once and answers after it.
+	 */
+	async pokeSoon(roomId: string, position: number): Promise<number | null> {
+		if (typeof roomId !== "string" || !Number.isSafeInteger(position) || position < 0) return null;
+		const latest = this.store.latestPosition(roomId, "timeline");
+		if (latest !== null && latest >= position) return latest;
+		const poke = { room_id: roomId, kind: "timeline" as const, position };
+		if (!this.pendingPokes.covers(roomId, "timeline", position)) {
+			void this.pendingPokes.add(poke, POKE_LOG_DELAY_MS);
+			return latest;
+		}
+		await this.pendingPokes.add(poke, 0);
+		return this.store.latestPosition(roomId, "timeline");
 	}
 
 	async sync(req: SyncRequest): Promise<RpcResult<SyncResponse>> {
