@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// A/B comparison of two builds of sealbridge: both run side by side (wrangler's test harness, each with a
+// hello-world worker, requests through wrangler's dev proxy as `npm start` serves them), and rounds of
+// sequential sends, hello-world requests and send -> long-poll /sync latencies alternate between them. On a
+// shared 2-CPU machine a figure from one run says little about a change worth a millisecond; a paired
+// difference, round by round under the same load, does.
+import { createTestHarness } from "wrangler";
+
+const HELP = `Usage: node scripts/bench-ab.mjs DIR_A DIR_B [ROUNDS] [--direct]
+
+Starts the sealbridge checked out in DIR_A and the one in DIR_B (each a checkout of this repository, e.g. a
+git worktree of the commit to compare), registers two users in a two-member room on each, and runs ROUNDS
+(default 10) alternating rounds: 100 hello-world requests, 150 sequential message sends, 5 send -> other
+user's long-poll /sync latencies. Prints each build's medians and the median paired difference of the send
+time (B - A), and in how many rounds B was faster. --direct sends requests straight to each worker instead of
+through wrangler's dev proxy. Servers bind 127.0.0.1 on ports the system picks; both are stopped at the end.`;
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h") || args.filter((a) => !a.startsWith("--")).length < 2) {
+	console.log(HELP);
+	process.exit(args.includes("--help") || args.includes("-h") ? 0 : 2);
+}
+const [dirA, dirB, roundsArg] = args.filter((a) => !a.startsWith("--"));
+const ROUNDS = Math.max(1, Math.min(50, Number(roundsArg ?? 10) || 10));
+const DIRECT = args.includes("--direct");
+process.env.WRANGLER_SEND_METRICS ??= "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+process.env.WRANGLER_HIDE_BANNER ??= "true";
+process.env.X_LOCAL_OBSERVABILITY ??= "false"; // as npm start runs it (scripts/start.mjs)
+
+async function setup(dir) {
+	const server = createTestHarness({
+		workers: [
+			{ configPath: `${dir}/wrangler.toml`, vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", FEDERATION_DOH_URL: "http://127.0.0.1:9/dns-query" } },
+			{ configPath: `${dir}/bench/hello-world/wrangler.toml` },
+		],
+	});
+	await server.listen();
+	await server.getWorker("sealbridge").applyD1Migrations("DB");
+	const workers = { sealbridge: server.getWorker("sealbridge"), hello: server.getWorker("hello-world") };
+	const target = DIRECT ? { fetch: (url, init) => (url.includes("hello.bench") ? workers.hello : workers.sealbridge).fetch(url, init) } : server;
+	async function req(method, path, body, token) {
+		const headers = { "content-type": "application/json" };
+		if (token) headers.authorization = `Bearer ${token}`;
+		const res = await target.fetch(`http://localhost${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		const text = await res.text();
+		return { status: res.status, json: text ? JSON.parse(text) : null };
+	}
+	async function register(name) {
+		const password = `pw-${name}-0123456789`;
+		const first = await req("POST", "/_matrix/client/v3/register", { username: name, password });
+		const done = await req("POST", "/_matrix/client/v3/register", { username: name, password, auth: { type: "m.login.dummy", session: first.json?.session } });
+		if (done.status !== 200) throw new Error(`${dir}: registration failed (${done.status})`);
+		return done.json;
+	}
+	const alice = await register("alice");
+	const bob = await register("bob");
+	const room = (await req("POST", "/_matrix/client/v3/createRoom", { preset: "private_chat", invite: [bob.user_id] }, alice.access_token)).json.room_id;
+	await req("POST", `/_matrix/client/v3/join/${encodeURIComponent(room)}`, {}, bob.access_token);
+	let txn = 0;
+	const send = async () => {
+		const r = await req("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.encrypted/t${txn++}`, { algorithm: "m.megolm.v1.aes-sha2", ciphertext: `c${txn}`, device_id: "AB", sender_key: "k", session_id: "s" }, alice.access_token);
+		if (r.status !== 200) throw new Error(`${dir}: send answered ${r.status}`);
+	};
+	const hello = () => target.fetch("http://hello.bench/").then((r) => r.text());
+	let since = (await req("GET", "/_matrix/client/v3/sync?timeout=0", undefined, bob.access_token)).json.next_batch;
+	const sendToSync = async () => {
+		const poll = req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
+		await new Promise((r) => setTimeout(r, 20)); // let the long-poll park first
+		const t0 = performance.now();
+		await send();
+		since = (await poll).json.next_batch;
+		return performance.now() - t0;
+	};
+	return { server, send, hello, sendToSync };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Mean time per call of `op` over `n` sequential calls, in ms. */
+async function perCall(op, n) {
+	const t0 = performance.now();
+	for (let i = 0; i < n; i++) await op();
+	return (performance.now() - t0) / n;
+}
+
+const builds = [];
+try {
+	for (const dir of [dirA, dirB]) builds.push({ dir, ...(await setup(dir)), send_ms: [], hello_ms: [], sync_ms: [] });
+	// Warm-up: both workers and the proxy ran well below their later rates for their first few hundred requests.
+	for (const b of builds) for (let i = 0; i < 200; i++) await Promise.all([b.hello(), b.send()]);
+	for (let round = 0; round < ROUNDS; round++) {
+		for (const b of round % 2 === 0 ? builds : [...builds].reverse()) {
+			b.hello_ms.push(await perCall(b.hello, 100));
+			b.send_ms.push(await perCall(b.send, 150));
+			for (let i = 0; i < 5; i++) b.sync_ms.push(await b.sendToSync());
+		}
+	}
+	for (const b of builds) {
+		const ratio = (100 * median(b.hello_ms)) / median(b.send_ms);
+		console.log(`${b.dir}: send ${median(b.send_ms).toFixed(2)} ms, hello-world ${median(b.hello_ms).toFixed(2)} ms (send rate ${ratio.toFixed(1)}% of hello-world's), send -> /sync p50 ${median(b.sync_ms).toFixed(1)} ms`);
+	}
+	const diffs = builds[1].send_ms.map((t, i) => t - builds[0].send_ms[i]);
+	console.log(`paired send difference B - A: median ${median(diffs).toFixed(2)} ms; B faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length} rounds`);
+} finally {
+	for (const b of builds) await b.server.close();
+}
