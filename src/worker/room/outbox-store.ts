@@ -157,7 +157,7 @@ export class OutboxStore {
 		return JSON.stringify([...this.delivered]);
 	}
 
-	/** Delivered rows and rows awaiting their UserDO's log that are not to be asked about yet. */
+	/** Delivered rows and rows awaiting their UserDO's log that are not to be asked about by `nowTs` (-Infinity: all of them). */
 	private notDueJson(nowTs: number): string {
 		const ids = [...this.delivered];
 		for (const [id, askTs] of this.awaiting) if (askTs > nowTs) ids.push(id);
@@ -166,14 +166,16 @@ export class OutboxStore {
 
 	/** Records a failed hand-off: the rows wait until `nextTs`. */
 	deferRows(ids: readonly number[], nextTs: number): void {
-		for (const id of ids) this.awaiting.delete(id);
-		for (const id of ids) this.sql.exec("UPDATE outbox SET attempts = attempts + 1, next_attempt_ts = ? WHERE id = ?", nextTs, id);
+		for (const id of ids) {
+			this.awaiting.delete(id);
+			this.sql.exec("UPDATE outbox SET attempts = attempts + 1, next_attempt_ts = ? WHERE id = ?", nextTs, id);
+		}
 	}
 
 	/** When the next row falls due (not before `nowTs`), or null if no row waits for a hand-off. */
 	nextDue(nowTs: number): number | null {
 		// Rows awaiting a UserDO's log are asked about on the drain's timer (nextAsk), not by the alarm.
-		const t = this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_ts) AS t FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?))", JSON.stringify([...this.delivered, ...this.awaiting.keys()])).one().t;
+		const t = this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_ts) AS t FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?))", this.notDueJson(-Infinity)).one().t;
 		return t === null ? null : Math.max(t, nowTs);
 	}
 }

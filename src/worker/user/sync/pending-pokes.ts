@@ -35,8 +35,6 @@ export interface PokeLog {
 	write(batch: PendingPoke[]): boolean;
 	/** Wakes waiting long-polls. */
 	announce(): void;
-	/** The largest position the log holds for a room and kind (a /sync may have logged one itself), or null. */
-	latest(roomId: string, kind: RoomStreamKind): number | null;
 }
 
 /** The next turn of the event loop, after every microtask and the I/O already queued (answers being sent). */
@@ -94,15 +92,18 @@ export class PendingPokes {
 		return done;
 	}
 
-	/** The entries the log does not cover yet; one a /sync logged meanwhile is dropped (it is no news). */
+	/**
+	 * `position` was logged by other means (a /sync that fetched the room, a poke logged at once): a pending
+	 * entry it covers is no news any more, and a sync that still listed it would fetch the room for nothing.
+	 */
+	drop(roomId: string, kind: RoomStreamKind, position: number): void {
+		const key = PendingPokes.key(roomId, kind);
+		const entry = this.entries.get(key);
+		if (entry !== undefined && entry.position <= position) this.entries.delete(key);
+	}
+
 	list(): PendingPoke[] {
-		const out: PendingPoke[] = [];
-		for (const [key, { room_id, kind, position }] of this.entries) {
-			const logged = this.log.latest(room_id, kind);
-			if (logged !== null && logged >= position) this.entries.delete(key);
-			else out.push({ room_id, kind, position });
-		}
-		return out;
+		return [...this.entries.values()].map(({ room_id, kind, position }) => ({ room_id, kind, position }));
 	}
 
 	/** The batch that writes within `delayMs` (the current one, brought forward if it would write later). */

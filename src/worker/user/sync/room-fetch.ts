@@ -44,6 +44,8 @@ export interface FetchPlan {
 	showAhead?: (roomId: string, kind: RoomStreamKind, position: number) => boolean;
 	/** Called as a room's fetch starts, so a pending poke of it can wait for this answer (pending-pokes.ts). */
 	reading?: (roomId: string, kind: RoomStreamKind) => void;
+	/** The sync logged this position itself: a pending poke it covers is no longer news (pending-pokes.ts). */
+	logged?: (roomId: string, kind: RoomStreamKind, position: number) => void;
 }
 
 export interface Fetched<T> {
@@ -101,7 +103,9 @@ export async function fetchRooms(store: SyncStore, room: (roomId: string) => Syn
 	}
 	/** Logs the position a slice reached, unless the log has it or the token will show it ahead of the log. */
 	const record = (roomId: string, kind: RoomStreamKind, position: number) => {
-		if (plan.showAhead?.(roomId, kind, position) !== true) store.logPosition(roomId, kind, position);
+		if (plan.showAhead?.(roomId, kind, position) === true) return;
+		store.logPosition(roomId, kind, position);
+		plan.logged?.(roomId, kind, position);
 	};
 
 	/** Rooms this round answered from plan.initialSlices (timeline and ephemeral): their positions are logged already. */

@@ -109,6 +109,7 @@ async function computeSync(ctx: SyncContext, req: SyncRequest, since: SyncToken 
 		sinceAhead: (roomId, kind) => ahead.since(roomId, kind),
 		showAhead: (roomId, kind, position) => ahead.show(roomId, kind, position),
 		reading: (roomId, kind) => ahead.reading(roomId, kind),
+		logged: (roomId, kind, position) => ctx.pendingPokes?.drop(roomId, kind, position),
 	});
 
 	// Users this sync shows leaving (or left behind) who share no other room: device_lists.left. Only

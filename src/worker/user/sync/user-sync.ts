@@ -48,7 +48,6 @@ export class UserSync {
 	readonly pendingPokes = new PendingPokes({
 		write: (batch) => this.host.transaction(() => batch.map((p) => this.store.logPosition(p.room_id, p.kind, p.position)).some(Boolean)),
 		announce: () => this.host.notifier.notify(),
-		latest: (roomId, kind) => this.store.latestPosition(roomId, kind),
 	});
 	/** Joined rooms' initial slices while they stand (initial-slice-cache.ts). */
 	readonly initialSlices = new InitialSliceCache();
@@ -75,6 +74,7 @@ export class UserSync {
 		if (this.host.notifier.waiting === 0 && !this.pendingPokes.covers(roomId, kind, position)) {
 			// Nobody to wake first: log at once.
 			if (this.host.transaction(() => this.store.logPosition(roomId, kind, position))) this.host.notifier.notify();
+			this.pendingPokes.drop(roomId, kind, position);
 			return;
 		}
 		await this.pendingPokes.add({ room_id: roomId, kind, position }, 0);
