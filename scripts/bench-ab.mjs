@@ -12,7 +12,8 @@ Starts the sealbridge checked out in DIR_A and the one in DIR_B (each a checkout
 git worktree of the commit to compare), registers two users in a two-member room on each, and runs ROUNDS
 (default 10) alternating rounds: 100 hello-world requests, 150 sequential message sends, 5 send -> other
 user's long-poll /sync latencies. Prints each build's medians and the median paired difference of the send
-time (B - A), and in how many rounds B was faster. --direct sends requests straight to each worker instead of
+time (B - A), and in how many rounds B was faster; then the same for the send time above each server's own
+hello-world time, since two servers differ a little even on the same code. --direct sends requests straight to each worker instead of
 through wrangler's dev proxy. Servers bind 127.0.0.1 on ports the system picks; both are stopped at the end.`;
 
 const args = process.argv.slice(2);
@@ -101,6 +102,11 @@ try {
 	}
 	const diffs = builds[1].send_ms.map((t, i) => t - builds[0].send_ms[i]);
 	console.log(`paired send difference B - A: median ${median(diffs).toFixed(2)} ms; B faster in ${diffs.filter((d) => d < 0).length} of ${diffs.length} rounds`);
+	// The two servers are not equally fast even on the same code (their hello-worlds differ too): what a
+	// send costs above its own server's hello-world, round by round, takes that out.
+	const excess = (b, i) => b.send_ms[i] - b.hello_ms[i];
+	const excessDiffs = builds[1].send_ms.map((_, i) => excess(builds[1], i) - excess(builds[0], i));
+	console.log(`paired difference of (send - hello-world) B - A: median ${median(excessDiffs).toFixed(2)} ms; B lower in ${excessDiffs.filter((d) => d < 0).length} of ${excessDiffs.length} rounds`);
 } finally {
 	for (const b of builds) await b.server.close();
 }
