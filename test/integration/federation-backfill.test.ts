@@ -10,7 +10,7 @@ import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { JsonObject, Pdu } from "../../src/protocol/events/pdu";
 import { draftEvent, fed, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
-import { installReceiver, type Receiver } from "./federation-outbound-helpers";
+import { destinationIdle, installReceiver, type Receiver } from "./federation-outbound-helpers";
 import { buildRemoteRoom, idOf, type RemoteRoom, VERSION } from "./federation-remote-room-helpers";
 import { api, enc, makeUser, type TestUser } from "./rooms-helpers";
 
@@ -149,7 +149,11 @@ beforeAll(async () => {
 	receiver = installReceiver({}, residentRoutes);
 });
 
-afterAll(() => {
+afterAll(async () => {
+	// Rooms may still be sending to these servers: the mocked network must outlive those sends
+	// (federation-outbound-helpers.ts destinationIdle says why).
+	await destinationIdle(resident.name);
+	await destinationIdle(mirror.name);
 	vi.restoreAllMocks();
 });
 

@@ -12,7 +12,7 @@ import type { Context, Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { JsonObject, Pdu } from "../../src/protocol/events/pdu";
 import { enc, fed, ME, type RemoteServer, remoteServer, seedKeys } from "./federation-inbound-helpers";
-import { installReceiver, type Receiver } from "./federation-outbound-helpers";
+import { destinationIdle, installReceiver, type Receiver } from "./federation-outbound-helpers";
 import { Resident } from "./federation-resident-helpers";
 import { api, makeUser, type TestUser } from "./rooms-helpers";
 
@@ -101,7 +101,10 @@ beforeAll(async () => {
 	receiver = installReceiver({}, residentRoutes);
 });
 
-afterAll(() => {
+afterAll(async () => {
+	// Rooms may still be sending to these servers: the mocked network must outlive those sends
+	// (federation-outbound-helpers.ts destinationIdle says why).
+	await destinationIdle(resident.name);
 	vi.restoreAllMocks();
 });
 

@@ -11,7 +11,7 @@ import type { Pdu } from "../../src/protocol/events/pdu";
 import { signEvent } from "../../src/protocol/events/sign-event";
 import { roomVersionRules } from "../../src/protocol/room-versions/rules";
 import { draftEvent, enc, fed, ME, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
-import { installReceiver } from "./federation-outbound-helpers";
+import { destinationIdle, installReceiver } from "./federation-outbound-helpers";
 import { buildRemoteRoom, idOf, VERSION } from "./federation-remote-room-helpers";
 import { api, createRoom, makeUser, type TestUser } from "./rooms-helpers";
 
@@ -79,7 +79,11 @@ beforeAll(async () => {
 	roomId = await createRoom(alice, { preset: "private_chat", name: "outbound" });
 });
 
-afterAll(() => {
+afterAll(async () => {
+	// Rooms may still be sending to these servers: the mocked network must outlive those sends
+	// (federation-outbound-helpers.ts destinationIdle says why).
+	await destinationIdle(remote.name);
+	await destinationIdle("bystander.example");
 	vi.restoreAllMocks();
 });
 

@@ -10,7 +10,7 @@ import type { Pdu, PduDraft } from "../../src/protocol/events/pdu";
 import { signEvent } from "../../src/protocol/events/sign-event";
 import { roomVersionRules } from "../../src/protocol/room-versions/rules";
 import { draftEvent, ME, remoteServer, type RemoteServer, seedKeys, signAs } from "./federation-inbound-helpers";
-import { installReceiver } from "./federation-outbound-helpers";
+import { destinationIdle, installReceiver } from "./federation-outbound-helpers";
 import { buildRemoteRoom, idOf, type RemoteRoom, VERSION } from "./federation-remote-room-helpers";
 import { api, enc, makeUser } from "./rooms-helpers";
 
@@ -55,7 +55,10 @@ beforeAll(async () => {
 	installReceiver({}, residentServer);
 });
 
-afterAll(() => {
+afterAll(async () => {
+	// Rooms may still be sending to these servers: the mocked network must outlive those sends
+	// (federation-outbound-helpers.ts destinationIdle says why).
+	await destinationIdle(resident.name);
 	vi.restoreAllMocks();
 });
 
