@@ -24,6 +24,7 @@ import { userDirectoryEndpoints } from "./client/user-directory";
 import { pushersEndpoints } from "./client/pushers";
 import { pushRulesEndpoints } from "./client/push-rules";
 import { roomReadEndpoints } from "./client/room-reads";
+import { roomPeekEndpoints } from "./client/room-peek";
 import { roomRelationsEndpoints } from "./client/room-relations";
 import { roomReportEndpoints } from "./client/room-reports";
 import { sendEndpoints } from "./client/send";
@@ -85,6 +86,7 @@ export const endpoints: readonly Endpoint[] = withR0Aliases([
 	...notificationsEndpoints,
 	...upgradeEndpoints,
 	...roomReadEndpoints,
+	...roomPeekEndpoints,
 	...roomRelationsEndpoints,
 	...roomReportEndpoints,
 	...keysEndpoints,

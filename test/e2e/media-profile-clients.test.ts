@@ -1,6 +1,7 @@
 // matrix-js-sdk clients (no crypto needed here) against a real server (`npm start`): media upload,
 // authenticated download and thumbnails, a display name change seen by another member, aliases, the
-// public room directory, user directory search, and push rules arriving through /sync.
+// public room directory, user directory search, push rules arriving through /sync, and a room preview
+// (peeking into a world-readable room without joining it).
 import { deflateSync } from "node:zlib";
 import { ClientEvent, createClient, type MatrixClient, SyncState } from "matrix-js-sdk";
 import { Preset, PushRuleActionName, PushRuleKind, Visibility } from "matrix-js-sdk";
@@ -70,7 +71,8 @@ function pngSize(bytes: Uint8Array): [number, number] {
 }
 
 beforeAll(async () => {
-	server = await startServer({ stateDir: newStateDir("media-profile"), env: { ENABLE_REGISTRATION: "true" } });
+	// These clients have no crypto: new rooms here are unencrypted (ENCRYPT_NEW_ROOMS; the default is encrypted).
+	server = await startServer({ stateDir: newStateDir("media-profile"), env: { ENABLE_REGISTRATION: "true", ENCRYPT_NEW_ROOMS: "false" } });
 	aliceAccount = await register(server.baseUrl, "alice", "correct horse alice");
 	bobAccount = await register(server.baseUrl, "bob", "correct horse bob");
 	[alice, bob] = await Promise.all([startPlainClient(aliceAccount), startPlainClient(bobAccount)]);
@@ -124,5 +126,28 @@ describe("matrix-js-sdk against media, profile, directory and push rules", () =>
 		await alice.addPushRule("global", PushRuleKind.ContentSpecific, "cake", { pattern: "cake", actions: [PushRuleActionName.Notify] });
 		expect((await alice.getPushRules()).global.content?.map((r) => r.rule_id)).toContain("cake");
 		await eventually(() => alice.pushRules?.global.content?.some((r) => r.rule_id === "cake") === true, "m.push_rules via sync");
+	});
+
+	it("bob previews a world-readable room he is not in (peekInRoom): its recent messages, then a new one as it is sent", async () => {
+		const created = await alice.createRoom({
+			name: "Reading room",
+			preset: Preset.PublicChat,
+			initial_state: [{ type: "m.room.history_visibility", state_key: "", content: { history_visibility: "world_readable" } }],
+		});
+		for (const body of ["first", "second", "third"]) await alice.sendTextMessage(created.room_id, body);
+		const peeked = await bob.peekInRoom(created.room_id);
+		const bodies = () => peeked.getLiveTimeline().getEvents().filter((e) => e.getType() === "m.room.message").map((e) => e.getContent().body as string);
+		try {
+			expect(bodies()).toEqual(["first", "second", "third"]);
+			expect(peeked.name).toBe("Reading room");
+			expect(peeked.getMyMembership()).not.toBe("join");
+			// matrix-js-sdk's first /events asks from "now" (no token): let it reach the server before sending.
+			await new Promise((r) => setTimeout(r, 1000));
+			await alice.sendTextMessage(created.room_id, "fourth, live");
+			await eventually(() => bodies().includes("fourth, live"), "the new message in bob's preview");
+			expect(bodies()).toEqual(["first", "second", "third", "fourth, live"]);
+		} finally {
+			bob.stopPeeking();
+		}
 	});
 });

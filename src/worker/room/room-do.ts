@@ -14,6 +14,8 @@ import { OutboxStore } from "./outbox-store";
 import { pokeDelivery } from "./poke-delivery";
 import type { ContextRequest, MembersRequest, MessagesRequest, Reader, RelationsRequest, SyncSliceReadRequest, ThreadsRequest } from "./read-api";
 import { asJson, RoomReads } from "./read-rpc";
+import { type PeekRequest, peekEvents } from "./read-peek";
+import { PositionWaiters } from "./position-waiters";
 import { type EphemeralHost, ephemeralSlice, RoomReceipts, type ReceiptType } from "./receipts";
 import { PublicSummary } from "./public-summary";
 import { searchRoom, type SearchRequest } from "./search";
@@ -45,6 +47,8 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	private readonly outbox: OutboxStore;
 	/** After commits and on the alarm (room/room-drain.ts). */
 	private readonly drainer: RoomDrain;
+	/** Requests of the peeking event stream waiting for the room to move (room/read-peek.ts). */
+	private readonly peekers = new PositionWaiters();
 	/** The local write path (room/local-writer.ts): one serialised step per event. */
 	private readonly writer: LocalWriter;
 	/** Receipts and typing (room/receipts.ts, room/typing.ts); they wake local members' /sync. */
@@ -289,6 +293,8 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	/** After a commit (room/room-drain.ts; `afterReply` only for a local message event). */
 	private scheduleDrain(afterReply = false): Promise<void> {
+		// Peekers are nobody's poke: the commit itself wakes them.
+		if (this.peekers.size > 0) this.peekers.advanced(this.store.getRoomInfo()?.stream_position ?? 0);
 		return this.drainer.afterCommit(afterReply);
 	}
 
@@ -340,6 +346,12 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	readStateJson(reader: Reader): RpcResult<string> {
 		return asJson(this.reads.readState(reader));
+	}
+
+	/** GET /events?room_id= (room/read-peek.ts): new events from a token, waiting up to the timeout for some. */
+	async peekEventsJson(request: PeekRequest): Promise<RpcResult<string>> {
+		const deps = { readMessages: (req: MessagesRequest) => this.reads.readMessages(req), position: () => this.store.getRoomInfo()?.stream_position ?? 0, waiters: this.peekers };
+		return asJson(await peekEvents(deps, request));
 	}
 
 	readStateEventJson(reader: Reader, type: string, stateKey: string): RpcResult<string> {

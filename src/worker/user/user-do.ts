@@ -385,6 +385,12 @@ export class UserDO extends DurableObject<Env> {
 		return result.ok ? { ok: true, value: JSON.stringify(result.value) } : result;
 	}
 
+	/** The user's account data events for one room (`[{type, content}]` as JSON), for GET /rooms/{roomId}/initialSync. */
+	getRoomAccountDataJson(roomId: string): string {
+		if (typeof roomId !== "string" || roomId === "") return "[]";
+		return `[${this.sync.store.roomAccountData(roomId).map((r) => `{"type":${JSON.stringify(r.type)},"content":${r.content}}`).join(",")}]`;
+	}
+
 	/** Sets a room tag (`bodyJson` its `{order?}`) or, with null, removes it; returns the room's tags as JSON. */
 	setTagJson(roomId: string, tag: string, bodyJson: string | null): string {
 		if (bodyJson === null) this.sync.deleteTag(roomId, tag);

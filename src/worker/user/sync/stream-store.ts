@@ -136,6 +136,11 @@ export class SyncStore {
 		);
 	}
 
+	/** Every account data type the user set for one room, as stored (JSON text content). */
+	roomAccountData(roomId: string): { type: string; content: string }[] {
+		return this.sql.exec<{ type: string; content: string }>("SELECT type, content FROM account_data WHERE room_id = ? ORDER BY type", roomId).toArray();
+	}
+
 	accountDataSince(after: number): AccountDataRow[] {
 		return this.sql
 			.exec<AccountDataRow>("SELECT room_id, type, content, stream_id FROM account_data WHERE stream_id > ? ORDER BY stream_id", after)
