@@ -14,6 +14,7 @@ import { getVisibility } from "../d1/directory";
 import type { Endpoint, RateLimit } from "../http/endpoint";
 import type { ClientEvent } from "../room/api";
 import type { MessagesResponse } from "../room/read-api";
+import { MAX_PEEK_EVENTS, MAX_PEEK_TIMEOUT_MS } from "../room/read-peek";
 import { intParam, jsonText, readerOf, roomIdParam, roomStub } from "./room-read-params";
 
 /** Like the other room reads; a peeking client holds at most one /events request at a time. */
@@ -21,10 +22,6 @@ const PEEK_LIMIT: RateLimit = { perSecond: 20, burst: 100 };
 /** Synapse's default for initialSync's `limit`; matrix-js-sdk asks for 20. */
 const DEFAULT_MESSAGES = 10;
 const MAX_MESSAGES = 100;
-/** As /sync caps its long-poll. */
-const MAX_TIMEOUT_MS = 60_000;
-/** Events per /events answer; the rest follow on the next request. */
-const EVENTS_PER_ANSWER = 100;
 
 export const roomPeekEndpoints: Endpoint[] = [
 	{
@@ -73,8 +70,8 @@ export const roomPeekEndpoints: Endpoint[] = [
 			const request = {
 				...readerOf(c),
 				...(from === undefined ? {} : { from }),
-				timeout_ms: intParam(c, "timeout", 0, MAX_TIMEOUT_MS),
-				limit: EVENTS_PER_ANSWER,
+				timeout_ms: intParam(c, "timeout", 0, MAX_PEEK_TIMEOUT_MS),
+				limit: MAX_PEEK_EVENTS,
 			};
 			return jsonText(await roomStub(c, roomId).peekEventsJson(request));
 		},

@@ -11,9 +11,9 @@ import { formatRoomToken, parseRoomToken } from "./read-token";
 import type { PositionWaiters } from "./position-waiters";
 
 /** As /sync caps its long-poll (user/sync/sync-engine.ts). */
-const MAX_TIMEOUT_MS = 60_000;
+export const MAX_PEEK_TIMEOUT_MS = 60_000;
 /** Events per answer; a client that falls further behind gets the rest on its next request. */
-const MAX_LIMIT = 100;
+export const MAX_PEEK_EVENTS = 100;
 
 export interface PeekRequest extends Reader {
 	/** A room token (from /rooms/{roomId}/initialSync or a previous answer); omitted: from the live end. */
@@ -40,8 +40,8 @@ export async function peekEvents(deps: PeekDeps, req: PeekRequest): Promise<RpcR
 	if (fromPosition === undefined) return { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid from token" };
 	const from = formatRoomToken(fromPosition);
 	// RPC arguments are not type-checked at runtime.
-	const limit = Number.isSafeInteger(req.limit) ? Math.min(Math.max(1, req.limit), MAX_LIMIT) : MAX_LIMIT;
-	const timeout = Number.isSafeInteger(req.timeout_ms) ? Math.min(Math.max(0, req.timeout_ms), MAX_TIMEOUT_MS) : 0;
+	const limit = Number.isSafeInteger(req.limit) ? Math.min(Math.max(1, req.limit), MAX_PEEK_EVENTS) : MAX_PEEK_EVENTS;
+	const timeout = Number.isSafeInteger(req.timeout_ms) ? Math.min(Math.max(0, req.timeout_ms), MAX_PEEK_TIMEOUT_MS) : 0;
 	const page = () => deps.readMessages({ user_id: req.user_id, ...(req.device_id === undefined ? {} : { device_id: req.device_id }), dir: "f", from, limit });
 	let result = page();
 	if (result.ok && result.value.chunk.length === 0 && timeout > 0) {
