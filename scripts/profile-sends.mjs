@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A CPU profile of message sends, taken through the worker's own V8 inspector: where a send's time goes
 // inside workerd, per function. Not a test and not the bench; a tool for whoever works on speed.
-const HELP = `Usage: node scripts/profile-sends.mjs --inspector ws://127.0.0.1:PORT/core:user:sealbridge --server http://127.0.0.1:PORT [--sends N]
+const HELP = `Usage: node_modules/.bin/node scripts/profile-sends.mjs --inspector ws://127.0.0.1:PORT/core:user:sealbridge --server http://127.0.0.1:PORT [--sends N]
 
 Registers a user on a running sealbridge (ENABLE_REGISTRATION=true), creates a room, sends 20 warm-up
 messages, then profiles N (default 100) sequential sends and prints self time per function per send and
@@ -9,8 +9,10 @@ the callers of SqlStorage exec (SQLite work, including the previous commit's WAL
 The inspector is the user worker's own, not npm start's INSPECTOR_PORT (that one is wrangler's proxy and
 refuses other clients): find the workerd child of wrangler that does not listen on PORT
 (pgrep -P <wrangler pid>; ss -ltnp | grep pid=<it>) and the port whose /json lists core:user:sealbridge.
-workerd answers Profiler.* with echo messages, and only once the isolate runs again; the sampler's interval cannot be set. Profiling slows
-sends down, so compare the shares, not the totals.`;
+workerd answers Profiler.* with echo messages, and only once the isolate runs again; the sampler's interval
+cannot be set. The first connection after a server starts may go unanswered: the tool says so after 30 s,
+and a second run works. It needs Node 24's WebSocket (node_modules/.bin/node; the machine's Node 20 has
+none). Profiling slows sends down, so compare the shares, not the totals.`;
 const arg = (name) => { const i = process.argv.indexOf(name); return i < 0 ? undefined : process.argv[i + 1]; };
 if (process.argv.includes("--help") || process.argv.includes("-h") || !arg("--inspector") || !arg("--server")) {
 	console.log(HELP);
@@ -47,17 +49,23 @@ ws.addEventListener("message", (m) => {
 });
 const call = (method, params = {}) => new Promise((ok) => { const i = ++id; pending.set(i, ok); ws.send(JSON.stringify({ id: i, method, params })); });
 /** workerd reads inspector messages when the isolate next runs, so a cheap request goes along until `answer` settles. */
-async function withKick(answer) {
+async function withKick(answer, what) {
 	let settled = false;
 	answer.then(() => (settled = true));
-	for (let i = 0; i < 200 && !settled; i++) await req("GET", "/_matrix/client/versions");
+	// The first connection after a server starts can go unanswered for a while: keep kicking, up to a deadline.
+	const deadline = Date.now() + 30_000;
+	while (!settled && Date.now() < deadline) await req("GET", "/_matrix/client/versions");
+	if (!settled) {
+		console.error(`the inspector did not answer ${what} within 30 s: run the tool once more (a second connection is answered)`);
+		process.exit(1);
+	}
 	return answer;
 }
-await withKick(Promise.all([call("Profiler.enable"), call("Profiler.start")]));
+await withKick(Promise.all([call("Profiler.enable"), call("Profiler.start")]), "Profiler.start");
 const t0 = performance.now();
 for (let i = 0; i < n; i++) await send(i);
 const wall = performance.now() - t0;
-const { profile } = await withKick(call("Profiler.stop"));
+const { profile } = await withKick(call("Profiler.stop"), "Profiler.stop");
 ws.close();
 
 const byId = new Map(profile.nodes.map((x) => [x.id, x]));
