@@ -67,7 +67,7 @@ function parseMap(flags: AuthRules, v: JsonValue | undefined): Map<string, numbe
 /** Why content failed strict parsing: the offending key (`users`, `events`, `notifications` or a field). */
 export type PowerLevelsProblem = { key: string };
 
-/** Parses content strictly: any present value that is not a level is a problem. Used for a new power levels event. */
+/** Parses content strictly: every present value that is not a level is a problem. Used for a new power levels event. */
 export function parsePowerLevelsStrict(flags: AuthRules, content: JsonObject): PowerLevels | PowerLevelsProblem {
 	const fields: PowerLevels["fields"] = {};
 	for (const name of POWER_LEVEL_FIELD_NAMES) {

@@ -10,7 +10,7 @@ export type RoomId = string & { readonly __brand: "RoomId" };
 
 function isDomainRoomId(s: string): boolean {
 	const parts = splitSigilId(s, "!");
-	// The opaque part is a localpart: any non-surrogate code point but `:` and NUL. We require one character.
+	// The opaque part is a localpart: every non-surrogate code point but `:` and NUL is allowed. We require one character.
 	return parts !== undefined && parts.localpart !== "" && isOpaqueLocalpart(parts.localpart) && parseServerName(parts.domain) !== undefined;
 }
 

@@ -169,7 +169,7 @@ async function leave(c: Context<AppEnv>): Promise<Response> {
 	return c.json({});
 }
 
-/** Kick, ban and unban: `expect` lists the target memberships the action applies to (null: any). */
+/** Kick, ban and unban: `expect` lists the target memberships the action applies to (null: whatever it is). */
 async function moderate(
 	c: Context<AppEnv>,
 	membership: "leave" | "ban",

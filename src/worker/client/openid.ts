@@ -21,7 +21,7 @@ export const openIdEndpoints: Endpoint[] = [
 		rateLimit: { perSecond: 0.5, burst: 10 },
 		handler: async (c) => {
 			const userId = ownUserParam(c, "request OpenID tokens");
-			// "An empty object. Reserved for future expansion": any JSON object is accepted, nothing is read.
+			// "An empty object. Reserved for future expansion": every JSON object is accepted, nothing is read.
 			await readJsonBody(c);
 			const token = encodeBase64Url(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES)));
 			const now = Date.now();

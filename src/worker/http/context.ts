@@ -1,5 +1,5 @@
 // What the request context carries: bindings, validated config, and what auth middleware proved.
-// Middleware declares its variables here (STYLE.md: never `c.get('x' as any)`).
+// Middleware declares its variables here (STYLE.md: never cast a variable's key to get past these types).
 
 import type { Config } from "../../platform/config";
 import type { QueryFederationPort } from "../client/query-federation-port";

@@ -1,6 +1,6 @@
 // Inbound joins, leaves and knocks from remote users: make_join / make_leave / make_knock build an
 // unsigned template against current state (a restricted join names the local member who vouches for
-// it); send_join / send_leave / send_knock check the signed event as any received PDU and store it.
+// it); send_join / send_leave / send_knock check the signed event like every received PDU and store it.
 // Spec: https://spec.matrix.org/latest/server-server-api/#joining-rooms,
 // https://spec.matrix.org/latest/server-server-api/#leaving-rooms-rejecting-invites,
 // https://spec.matrix.org/latest/server-server-api/#knocking-upon-a-room,
