@@ -96,7 +96,7 @@ export class LocalWriter {
 			}
 			if (event.room_id !== info.room_id || serverNameOf(event.sender) !== config.serverName) return { ok: false, errcode: "M_FORBIDDEN", error: "Not an event of this server in this room" };
 			const known = writes.getEventMeta(event.event_id);
-			if (known !== null) return { ok: true, value: { event_id: event.event_id, stream_position: known.stream_ordering ?? this.streamPosition() } };
+			if (known !== null) return { ok: true, value: { event_id: event.event_id, stream_position: known.stream_ordering ?? this.deps.store.streamPosition() } };
 			const template: EventTemplate = { type: event.type, sender: event.sender, content: event.content, ...(event.state_key === undefined ? {} : { state_key: event.state_key }) };
 			const state = await this.loadState(rules, template);
 			const built = { event, pdu_json: pduJson };
@@ -156,7 +156,7 @@ export class LocalWriter {
 					const txn = input.txn;
 					this.deps.storage.transactionSync(() => writes.insertTxn(input.sender, txn.device_id, txn.txn_id, current.event_id, now));
 				}
-				return { ok: true, value: { existing: { event_id: current.event_id, stream_position: meta?.stream_ordering ?? this.streamPosition() } } };
+				return { ok: true, value: { existing: { event_id: current.event_id, stream_position: meta?.stream_ordering ?? this.deps.store.streamPosition() } } };
 			}
 		}
 		if (template.type === "m.room.redaction") {
@@ -184,11 +184,6 @@ export class LocalWriter {
 	private loadState(rules: RoomVersionRules, template: EventTemplate): Promise<StateView> {
 		const { store, writes } = this.deps;
 		return loadStateView(rules, stateKeysFor(rules, template), (keys) => writes.getCurrentStateEventIds(keys), (id) => store.getPdu(id), this.cache);
-	}
-
-	/** The room's newest stream position (only answers that reuse an earlier event need it). */
-	private streamPosition(): number {
-		return this.deps.store.getRoomInfo()?.stream_position ?? 0;
 	}
 
 	/**

@@ -44,10 +44,13 @@ export async function drainOutbox(outbox: OutboxStore, deliver: PokeDelivery, no
 			const ids = list.map((r) => r.id);
 			try {
 				const logged = await deliver(target, position, change);
+				const settled: number[] = [];
+				const woken: number[] = [];
+				for (const r of list) (r.stream_position <= logged ? settled : woken).push(r.id);
 				// No write of its own: a commit after this await would cost the room one more per send.
-				outbox.markDelivered(list.filter((r) => r.stream_position <= logged).map((r) => r.id));
+				outbox.markDelivered(settled);
 				// The rest are woken but not yet logged: asked again later, unless a later answer covers them.
-				outbox.awaitLog(list.filter((r) => r.stream_position > logged).map((r) => r.id), now() + CONFIRM_AFTER_MS);
+				outbox.awaitLog(woken, now() + CONFIRM_AFTER_MS);
 			} catch (err) {
 				const attempts = Math.max(...list.map((r) => r.attempts));
 				outbox.deferRows(ids, now() + backoffMs(attempts));

@@ -294,7 +294,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 	/** After a commit (room/room-drain.ts; `afterReply` only for a local message event). */
 	private scheduleDrain(afterReply = false): Promise<void> {
 		// Peekers are nobody's poke: the commit itself wakes them.
-		if (this.peekers.size > 0) this.peekers.advanced(this.store.getRoomInfo()?.stream_position ?? 0);
+		if (this.peekers.size > 0) this.peekers.advanced(this.store.streamPosition());
 		return this.drainer.afterCommit(afterReply);
 	}
 
@@ -350,7 +350,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 
 	/** GET /events?room_id= (room/read-peek.ts): new events from a token, waiting up to the timeout for some. */
 	async peekEventsJson(request: PeekRequest): Promise<RpcResult<string>> {
-		const deps = { readMessages: (req: MessagesRequest) => this.reads.readMessages(req), position: () => this.store.getRoomInfo()?.stream_position ?? 0, waiters: this.peekers };
+		const deps = { readMessages: (req: MessagesRequest) => this.reads.readMessages(req), position: () => this.store.streamPosition(), waiters: this.peekers };
 		return asJson(await peekEvents(deps, request));
 	}
 

@@ -80,6 +80,11 @@ export class RoomStore {
 		return rows[0] ?? null;
 	}
 
+	/** The room's newest stream position (0 before the room exists). */
+	streamPosition(): number {
+		return this.getRoomInfo()?.stream_position ?? 0;
+	}
+
 	/**
 	 * The room's ID and version, or null before the room exists: the write path and the drain need them
 	 * for every event, and they never change, so only the first call reads.

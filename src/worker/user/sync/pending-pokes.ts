@@ -28,7 +28,7 @@ type Entry = PendingPoke & {
 	readers: Promise<void>[];
 };
 
-type Batch = { done: Promise<void>; resolve: () => void; reject: (err: unknown) => void; at: number; timer: ReturnType<typeof setTimeout> | null };
+type Batch = PromiseWithResolvers<void> & { at: number; timer: ReturnType<typeof setTimeout> | null };
 
 export interface PokeLog {
 	/** Logs the batch in one commit, each position unless the log holds it or a larger one; true if any was written. */
@@ -110,15 +110,12 @@ export class PendingPokes {
 	private schedule(delayMs: number): Promise<void> {
 		const at = Date.now() + delayMs;
 		if (this.batch === null) {
-			let resolve!: () => void;
-			let reject!: (err: unknown) => void;
-			const done = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
+			this.batch = { ...Promise.withResolvers<void>(), at, timer: null };
 			// A delayed poke's caller does not wait for it: a failed write must not go unhandled.
-			done.catch(() => {});
-			this.batch = { done, resolve, reject, at, timer: null };
+			this.batch.promise.catch(() => {});
 		} else if (this.batch.timer === null || this.batch.at <= at) {
 			// Due soon enough, or waiting for its readers: it takes every entry there is when it writes.
-			return this.batch.done;
+			return this.batch.promise;
 		} else {
 			clearTimeout(this.batch.timer);
 			this.batch.at = at;
@@ -130,7 +127,7 @@ export class PendingPokes {
 			batch.timer = null;
 			void this.write(batch);
 		}, delayMs);
-		return batch.done;
+		return batch.promise;
 	}
 
 	private async write(batch: Batch): Promise<void> {
