@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFileSync } from "node:fs";
 // A CPU profile of message sends, taken through the worker's own V8 inspector: where a send's time goes
 // inside workerd, per function. Not a test and not the bench; a tool for whoever works on speed.
 const HELP = `Usage: node_modules/.bin/node scripts/profile-sends.mjs --inspector ws://127.0.0.1:PORT/core:user:sealbridge --server http://127.0.0.1:PORT [--sends N]
@@ -12,7 +13,8 @@ refuses other clients): find the workerd child of wrangler that does not listen 
 workerd answers Profiler.* with echo messages, and only once the isolate runs again; the sampler's interval
 cannot be set. The first connection after a server starts may go unanswered: the tool says so after 30 s,
 and a second run works. It needs Node 24's WebSocket (node_modules/.bin/node; the machine's Node 20 has
-none). Profiling slows sends down, so compare the shares, not the totals.`;
+none). Profiling slows sends down, so compare the shares, not the totals. --out also writes the raw
+profile (Chrome DevTools' .cpuprofile format) for a closer look.`;
 const arg = (name) => { const i = process.argv.indexOf(name); return i < 0 ? undefined : process.argv[i + 1]; };
 if (process.argv.includes("--help") || process.argv.includes("-h") || !arg("--inspector") || !arg("--server")) {
 	console.log(HELP);
@@ -67,6 +69,7 @@ for (let i = 0; i < n; i++) await send(i);
 const wall = performance.now() - t0;
 const { profile } = await withKick(call("Profiler.stop"), "Profiler.stop");
 ws.close();
+if (arg("--out")) writeFileSync(arg("--out"), JSON.stringify(profile));
 
 const byId = new Map(profile.nodes.map((x) => [x.id, x]));
 const parent = new Map();

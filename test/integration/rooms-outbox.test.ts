@@ -1,7 +1,8 @@
 // The outbox drain's retry logic on a real RoomDO's storage: failed hand-offs stay with backoff, others are
 // skipped from then on and deleted when settled, one poke per user carries the newest position and the
 // latest membership change; federation rows are handed off once each, in commit order, and likewise wait
-// for settling.
+// for settling. Poke rows are held in memory between drains (read from storage at start and on the
+// alarm's recheck), and a row added in a transaction that rolls back is never delivered.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -121,6 +122,49 @@ describe("drainOutbox", () => {
 			calls.length = 0;
 			await drainOutbox(fresh, deliver, () => now);
 			expect(calls).toEqual([["@a:x", 4]]);
+		});
+	});
+
+	it("remembers a poke row only once its transaction commits, and reads storage again only after a restart or recheck", async () => {
+		await runInDurableObject(env.ROOM.getByName("!outbox-txn:example.org"), async (_i: RoomDO, state) => {
+			const outbox = new OutboxStore(state.storage.sql);
+			const now = 3_000_000;
+			const calls: [string, number, MembershipChange | null][] = [];
+			const deliver = async (target: string, position: number, change: MembershipChange | null) => {
+				calls.push([target, position, change]);
+				return position;
+			};
+			// Nothing stored yet: the first drain reads the (empty) table.
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([]);
+
+			// A transaction that throws after adding a row: the row is neither stored nor delivered.
+			expect(() =>
+				outbox.transaction(state.storage, () => {
+					outbox.addPoke("@a:x", 1, { membership: "join", event_id: "$rolled-back" }, now);
+					throw new Error("abort");
+				}),
+			).toThrow("abort");
+			expect(state.storage.sql.exec("SELECT id FROM outbox").toArray()).toEqual([]);
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([]);
+
+			// A committed one is delivered from memory.
+			outbox.transaction(state.storage, () => outbox.addPoke("@a:x", 2, { membership: "join", event_id: "$j" }, now));
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([["@a:x", 2, { membership: "join", event_id: "$j" }]]);
+			outbox.settleDelivered();
+
+			// A row this object did not add (an earlier life's) is found only by a fresh read: the alarm's recheck.
+			state.storage.sql.exec("INSERT INTO outbox (kind, target, stream_position, payload, created_ts, next_attempt_ts) VALUES ('poke', '@b:x', 3, NULL, ?, ?)", now, now);
+			calls.length = 0;
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([]);
+			outbox.recheck();
+			await drainOutbox(outbox, deliver, () => now);
+			expect(calls).toEqual([["@b:x", 3, null]]);
+			outbox.settleDelivered();
+			expect(state.storage.sql.exec("SELECT id FROM outbox").toArray()).toEqual([]);
 		});
 	});
 

@@ -203,7 +203,7 @@ export class LocalWriter {
 			...(txn ? { txn } : {}),
 			known_state_after: (id) => (known !== null && known.event_id === id ? known.group : undefined),
 		};
-		const committed = this.deps.storage.transactionSync(() => {
+		const committed = outbox.transaction(this.deps.storage, () => {
 			first?.();
 			const results = built.map((b) => commitLocalEvent(b, ctx));
 			this.deps.settleDrain();
