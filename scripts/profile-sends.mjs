@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { writeFileSync } from "node:fs";
 // A CPU profile of message sends, taken through the worker's own V8 inspector: where a send's time goes
 // inside workerd, per function. Not a test and not the bench; a tool for whoever works on speed.
-const HELP = `Usage: node_modules/.bin/node scripts/profile-sends.mjs --inspector ws://127.0.0.1:PORT/core:user:sealbridge --server http://127.0.0.1:PORT [--sends N]
+import { writeFileSync } from "node:fs";
+
+const HELP = `Usage: node_modules/.bin/node scripts/profile-sends.mjs --inspector ws://127.0.0.1:PORT/core:user:sealbridge --server http://127.0.0.1:PORT [--sends N] [--out FILE.cpuprofile]
 
 Registers a user on a running sealbridge (ENABLE_REGISTRATION=true), creates a room, sends 20 warm-up
 messages, then profiles N (default 100) sequential sends and prints self time per function per send and
@@ -14,7 +15,8 @@ workerd answers Profiler.* with echo messages, and only once the isolate runs ag
 cannot be set. The first connection after a server starts may go unanswered: the tool says so after 30 s,
 and a second run works. It needs Node 24's WebSocket (node_modules/.bin/node; the machine's Node 20 has
 none). Profiling slows sends down, so compare the shares, not the totals. --out also writes the raw
-profile (Chrome DevTools' .cpuprofile format) for a closer look.`;
+profile (Chrome DevTools' .cpuprofile format) for a closer look. --with-sync makes a second member
+long-poll /sync during each send (20 ms after the poll, as the bench does), to profile the send -> /sync path.`;
 const arg = (name) => { const i = process.argv.indexOf(name); return i < 0 ? undefined : process.argv[i + 1]; };
 if (process.argv.includes("--help") || process.argv.includes("-h") || !arg("--inspector") || !arg("--server")) {
 	console.log(HELP);
@@ -29,13 +31,30 @@ async function req(method, path, body, token) {
 	const r = await fetch(HS + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 	return { status: r.status, json: await r.json().catch(() => null) };
 }
+async function register(username) {
+	const first = await req("POST", "/_matrix/client/v3/register", { username, password: "profile-password-0123" });
+	const made = (await req("POST", "/_matrix/client/v3/register", { username, password: "profile-password-0123", auth: { type: "m.login.dummy", session: first.json?.session } })).json;
+	if (!made?.access_token) throw new Error("registration failed: start the server with ENABLE_REGISTRATION=true");
+	return made;
+}
 const name = `profile${Date.now()}`;
-const first = await req("POST", "/_matrix/client/v3/register", { username: name, password: "profile-password-0123" });
-const user = (await req("POST", "/_matrix/client/v3/register", { username: name, password: "profile-password-0123", auth: { type: "m.login.dummy", session: first.json?.session } })).json;
-if (!user?.access_token) throw new Error("registration failed: start the server with ENABLE_REGISTRATION=true");
-const room = (await req("POST", "/_matrix/client/v3/createRoom", { preset: "private_chat" }, user.access_token)).json.room_id;
+const user = await register(name);
+// --with-sync: a second member long-polls /sync during every send, as in the bench's send -> /sync figure.
+const WITH_SYNC = process.argv.includes("--with-sync");
+const other = WITH_SYNC ? await register(`${name}b`) : null;
+const room = (await req("POST", "/_matrix/client/v3/createRoom", { preset: "private_chat", ...(other ? { invite: [other.user_id] } : {}) }, user.access_token)).json.room_id;
+if (other) await req("POST", `/_matrix/client/v3/join/${encodeURIComponent(room)}`, {}, other.access_token);
 const content = { algorithm: "m.megolm.v1.aes-sha2", ciphertext: "c", device_id: "D", sender_key: "k", session_id: "s" };
-const send = (i) => req("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.encrypted/p${i}`, content, user.access_token);
+const sendOnly = (i) => req("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.encrypted/p${i}`, content, user.access_token);
+let since = other ? (await req("GET", "/_matrix/client/v3/sync?timeout=0", undefined, other.access_token)).json.next_batch : null;
+/** One send; with --with-sync it returns once the other member's long-poll has answered too. */
+async function send(i) {
+	if (!other) return sendOnly(i);
+	const poll = req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, other.access_token);
+	await new Promise((r) => setTimeout(r, 20)); // let the long-poll park first
+	await sendOnly(i);
+	since = (await poll).json.next_batch;
+}
 for (let i = 0; i < 20; i++) await send(`w${i}`);
 
 const ws = new WebSocket(arg("--inspector"));
