@@ -13,7 +13,8 @@ git worktree of the commit to compare), registers two users in a two-member room
 (default 10) alternating rounds: 100 hello-world requests, 150 sequential message sends, 5 send -> other
 user's long-poll /sync latencies. Prints each build's medians and the median paired difference of the send
 time (B - A), and in how many rounds B was faster; then the same for the send time above each server's own
-hello-world time, since two servers differ a little even on the same code. --direct sends requests straight to each worker instead of
+hello-world time, since two servers differ a little even on the same code, and for each round's median
+send -> /sync latency. --direct sends requests straight to each worker instead of
 through wrangler's dev proxy. Servers bind 127.0.0.1 on ports the system picks; both are stopped at the end.`;
 
 const args = process.argv.slice(2);
@@ -86,14 +87,17 @@ async function perCall(op, n) {
 
 const builds = [];
 try {
-	for (const dir of [dirA, dirB]) builds.push({ dir, ...(await setup(dir)), send_ms: [], hello_ms: [], sync_ms: [] });
+	for (const dir of [dirA, dirB]) builds.push({ dir, ...(await setup(dir)), send_ms: [], hello_ms: [], sync_ms: [], sync_round_ms: [] });
 	// Warm-up: both workers and the proxy ran well below their later rates for their first few hundred requests.
 	for (const b of builds) for (let i = 0; i < 200; i++) await Promise.all([b.hello(), b.send()]);
 	for (let round = 0; round < ROUNDS; round++) {
 		for (const b of round % 2 === 0 ? builds : [...builds].reverse()) {
 			b.hello_ms.push(await perCall(b.hello, 100));
 			b.send_ms.push(await perCall(b.send, 150));
-			for (let i = 0; i < 5; i++) b.sync_ms.push(await b.sendToSync());
+			const latencies = [];
+			for (let i = 0; i < 5; i++) latencies.push(await b.sendToSync());
+			b.sync_ms.push(...latencies);
+			b.sync_round_ms.push(median(latencies));
 		}
 	}
 	for (const b of builds) {
@@ -107,6 +111,8 @@ try {
 	const excess = (b, i) => b.send_ms[i] - b.hello_ms[i];
 	const excessDiffs = builds[1].send_ms.map((_, i) => excess(builds[1], i) - excess(builds[0], i));
 	console.log(`paired difference of (send - hello-world) B - A: median ${median(excessDiffs).toFixed(2)} ms; B lower in ${excessDiffs.filter((d) => d < 0).length} of ${excessDiffs.length} rounds`);
+	const syncDiffs = builds[1].sync_round_ms.map((t, i) => t - builds[0].sync_round_ms[i]);
+	console.log(`paired send -> /sync difference (each round's median of 5) B - A: median ${median(syncDiffs).toFixed(2)} ms; B lower in ${syncDiffs.filter((d) => d < 0).length} of ${syncDiffs.length} rounds`);
 } finally {
 	for (const b of builds) await b.server.close();
 }
