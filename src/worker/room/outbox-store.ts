@@ -77,7 +77,11 @@ export class OutboxStore {
 		}
 	}
 
-	/** Adds a poke row; inside `transaction` it is remembered once that commits, outside it at once (the statement commits alone). */
+	/**
+	 * Adds a poke row; inside `transaction` it is remembered once that commits, outside it at once (the statement
+	 * commits alone). A caller that adds pokes inside a storage transaction must open it with `transaction`, not
+	 * `storage.transactionSync`: a row remembered from a transaction that then rolls back would be delivered.
+	 */
 	addPoke(target: string, position: number, change: MembershipChange | null, nowTs: number): void {
 		const { id } = this.sql
 			.exec<{ id: number }>(
