@@ -43,7 +43,7 @@ export const roomPeekEndpoints: Endpoint[] = [
 				c.env.USER.getByName(reader.user_id).getRoomAccountDataJson(roomId),
 			]);
 			const messages = JSON.parse(unwrapRpc(page)) as MessagesResponse;
-			// A backward page from the live end: its chunk newest first, `start` the live end, `end` (if any) older.
+			// A backward page from the live end: its chunk newest first, `start` the live end, `end` (absent at the room's start) older.
 			const chunk = [...messages.chunk].reverse();
 			return c.json({
 				room_id: roomId,

@@ -153,11 +153,7 @@ export class OutboxStore {
 			if (askTs === undefined || askTs <= nowTs) due.add(row.target);
 		}
 		// A Map keeps insertion order, and rows are added in ID order (loaded sorted, then one by one).
-		const rows: PokeRow[] = [];
-		for (const row of held.values()) {
-			if (due.has(row.target)) rows.push({ id: row.id, target: row.target, stream_position: row.stream_position, change: row.change, attempts: row.attempts });
-		}
-		return rows;
+		return [...held.values()].filter((row) => due.has(row.target));
 	}
 
 	/** The undelivered poke rows, read from storage once per life of the object (and after each recheck). */
