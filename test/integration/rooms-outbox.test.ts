@@ -140,7 +140,7 @@ describe("drainOutbox", () => {
 
 			// A transaction that throws after adding a row: the row is neither stored nor delivered.
 			expect(() =>
-				outbox.transaction(state.storage, () => {
+				outbox.transaction((fn) => state.storage.transactionSync(fn), () => {
 					outbox.addPoke("@a:x", 1, { membership: "join", event_id: "$rolled-back" }, now);
 					throw new Error("abort");
 				}),
@@ -150,7 +150,7 @@ describe("drainOutbox", () => {
 			expect(calls).toEqual([]);
 
 			// A committed one is delivered from memory.
-			outbox.transaction(state.storage, () => outbox.addPoke("@a:x", 2, { membership: "join", event_id: "$j" }, now));
+			outbox.transaction((fn) => state.storage.transactionSync(fn), () => outbox.addPoke("@a:x", 2, { membership: "join", event_id: "$j" }, now));
 			await drainOutbox(outbox, deliver, () => now);
 			expect(calls).toEqual([["@a:x", 2, { membership: "join", event_id: "$j" }]]);
 			outbox.settleDelivered();

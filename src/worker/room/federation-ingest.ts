@@ -165,7 +165,7 @@ export class FederationIngest {
 		}
 		const { store, fed, writes, outbox } = this.deps;
 		const ctx: PersistContext = { store, fed, writes, outbox, server_name: this.deps.server_name(), now, new_current: newCurrent, member_events: memberEvents };
-		outbox.transaction(this.deps.storage, () => persistReceivedEvent(r, ctx));
+		outbox.transaction((fn) => this.deps.storage.transactionSync(fn), () => persistReceivedEvent(r, ctx));
 		events.remember(r.event);
 		const status = r.rejection !== null ? "rejected" : r.soft_failed ? "soft_failed" : "accepted";
 		return { event_id: r.event.event_id, status, ...(r.rejection !== null ? { reason: r.rejection } : {}) };

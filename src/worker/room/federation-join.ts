@@ -91,7 +91,7 @@ export async function joinRemoteRoom(deps: RemoteJoinDeps, input: RemoteJoinInpu
 		const e = byId.get(id);
 		if (e && e.event.type === "m.room.member") memberEvents.set(id, e.event);
 	}
-	const position = deps.outbox.transaction(deps.storage, () => {
+	const position = deps.outbox.transaction((fn) => deps.storage.transactionSync(fn), () => {
 		// Local users' remote invites to this room had positions here already: /sync must see what follows.
 		store.initRoom(input.room_id, rules.id, now, new RemoteInvites(deps.storage.sql).maxPosition());
 		const before = store.createStateGroup(null, state);

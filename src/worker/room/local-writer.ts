@@ -12,6 +12,7 @@ import type { RpcResult } from "../../protocol/errors";
 import { parseUserId } from "../../protocol/ids/user-id";
 import { canonicalJson } from "../../protocol/json/canonical";
 import { type RoomVersionRules, roomVersionRules } from "../../protocol/room-versions/rules";
+import type { Atomically } from "../../platform/commit-or-reset";
 import { getConfig } from "../../platform/config";
 import { getServerKeys } from "../../platform/signing-key/server-key";
 import type { CreatedRoom, CreateRoomInput, LocalEventInput, SentEvent } from "./api";
@@ -25,6 +26,8 @@ import type { WriteStore } from "./write-store";
 
 export interface WriterDeps {
 	storage: DurableObjectStorage;
+	/** How an event's writes are made atomic: commitOrReset (platform/commit-or-reset.ts says why not a savepoint). */
+	commitAtomically: Atomically;
 	env: Env;
 	store: RoomStore;
 	writes: WriteStore;
@@ -203,7 +206,7 @@ export class LocalWriter {
 			...(txn ? { txn } : {}),
 			known_state_after: (id) => (known !== null && known.event_id === id ? known.group : undefined),
 		};
-		const committed = outbox.transaction(this.deps.storage, () => {
+		const committed = outbox.transaction(this.deps.commitAtomically, () => {
 			first?.();
 			const results = built.map((b) => commitLocalEvent(b, ctx));
 			this.deps.settleDrain();

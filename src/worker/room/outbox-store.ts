@@ -8,6 +8,7 @@
 // about 0.35 ms of it, measured); storage is read at start and by the alarm, which trusts no memory.
 // Schema: schema.ts (`outbox`). ARCHITECTURE.md "Pokes carry positions"; spec: https://spec.matrix.org/latest/server-server-api/#transactions
 
+import type { Atomically } from "../../platform/commit-or-reset";
 import type { Membership } from "./api";
 
 /** A poke row's payload when the event changed the target's membership: the D1 index update. */
@@ -62,14 +63,15 @@ export class OutboxStore {
 	constructor(private readonly sql: SqlStorage) {}
 
 	/**
-	 * Runs `fn` in one storage transaction. Poke rows it adds are remembered only if it commits: a rolled-back
-	 * row must never be delivered (its membership change did not happen).
+	 * Runs `fn` atomically (storage.transactionSync, or commitOrReset on the local send path). Poke rows it
+	 * adds are remembered only if it commits: a rolled-back row must never be delivered (its membership change
+	 * did not happen).
 	 */
-	transaction<T>(storage: DurableObjectStorage, fn: () => T): T {
+	transaction<T>(atomically: Atomically, fn: () => T): T {
 		if (this.staged !== null) return fn(); // nested: the outer transaction decides
 		this.staged = [];
 		try {
-			const result = storage.transactionSync(fn);
+			const result = atomically(fn);
 			for (const row of this.staged) this.pokes?.set(row.id, row);
 			return result;
 		} finally {
@@ -80,7 +82,8 @@ export class OutboxStore {
 	/**
 	 * Adds a poke row; inside `transaction` it is remembered once that commits, outside it at once (the statement
 	 * commits alone). A caller that adds pokes inside a storage transaction must open it with `transaction`, not
-	 * `storage.transactionSync`: a row remembered from a transaction that then rolls back would be delivered.
+	 * with `storage.transactionSync` or `commitOrReset` directly: a row remembered from a transaction that then
+	 * rolls back would be delivered.
 	 */
 	addPoke(target: string, position: number, change: MembershipChange | null, nowTs: number): void {
 		const { id } = this.sql

@@ -4,6 +4,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import type { RpcResult } from "../../protocol/errors";
+import { commitOrReset } from "../../platform/commit-or-reset";
 import { getConfig } from "../../platform/config";
 import { migrateOnStart } from "../../platform/sqlite-migrations";
 import type { ClientRoomApi, CreatedRoom, CreateRoomInput, LocalEventInput, Membership, SentEvent } from "./api";
@@ -72,6 +73,7 @@ export class RoomDO extends DurableObject<Env> implements ClientRoomApi, ExportR
 		});
 		this.writer = new LocalWriter({
 			storage: ctx.storage,
+			commitAtomically: (fn) => commitOrReset(ctx, fn),
 			env,
 			store: this.store,
 			writes: this.writes,
