@@ -220,4 +220,13 @@ CREATE TABLE joined_via (
 );
 `,
 	},
+	{
+		name: "no edge target index",
+		sql: `
+-- Nothing looks edges up by target: every read walks them from their event (the primary key; backfill-store.ts
+-- too). The index still cost each event one randomly placed page per prev and auth edge, about five of the
+-- ~21 pages a message send wrote.
+DROP INDEX IF EXISTS event_edges_by_target;
+`,
+	},
 ];
