@@ -4,7 +4,7 @@
 // sequential sends, hello-world requests and send -> long-poll /sync latencies alternate between them. On a
 // shared 2-CPU machine a figure from one run says little about a change worth a millisecond; a paired
 // difference, round by round under the same load, does.
-import { createTestHarness } from "wrangler";
+import { requestTarget, sealbridgeWithHello } from "./bench/harness.mjs";
 
 const HELP = `Usage: node scripts/bench-ab.mjs DIR_A DIR_B [ROUNDS] [--direct]
 
@@ -25,22 +25,12 @@ if (args.includes("--help") || args.includes("-h") || args.filter((a) => !a.star
 const [dirA, dirB, roundsArg] = args.filter((a) => !a.startsWith("--"));
 const ROUNDS = Math.max(1, Math.min(50, Number(roundsArg ?? 10) || 10));
 const DIRECT = args.includes("--direct");
-process.env.WRANGLER_SEND_METRICS ??= "false";
-process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-process.env.WRANGLER_HIDE_BANNER ??= "true";
-process.env.X_LOCAL_OBSERVABILITY ??= "false"; // as npm start runs it (scripts/start.mjs)
 
 async function setup(dir) {
-	const server = createTestHarness({
-		workers: [
-			{ configPath: `${dir}/wrangler.toml`, vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", FEDERATION_DOH_URL: "http://127.0.0.1:9/dns-query" } },
-			{ configPath: `${dir}/bench/hello-world/wrangler.toml` },
-		],
-	});
+	const server = sealbridgeWithHello(dir);
 	await server.listen();
 	await server.getWorker("sealbridge").applyD1Migrations("DB");
-	const workers = { sealbridge: server.getWorker("sealbridge"), hello: server.getWorker("hello-world") };
-	const target = DIRECT ? { fetch: (url, init) => (url.includes("hello.bench") ? workers.hello : workers.sealbridge).fetch(url, init) } : server;
+	const target = requestTarget(server, DIRECT);
 	async function req(method, path, body, token) {
 		const headers = { "content-type": "application/json" };
 		if (token) headers.authorization = `Bearer ${token}`;

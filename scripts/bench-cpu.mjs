@@ -3,7 +3,7 @@
 // the workerd that runs the worker and its Durable Objects), next to the wall time. A ratio of wall times
 // says how much slower a send is than hello-world; this says where the difference is spent. Not a test.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { createTestHarness } from "wrangler";
+import { requestTarget, sealbridgeWithHello } from "./bench/harness.mjs";
 
 const HELP = `Usage: npm run bench:cpu [-- --requests N] [-- --rounds R] [-- --direct]
 
@@ -26,23 +26,10 @@ const arg = (name, fallback) => {
 };
 const N = arg("--requests", 400);
 const ROUNDS = arg("--rounds", 3);
-process.env.WRANGLER_SEND_METRICS ??= "false";
-process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-process.env.WRANGLER_HIDE_BANNER ??= "true";
-process.env.X_LOCAL_OBSERVABILITY ??= "false";
-
-const server = createTestHarness({
-	workers: [
-		{ configPath: "./wrangler.toml", vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", FEDERATION_DOH_URL: "http://127.0.0.1:9/dns-query" } },
-		{ configPath: "./bench/hello-world/wrangler.toml" },
-	],
-});
+const server = sealbridgeWithHello();
 await server.listen();
 await server.getWorker().applyD1Migrations("DB");
-const workers = { sealbridge: server.getWorker("sealbridge"), hello: server.getWorker("hello-world") };
-const target = !process.argv.includes("--direct")
-	? server
-	: { fetch: (input, init) => (new URL(typeof input === "string" ? input : input.url).hostname === "hello.bench" ? workers.hello : workers.sealbridge).fetch(input, init) };
+const target = requestTarget(server, process.argv.includes("--direct"));
 
 async function req(method, url, body, token) {
 	const headers = { "content-type": "application/json" };

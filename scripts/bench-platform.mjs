@@ -3,6 +3,7 @@
 // figures can be read against them: a request to a trivial worker, a Durable Object call, a read, a write
 // (whose reply waits for the commit to be durable), a SHA-256. Not a test: it prints figures.
 import { createTestHarness } from "wrangler";
+import { quietWrangler } from "./bench/harness.mjs";
 
 const HELP = `Usage: npm run bench:platform [-- --rounds N]
 
@@ -18,10 +19,7 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
 }
 const roundsArg = process.argv.indexOf("--rounds");
 const ROUNDS = Math.max(1, Math.min(50, roundsArg < 0 ? 6 : Number(process.argv[roundsArg + 1]) || 6));
-process.env.WRANGLER_SEND_METRICS ??= "false";
-process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-process.env.WRANGLER_HIDE_BANNER ??= "true";
-process.env.X_LOCAL_OBSERVABILITY ??= "false";
+quietWrangler();
 
 const KINDS = ["nothing", "read", "read3", "readInTransaction", "write", "sha256"];
 const REQUESTS = 300;

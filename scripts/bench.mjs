@@ -2,9 +2,9 @@
 // `npm run bench`: throughput and latency of sealbridge next to a hello-world worker on the same workerd,
 // so every figure also reads as a ratio to the platform's own floor. Not a test: it prints figures.
 // Loops are bounded in count and time; everything runs on 127.0.0.1 inside one wrangler test harness.
-import { createTestHarness } from "wrangler";
 import { benchAuthority, EVENTS, exportBench } from "./bench/export-bench.mjs";
 import { federationBench } from "./bench/federation-bench.mjs";
+import { requestTarget, sealbridgeWithHello } from "./bench/harness.mjs";
 
 const HELP = `Usage: npm run bench [-- --quick]
 
@@ -43,26 +43,12 @@ const EXPORT_EVENTS = eventsArg < 0 ? EVENTS : Math.min(EVENTS, Math.max(1, Numb
 // The export section needs a trust store naming an authority key, so it is made before the server starts.
 const authority = await benchAuthority();
 
-process.env.WRANGLER_SEND_METRICS ??= "false";
-process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-process.env.WRANGLER_HIDE_BANNER ??= "true";
-// As npm start runs it (scripts/start.mjs): without wrangler's local trace collector.
-process.env.X_LOCAL_OBSERVABILITY ??= "false";
-
-const server = createTestHarness({
-	workers: [
-		{ configPath: "./wrangler.toml", vars: { SERVER_NAME: "localhost", ENABLE_REGISTRATION: "true", ENVIRONMENT: "test", LAWFUL_TRUST_STORE: authority.trustStore, FEDERATION_DOH_URL: "http://127.0.0.1:9/dns-query" } },
-		{ configPath: "./bench/hello-world/wrangler.toml" },
-	],
-});
+const server = sealbridgeWithHello(".", { LAWFUL_TRUST_STORE: authority.trustStore });
 await server.listen();
 await server.getWorker().applyD1Migrations("DB");
 const VIA_DEV_PROXY = !process.argv.includes("--direct");
 /** Where requests go: wrangler's dev proxy (as npm start serves them), or each worker directly (routed by host, as the harness's routes do). */
-const workers = { sealbridge: server.getWorker("sealbridge"), hello: server.getWorker("hello-world") };
-const target = VIA_DEV_PROXY
-	? server
-	: { fetch: (input, init) => (new URL(typeof input === "string" ? input : input.url).hostname === "hello.bench" ? workers.hello : workers.sealbridge).fetch(input, init) };
+const target = requestTarget(server, !VIA_DEV_PROXY);
 const HS = "http://localhost";
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
