@@ -58,7 +58,11 @@ function processTimes() {
 	const mine = new Set([String(process.pid)]);
 	for (let grew = true; grew; ) {
 		grew = false;
-		for (const [pid, ppid] of parent) if (!mine.has(pid) && mine.has(ppid)) grew = mine.add(pid) !== undefined;
+		for (const [pid, ppid] of parent) {
+			if (mine.has(pid) || !mine.has(ppid)) continue;
+			mine.add(pid);
+			grew = true;
+		}
 	}
 	return new Map([...mine].filter((pid) => stat.has(pid)).map((pid) => [pid, stat.get(pid)]));
 }

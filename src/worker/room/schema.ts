@@ -166,7 +166,7 @@ CREATE INDEX events_relates_to ON events (json_extract(pdu, '$.content."m.relate
 	WHERE json_extract(pdu, '$.content."m.relates_to".event_id') IS NOT NULL;
 CREATE INDEX events_rel_type ON events (json_extract(pdu, '$.content."m.relates_to".rel_type'), stream_ordering)
 	WHERE json_extract(pdu, '$.content."m.relates_to".rel_type') IS NOT NULL;
--- unsigned.transaction_id: which txn (if any) produced an event.
+-- unsigned.transaction_id: the txn that produced an event, for events a client sent with one.
 CREATE INDEX local_txns_by_event ON local_txns (event_id);
 `,
 	},
