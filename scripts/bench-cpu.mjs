@@ -5,17 +5,19 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { requestTarget, sealbridgeWithHello } from "./bench/harness.mjs";
 
-const HELP = `Usage: npm run bench:cpu [-- --requests N] [-- --rounds R] [-- --direct]
+const HELP = `Usage: npm run bench:cpu [-- --requests N] [-- --rounds R] [-- --direct] [-- --only TEXT]
 
 Starts sealbridge and the hello-world worker in one workerd (wrangler's test harness, 127.0.0.1), registers
 two users in a two-member room, and for each of: hello-world GET, hello-world PUT with a send-sized JSON
-body, GET /versions, GET /account/whoami and a message send, runs N sequential requests (default 400) and
+body, GET /versions, GET /account/whoami, a message send, an empty incremental /sync, and a send while the
+other member long-polls /sync (as the bench's send -> /sync row: the poll parks, 20 ms later the send goes,
+and both answers are awaited; its wall time includes those 20 ms), runs N sequential requests (default 400) and
 prints the wall time per request and the CPU time per request of each process, read from /proc/<pid>/stat
 before and after (user + system): "client" is this Node process (the bench's own fetch), "proxy" is
 wrangler's dev proxy workerd, "worker" is the workerd holding the Durable Objects' SQLite files. R rounds
 (default 3). Work done after a reply (a send's drain) is counted too, so CPU can exceed wall time. A host
 that steals CPU inflates both. Linux only. --direct sends requests straight to each worker, bypassing the
-proxy.`;
+proxy. --only runs just the rows whose name contains TEXT (hello-world GET always runs first, as a yardstick).`;
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
 	console.log(HELP);
 	process.exit(0);
@@ -26,6 +28,8 @@ const arg = (name, fallback) => {
 };
 const N = arg("--requests", 400);
 const ROUNDS = arg("--rounds", 3);
+const onlyAt = process.argv.indexOf("--only");
+const ONLY = onlyAt < 0 ? "" : (process.argv[onlyAt + 1] ?? "");
 const server = sealbridgeWithHello();
 await server.listen();
 await server.getWorker().applyD1Migrations("DB");
@@ -80,6 +84,7 @@ function roleOf(pid, name) {
 }
 
 async function measure(name, op) {
+	if (!name.includes(ONLY) && name !== "hello-world GET") return;
 	const before = processTimes();
 	const t0 = performance.now();
 	for (let i = 0; i < N; i++) await op();
@@ -106,6 +111,17 @@ const sendBody = () => ({ algorithm: "m.megolm.v1.aes-sha2", ciphertext: `c${txn
 const send = () => req("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.encrypted/t${txn++}`, sendBody(), alice.access_token);
 const hello = () => req("GET", "http://hello.bench/");
 const helloPut = () => req("PUT", "http://hello.bench/", sendBody(), alice.access_token);
+let since = (await req("GET", "/_matrix/client/v3/sync?timeout=0", undefined, bob.access_token)).next_batch;
+const emptySync = async () => {
+	since = (await req("GET", `/_matrix/client/v3/sync?timeout=0&since=${encodeURIComponent(since)}`, undefined, bob.access_token)).next_batch;
+};
+/** As the bench's send -> /sync row: Bob's long-poll parks, Alice sends, both answers arrive. */
+const sendWithPoll = async () => {
+	const poll = req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
+	await new Promise((r) => setTimeout(r, 20));
+	await send();
+	since = (await poll).next_batch;
+};
 // Warm-up: the proxy and both workers run slower for their first few hundred requests.
 for (let i = 0; i < 400; i++) {
 	await hello();
@@ -121,5 +137,7 @@ for (let r = 0; r < ROUNDS; r++) {
 	await measure("GET /versions", () => req("GET", "/_matrix/client/versions"));
 	await measure("GET /account/whoami", () => req("GET", "/_matrix/client/v3/account/whoami", undefined, alice.access_token));
 	await measure("send, two-member room", send);
+	await measure("empty incremental /sync", emptySync);
+	await measure("send + other member's woken /sync", sendWithPoll);
 }
 await server.close();

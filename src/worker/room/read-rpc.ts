@@ -110,7 +110,6 @@ export class RoomReads {
 		});
 	}
 
-	/** A joined member's unread counts alone (their receipt moved): room/unread-counts.ts. */
 	/** GET /notifications' part from this room, for a joined member (null for anyone else). */
 	notifications(userId: string, pushRules: string, req: RoomNotificationsRequest): RoomNotifications | null {
 		const session = this.joinedSession(userId);
@@ -125,6 +124,7 @@ export class RoomReads {
 		return session.membership === "join" ? session : null;
 	}
 
+	/** A joined member's unread counts alone (their receipt moved): room/unread-counts.ts. */
 	unread(userId: string, pushRules: string, threads: boolean): UnreadSection | null {
 		const session = this.joinedSession(userId);
 		return session === null ? null : unreadSection(this.storage.sql, session, pushRules, threads);
