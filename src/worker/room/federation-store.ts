@@ -2,7 +2,7 @@
 // enter the timeline, and the lookups the serving endpoints walk the DAG with.
 // Spec: https://spec.matrix.org/latest/server-server-api/#checks-performed-on-receipt-of-a-pdu
 
-import type { NewEvent } from "./store";
+import { insertEventRow, type NewEvent, nextStreamPosition } from "./store";
 
 export interface EventFlags {
 	rejected: boolean;
@@ -43,42 +43,15 @@ export class FederationStore {
 	 * and outliers are not part of the timeline at all.
 	 */
 	insert(ev: NewEvent, historicalPosition?: number): number | null {
-		let ordering: number | null = null;
+		const timeline = !ev.outlier && ev.rejection_reason === null && !ev.soft_failed;
 		// A backfilled event takes the position its caller chose below the timeline, not the next live one.
-		if (!ev.outlier && ev.rejection_reason === null && !ev.soft_failed && historicalPosition !== undefined) ordering = historicalPosition;
-		else if (!ev.outlier && ev.rejection_reason === null && !ev.soft_failed) {
-			ordering = this.sql
-				.exec<{ stream_position: number }>("UPDATE room_meta SET stream_position = stream_position + 1 WHERE singleton = 1 RETURNING stream_position")
-				.one().stream_position;
-		}
-		this.sql.exec(
-			`INSERT INTO events (event_id, stream_ordering, depth, type, state_key, sender, origin_server_ts, pdu,
-				outlier, rejected, rejection_reason, soft_failed, received_ts)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ev.event_id,
-			ordering,
-			ev.depth,
-			ev.type,
-			ev.state_key ?? null,
-			ev.sender,
-			ev.origin_server_ts,
-			ev.pdu,
-			ev.outlier ? 1 : 0,
-			ev.rejection_reason === null ? 0 : 1,
-			ev.rejection_reason,
-			ev.soft_failed ? 1 : 0,
-			ev.received_ts,
-		);
-		for (const target of ev.prev_events) this.sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) VALUES (?, 'prev', ?)", ev.event_id, target);
-		for (const target of ev.auth_events) this.sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) VALUES (?, 'auth', ?)", ev.event_id, target);
-		return ordering;
+		const ordering = !timeline ? null : (historicalPosition ?? nextStreamPosition(this.sql));
+		return insertEventRow(this.sql, ev, ordering);
 	}
 
 	/** An outlier that later arrives as a timeline event (say, through backfill) is promoted in place. */
 	promoteOutlier(eventId: string): number {
-		const ordering = this.sql
-			.exec<{ stream_position: number }>("UPDATE room_meta SET stream_position = stream_position + 1 WHERE singleton = 1 RETURNING stream_position")
-			.one().stream_position;
+		const ordering = nextStreamPosition(this.sql);
 		this.sql.exec("UPDATE events SET outlier = 0, stream_ordering = ? WHERE event_id = ?", ordering, eventId);
 		return ordering;
 	}

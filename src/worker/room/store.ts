@@ -61,6 +61,44 @@ export function newEventOf(event: RoomEvent, pdu: string, flags: Pick<NewEvent, 
 /** Longest delta chain before a group is written as a full snapshot, bounding read cost. */
 const MAX_DELTA_DEPTH = 50;
 
+/** Takes the room's next live stream position. */
+export function nextStreamPosition(sql: SqlStorage): number {
+	return sql
+		.exec<{ stream_position: number }>("UPDATE room_meta SET stream_position = stream_position + 1 WHERE singleton = 1 RETURNING stream_position")
+		.one().stream_position;
+}
+
+/**
+ * Writes an event's row at `ordering` (null: not in the timeline) and its DAG edges; answers `ordering`.
+ * Local sends (RoomStore.insertEvent) and received events (federation-store.ts) differ only in the ordering.
+ */
+export function insertEventRow(sql: SqlStorage, ev: NewEvent, ordering: number | null): number | null {
+	sql.exec(
+		`INSERT INTO events (event_id, stream_ordering, depth, type, state_key, sender, origin_server_ts, pdu,
+			outlier, rejected, rejection_reason, soft_failed, received_ts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.event_id,
+		ordering,
+		ev.depth,
+		ev.type,
+		ev.state_key ?? null,
+		ev.sender,
+		ev.origin_server_ts,
+		ev.pdu,
+		ev.outlier ? 1 : 0,
+		ev.rejection_reason === null ? 0 : 1,
+		ev.rejection_reason,
+		ev.soft_failed ? 1 : 0,
+		ev.received_ts,
+	);
+	// All edges in one statement: an event has a handful, and each statement has a fixed cost.
+	const edges = [...ev.prev_events.map((id) => ["prev", id]), ...ev.auth_events.map((id) => ["auth", id])];
+	if (edges.length > 0) {
+		sql.exec("INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2)", ev.event_id, JSON.stringify(edges));
+	}
+	return ordering;
+}
+
 export class RoomStore {
 	/** Set by the first identity() that finds the room: ID and version never change afterwards. */
 	private identityMemo: RoomIdentity | null = null;
@@ -125,42 +163,7 @@ export class RoomStore {
 	 * outliers get none (null). Must run inside a transaction with the state and extremity updates.
 	 */
 	insertEvent(ev: NewEvent): number | null {
-		let ordering: number | null = null;
-		if (!ev.outlier) {
-			ordering = this.sql
-				.exec<{ stream_position: number }>(
-					"UPDATE room_meta SET stream_position = stream_position + 1 WHERE singleton = 1 RETURNING stream_position",
-				)
-				.one().stream_position;
-		}
-		this.sql.exec(
-			`INSERT INTO events (event_id, stream_ordering, depth, type, state_key, sender, origin_server_ts, pdu,
-				outlier, rejected, rejection_reason, soft_failed, received_ts)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ev.event_id,
-			ordering,
-			ev.depth,
-			ev.type,
-			ev.state_key ?? null,
-			ev.sender,
-			ev.origin_server_ts,
-			ev.pdu,
-			ev.outlier ? 1 : 0,
-			ev.rejection_reason === null ? 0 : 1,
-			ev.rejection_reason,
-			ev.soft_failed ? 1 : 0,
-			ev.received_ts,
-		);
-		// All edges in one statement: an event has a handful, and each statement has a fixed cost.
-		const edges = [...ev.prev_events.map((id) => ["prev", id]), ...ev.auth_events.map((id) => ["auth", id])];
-		if (edges.length > 0) {
-			this.sql.exec(
-				"INSERT OR IGNORE INTO event_edges (event_id, kind, target_id) SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2)",
-				ev.event_id,
-				JSON.stringify(edges),
-			);
-		}
-		return ordering;
+		return insertEventRow(this.sql, ev, ev.outlier ? null : nextStreamPosition(this.sql));
 	}
 
 	/** The prev or auth event IDs an event references. */
