@@ -10,7 +10,7 @@ const HELP = `Usage: node scripts/bench-ab.mjs DIR_A DIR_B [ROUNDS] [--direct]
 
 Starts the sealbridge checked out in DIR_A and the one in DIR_B (each a checkout of this repository, e.g. a
 git worktree of the commit to compare), registers two users in a two-member room on each, and runs ROUNDS
-(default 10) alternating rounds: 100 hello-world requests, 150 sequential message sends, 5 send -> other
+(default 10) alternating rounds: 100 hello-world requests, 150 sequential message sends, 15 send -> other
 user's long-poll /sync latencies. Prints each build's medians and the median paired difference of the send
 time (B - A), and in how many rounds B was faster; then the same for the send time above each server's own
 hello-world time, since two servers differ a little even on the same code, and for each round's median
@@ -25,6 +25,8 @@ if (args.includes("--help") || args.includes("-h") || args.filter((a) => !a.star
 const [dirA, dirB, roundsArg] = args.filter((a) => !a.startsWith("--"));
 const ROUNDS = Math.max(1, Math.min(50, Number(roundsArg ?? 10) || 10));
 const DIRECT = args.includes("--direct");
+/** Five a round were too few to separate two builds' /sync latencies; fifteen cost about half a second more a round. */
+const SYNC_PER_ROUND = 15;
 
 async function setup(dir) {
 	const server = sealbridgeWithHello(dir);
@@ -85,7 +87,7 @@ try {
 			b.hello_ms.push(await perCall(b.hello, 100));
 			b.send_ms.push(await perCall(b.send, 150));
 			const latencies = [];
-			for (let i = 0; i < 5; i++) latencies.push(await b.sendToSync());
+			for (let i = 0; i < SYNC_PER_ROUND; i++) latencies.push(await b.sendToSync());
 			b.sync_ms.push(...latencies);
 			b.sync_round_ms.push(median(latencies));
 		}
@@ -102,7 +104,7 @@ try {
 	const excessDiffs = builds[1].send_ms.map((_, i) => excess(builds[1], i) - excess(builds[0], i));
 	console.log(`paired difference of (send - hello-world) B - A: median ${median(excessDiffs).toFixed(2)} ms; B lower in ${excessDiffs.filter((d) => d < 0).length} of ${excessDiffs.length} rounds`);
 	const syncDiffs = builds[1].sync_round_ms.map((t, i) => t - builds[0].sync_round_ms[i]);
-	console.log(`paired send -> /sync difference (each round's median of 5) B - A: median ${median(syncDiffs).toFixed(2)} ms; B lower in ${syncDiffs.filter((d) => d < 0).length} of ${syncDiffs.length} rounds`);
+	console.log(`paired send -> /sync difference (each round's median of ${SYNC_PER_ROUND}) B - A: median ${median(syncDiffs).toFixed(2)} ms; B lower in ${syncDiffs.filter((d) => d < 0).length} of ${syncDiffs.length} rounds`);
 } finally {
 	for (const b of builds) await b.server.close();
 }
