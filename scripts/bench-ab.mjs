@@ -4,7 +4,7 @@
 // sequential sends, hello-world requests and send -> long-poll /sync latencies alternate between them. On a
 // shared 2-CPU machine a figure from one run says little about a change worth a millisecond; a paired
 // difference, round by round under the same load, does.
-import { requestTarget, sealbridgeWithHello } from "./bench/harness.mjs";
+import { requestTarget, sealbridgeWithHello, sendToWokenSync } from "./bench/harness.mjs";
 
 const HELP = `Usage: node scripts/bench-ab.mjs DIR_A DIR_B [ROUNDS] [--direct]
 
@@ -59,12 +59,10 @@ async function setup(dir) {
 	const hello = () => target.fetch("http://hello.bench/").then((r) => r.text());
 	let since = (await req("GET", "/_matrix/client/v3/sync?timeout=0", undefined, bob.access_token)).json.next_batch;
 	const sendToSync = async () => {
-		const poll = req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
-		await new Promise((r) => setTimeout(r, 20)); // let the long-poll park first
-		const t0 = performance.now();
-		await send();
-		since = (await poll).json.next_batch;
-		return performance.now() - t0;
+		const poll = () => req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
+		const { ms, body } = await sendToWokenSync(poll, send);
+		since = body.json.next_batch;
+		return ms;
 	};
 	return { server, send, hello, sendToSync };
 }

@@ -3,7 +3,7 @@
 // the workerd that runs the worker and its Durable Objects), next to the wall time. A ratio of wall times
 // says how much slower a send is than hello-world; this says where the difference is spent. Not a test.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { requestTarget, sealbridgeWithHello } from "./bench/harness.mjs";
+import { requestTarget, sealbridgeWithHello, sendToWokenSync } from "./bench/harness.mjs";
 
 const HELP = `Usage: npm run bench:cpu [-- --requests N] [-- --rounds R] [-- --direct] [-- --only TEXT]
 
@@ -117,10 +117,8 @@ const emptySync = async () => {
 };
 /** As the bench's send -> /sync row: Bob's long-poll parks, Alice sends, both answers arrive. */
 const sendWithPoll = async () => {
-	const poll = req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
-	await new Promise((r) => setTimeout(r, 20));
-	await send();
-	since = (await poll).next_batch;
+	const poll = () => req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
+	since = (await sendToWokenSync(poll, send)).body.next_batch;
 };
 // Warm-up: the proxy and both workers run slower for their first few hundred requests.
 for (let i = 0; i < 400; i++) {

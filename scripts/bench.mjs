@@ -4,7 +4,7 @@
 // Loops are bounded in count and time; everything runs on 127.0.0.1 inside one wrangler test harness.
 import { benchAuthority, EVENTS, exportBench } from "./bench/export-bench.mjs";
 import { federationBench } from "./bench/federation-bench.mjs";
-import { requestTarget, sealbridgeWithHello } from "./bench/harness.mjs";
+import { requestTarget, sealbridgeWithHello, sendToWokenSync } from "./bench/harness.mjs";
 
 const HELP = `Usage: npm run bench [-- --quick]
 
@@ -208,13 +208,10 @@ else {
 				}
 				const mine = [];
 				for (let i = 0; i < (QUICK ? 10 : 50); i++) {
-					const poll = req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
-					await new Promise((r) => setTimeout(r, 20)); // let the long-poll park first
-					const t0 = performance.now();
-					await send(room);
-					const r = await poll;
-					mine.push(performance.now() - t0);
-					since = r.json.next_batch;
+					const poll = () => req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
+					const { ms, body } = await sendToWokenSync(poll, () => send(room));
+					mine.push(ms);
+					since = body.json.next_batch;
 				}
 				lat.push(...mine);
 				perRound.push(`${median(mine).toFixed(1)} (hello-world ${median(hello).toFixed(1)})`);

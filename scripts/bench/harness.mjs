@@ -1,6 +1,7 @@
 // What every bench starts the same way: wrangler without metrics, banner or its local trace collector (as
 // scripts/start.mjs runs npm start), sealbridge next to the hello-world worker in one workerd, and where
-// requests go (wrangler's dev proxy, as npm start serves them, or straight to each worker).
+// requests go (wrangler's dev proxy, as npm start serves them, or straight to each worker); and the
+// send -> /sync step.
 import { createTestHarness } from "wrangler";
 
 /** Sets wrangler's quiet defaults; an explicit setting in the environment wins. */
@@ -32,4 +33,17 @@ export function requestTarget(server, direct) {
 	return {
 		fetch: (input, init) => (new URL(typeof input === "string" ? input : input.url).hostname === "hello.bench" ? workers.hello : workers.sealbridge).fetch(input, init),
 	};
+}
+
+/**
+ * The send -> /sync step every bench shares: start the other member's long-poll (`poll`), give it 20 ms to
+ * park, send, and await both. Answers the milliseconds from the send to the poll's answer, and that answer.
+ */
+export async function sendToWokenSync(poll, send) {
+	const answer = poll();
+	await new Promise((r) => setTimeout(r, 20));
+	const t0 = performance.now();
+	await send();
+	const body = await answer;
+	return { ms: performance.now() - t0, body };
 }

@@ -61,7 +61,7 @@ export class FederationStore {
 		this.sql.exec("UPDATE events SET outlier = 0, stream_ordering = ? WHERE event_id = ?", position, eventId);
 	}
 
-	/** Whether any user of `serverName` is joined in current state (user IDs end in `:server`). */
+	/** Whether a user of `serverName` is joined in current state (user IDs end in `:server`). */
 	serverHasJoinedMember(serverName: string): boolean {
 		return this.sql.exec("SELECT 1 FROM room_members WHERE membership = 'join' AND substr(user_id, -?) = ? LIMIT 1", serverName.length + 1, `:${serverName}`).toArray().length > 0;
 	}
