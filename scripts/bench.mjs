@@ -4,7 +4,7 @@
 // Loops are bounded in count and time; everything runs on 127.0.0.1 inside one wrangler test harness.
 import { benchAuthority, EVENTS, exportBench } from "./bench/export-bench.mjs";
 import { federationBench } from "./bench/federation-bench.mjs";
-import { requestTarget, sealbridgeWithHello, sendToWokenSync } from "./bench/harness.mjs";
+import { requestTarget, sealbridgeWithHello, sendToWokenSync, syncShows } from "./bench/harness.mjs";
 
 const HELP = `Usage: npm run bench [-- --quick]
 
@@ -209,7 +209,7 @@ else {
 				const mine = [];
 				for (let i = 0; i < (QUICK ? 10 : 50); i++) {
 					const poll = () => req("GET", `/_matrix/client/v3/sync?timeout=10000&since=${encodeURIComponent(since)}`, undefined, bob.access_token);
-					const { ms, body } = await sendToWokenSync(poll, () => send(room));
+					const { ms, body } = await sendToWokenSync(poll, () => send(room), (b, sent) => syncShows(b.json, room, sent.json?.event_id));
 					mine.push(ms);
 					since = body.json.next_batch;
 				}

@@ -35,15 +35,29 @@ export function requestTarget(server, direct) {
 	};
 }
 
+/** Whether a /sync response shows `eventId` in the timeline of joined room `roomId`. */
+export function syncShows(sync, roomId, eventId) {
+	return sync?.rooms?.join?.[roomId]?.timeline?.events?.some((e) => e.event_id === eventId) === true;
+}
+
 /**
  * The send -> /sync step every bench shares: start the other member's long-poll (`poll`), give it 20 ms to
  * park, send, and await both. Answers the milliseconds from the send to the poll's answer, and that answer.
+ * Throws when the figure would not be one: a poll that answered before the send (its token was behind, so
+ * it showed older events and the figure would time the send alone), or an answer in which `shows(answer,
+ * sent)` does not find what was sent.
  */
-export async function sendToWokenSync(poll, send) {
-	const answer = poll();
+export async function sendToWokenSync(poll, send, shows) {
+	let answered = false;
+	const answer = poll().finally(() => {
+		answered = true;
+	});
 	await new Promise((r) => setTimeout(r, 20));
+	if (answered) throw new Error("send -> /sync: the long-poll answered before the send (its since token was behind)");
 	const t0 = performance.now();
-	await send();
+	const sent = await send();
 	const body = await answer;
-	return { ms: performance.now() - t0, body };
+	const ms = performance.now() - t0;
+	if (!shows(body, sent)) throw new Error("send -> /sync: the long-poll's answer does not show the sent event");
+	return { ms, body };
 }
