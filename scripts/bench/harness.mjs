@@ -42,7 +42,8 @@ export function syncShows(sync, roomId, eventId) {
 
 /**
  * The send -> /sync step every bench shares: start the other member's long-poll (`poll`), give it 20 ms to
- * park, send, and await both. Answers the milliseconds from the send to the poll's answer, and that answer.
+ * park, send, and await both. Answers the milliseconds from the send to the poll's answer (or to the send's own
+ * answer, if that came later), to the send's own answer (`ackMs`), and the poll's answer.
  * Throws when the figure would not be one: a poll that answered before the send (its token was behind, so
  * it showed older events and the figure would time the send alone), or an answer in which `shows(answer,
  * sent)` does not find what was sent.
@@ -56,8 +57,9 @@ export async function sendToWokenSync(poll, send, shows) {
 	if (answered) throw new Error("send -> /sync: the long-poll answered before the send (its since token was behind)");
 	const t0 = performance.now();
 	const sent = await send();
+	const ackMs = performance.now() - t0;
 	const body = await answer;
 	const ms = performance.now() - t0;
 	if (!shows(body, sent)) throw new Error("send -> /sync: the long-poll's answer does not show the sent event");
-	return { ms, body };
+	return { ms, ackMs, body };
 }
