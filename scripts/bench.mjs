@@ -12,9 +12,10 @@ Starts sealbridge and a hello-world worker in one workerd (wrangler's test harne
 medians for: requests/s of hello-world and of cheap sealbridge routes; sequential sends/s to one room;
 sends/s with 8 in flight to one room and across 8 rooms; send -> other user's long-poll /sync latency
 p50/p95 (3 rounds of 50 sends, each beside hello-world's request latency, and the send's own answer's
-p50 beside it); initial /sync for a user in 50 rooms; empty incremental /sync; lost/duplicated events; and the lawful-access export: 100,000 event
-envelopes across 20 rooms (loaded in batches of real signed events, at most 15 minutes), approval -> package
-ready, records/s, its phases, and workerd's resident memory during the export;
+p50 beside it); initial /sync for a user in 50 rooms; empty incremental /sync; lost/duplicated events;
+and the lawful-access export: 100,000 event envelopes across 20 rooms (loaded in batches of real signed
+events, at most 15 minutes), approval -> package ready, records/s, its phases, and workerd's resident memory
+during the export;
 federation between two servers by the run contract (npm start, loopback): send on hs1 -> hs2 long-poll /sync
 p50/p95 over 200 messages, a burst of 200 sends delivered per second, lost/duplicated across servers.
 Each rate is also given as a ratio to hello-world's: every round of a rate runs right after a round of
