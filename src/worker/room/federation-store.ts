@@ -45,7 +45,7 @@ export class FederationStore {
 	insert(ev: NewEvent, historicalPosition?: number): number | null {
 		const timeline = !ev.outlier && ev.rejection_reason === null && !ev.soft_failed;
 		// A backfilled event takes the position its caller chose below the timeline, not the next live one.
-		const ordering = !timeline ? null : (historicalPosition ?? nextStreamPosition(this.sql));
+		const ordering = timeline ? (historicalPosition ?? nextStreamPosition(this.sql)) : null;
 		return insertEventRow(this.sql, ev, ordering);
 	}
 
