@@ -45,6 +45,7 @@ export const SETTING_NAMES = [
 	"SUPPORT_CONTACT_EMAIL",
 	"SUPPORT_PAGE",
 	"RATE_LIMIT_PERCENT",
+	"TOKEN_CACHE_MS",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -117,6 +118,11 @@ export interface Config {
 	supportPage: string | undefined;
 	/** Scales every endpoint's rate limit (100 = as declared; 0 turns rate limiting off). */
 	rateLimitPercent: number;
+	/**
+	 * How long an isolate trusts an access-token check without asking the UserDO again (0: never). A token
+	 * revoked through another isolate (on Cloudflare) works there for at most this long (user/token-cache.ts).
+	 */
+	tokenCacheMs: number;
 }
 
 /** Thrown once with every problem found, so an operator fixes the whole configuration in one go. */
@@ -203,6 +209,7 @@ export function loadConfig(env: ConfigSource): Config {
 		supportPage: supportPage(r.text("SUPPORT_PAGE"), problems),
 		// Generous by default off production: one developer and test suites share a single bucket.
 		rateLimitPercent: r.int("RATE_LIMIT_PERCENT", environment === "production" ? 100 : 1000),
+		tokenCacheMs: tokenCacheMs(r.int("TOKEN_CACHE_MS", 5_000), problems),
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return config;
@@ -233,6 +240,15 @@ function dohUrl(value: string | undefined, environment: Environment, problems: s
 		problems.push(`FEDERATION_DOH_URL must be an https URL, got ${JSON.stringify(url)}`);
 	}
 	return url;
+}
+
+/** Within the minute the UserDO's session writes are throttled to, so a cached check never hides a session update. */
+const MAX_TOKEN_CACHE_MS = 60_000;
+
+function tokenCacheMs(n: number, problems: string[]): number {
+	// The reader already refuses a negative or fractional number.
+	if (n > MAX_TOKEN_CACHE_MS) problems.push(`TOKEN_CACHE_MS must be at most ${MAX_TOKEN_CACHE_MS}, got ${n}`);
+	return n;
 }
 
 function positive(n: number, name: SettingName, problems: string[]): number {

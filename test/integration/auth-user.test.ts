@@ -106,3 +106,35 @@ describe("user authentication on GET /account/whoami", () => {
 		expect(await res.json()).toEqual({ errcode: "M_UNKNOWN_TOKEN", error: "Access token has expired", soft_logout: true });
 	});
 });
+
+describe("the isolate's token cache (TOKEN_CACHE_MS)", () => {
+	async function freshToken(): Promise<{ token: string; hash: string }> {
+		const issued = await env.USER.getByName(USER_ID).issueAccessToken(USER_ID, deviceId);
+		if (!issued.ok) throw new Error(issued.error);
+		return { token: issued.value, hash: await hashToken(issued.value) };
+	}
+	const from = (t: string, ip: string) => whoami({ headers: { Authorization: `Bearer ${t}`, "CF-Connecting-IP": ip } });
+
+	it("answers a checked token without asking the UserDO again, but asks for a request from a new address", async () => {
+		const { token: t, hash } = await freshToken();
+		expect((await from(t, "192.0.2.60")).status).toBe(200);
+		// Gone behind the cache's back: not through the UserDO's own statements, which would empty it.
+		await runInDurableObject(env.USER.getByName(USER_ID), (_instance: UserDO, state) => {
+			state.storage.sql.exec("DELETE FROM access_tokens WHERE token_hash = ?", hash);
+		});
+		expect((await from(t, "192.0.2.60")).status).toBe(200);
+		const elsewhere = await from(t, "192.0.2.61");
+		expect(elsewhere.status).toBe(401);
+		expect(await elsewhere.json()).toMatchObject({ errcode: "M_UNKNOWN_TOKEN" });
+	});
+
+	it("a token revoked through the UserDO fails at once, though it was cached a moment before", async () => {
+		const { token: t, hash } = await freshToken();
+		expect((await from(t, "192.0.2.62")).status).toBe(200);
+		expect((await from(t, "192.0.2.62")).status).toBe(200);
+		expect(await env.USER.getByName(USER_ID).revokeToken(hash)).toBe(true);
+		const res = await from(t, "192.0.2.62");
+		expect(res.status).toBe(401);
+		expect(await res.json()).toMatchObject({ errcode: "M_UNKNOWN_TOKEN", soft_logout: false });
+	});
+});

@@ -48,7 +48,15 @@ describe("loadConfig accepts", () => {
 			supportContactEmail: undefined,
 			supportPage: undefined,
 			rateLimitPercent: 1000,
+			tokenCacheMs: 5000,
 		});
+	});
+
+	it("a token cache lifetime from 0 (ask the UserDO every time) to a minute, nothing outside", () => {
+		expect(loadConfig({ SERVER_NAME: "example.org", TOKEN_CACHE_MS: "0" }).tokenCacheMs).toBe(0);
+		expect(loadConfig({ SERVER_NAME: "example.org", TOKEN_CACHE_MS: "60000" }).tokenCacheMs).toBe(60000);
+		expect(problemsOf({ SERVER_NAME: "example.org", TOKEN_CACHE_MS: "-1" })).toEqual(['TOKEN_CACHE_MS must be a non-negative integer, got "-1"']);
+		expect(problemsOf({ SERVER_NAME: "example.org", TOKEN_CACHE_MS: "60001" })).toEqual(["TOKEN_CACHE_MS must be at most 60000, got 60001"]);
 	});
 
 	it("lawful-access settings: JSON texts must parse, the secret key is never echoed", () => {

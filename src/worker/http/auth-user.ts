@@ -2,12 +2,14 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#using-access-tokens
 // The token names its owner (access-token.ts), so this goes straight to that user's UserDO (once D1
 // confirms the account exists), which holds only token hashes. Tokens are never logged, and a malformed one never reaches storage.
+// A check stands for TOKEN_CACHE_MS in this isolate (user/token-cache.ts says how revocation empties it).
 
 import type { MiddlewareHandler } from "hono";
 import { stubByName } from "../../platform/durable-object-ids";
 import { MatrixError } from "../../protocol/errors";
 import { parseUserId } from "../../protocol/ids/user-id";
 import { hashToken, parseAccessToken } from "../user/access-token";
+import { tokenCache } from "../user/token-cache";
 import { accountStatusOf } from "./account-status";
 import type { AppEnv } from "./context";
 
@@ -51,12 +53,22 @@ export const authenticateUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 	// Asked before the UserDO: a well-formed token naming a user who does not exist must not wake (and so
 	// create) a Durable Object. The flags are cached per isolate, so this is usually free.
 	if ((await accountStatusOf(c.env.DB, userId, Date.now())) === null) throw unknownToken("Unknown access token");
-	const result = await stubByName(c.env.USER, userId).authenticate(await hashToken(token), ip, userAgent, Date.now());
-	if (!result.ok) {
-		if (result.errcode === "M_UNKNOWN_TOKEN") throw unknownToken(result.error, result.extra?.soft_logout === true);
-		throw new MatrixError(result.errcode, result.error, result.status === undefined ? {} : { status: result.status });
+	const tokenHash = await hashToken(token);
+	const now = Date.now();
+	let device = tokenCache.lookup(tokenHash, ip, userAgent, now);
+	if (device === undefined) {
+		const generation = tokenCache.generation;
+		const result = await stubByName(c.env.USER, userId).authenticate(tokenHash, ip, userAgent, now);
+		if (!result.ok) {
+			if (result.errcode === "M_UNKNOWN_TOKEN") throw unknownToken(result.error, result.extra?.soft_logout === true);
+			throw new MatrixError(result.errcode, result.error, result.status === undefined ? {} : { status: result.status });
+		}
+		device = result.value;
+		const { tokenCacheMs } = c.get("config");
+		const until = Math.min(now + tokenCacheMs, result.value.expires_ts ?? Number.POSITIVE_INFINITY);
+		tokenCache.remember(tokenHash, device, ip, userAgent, until, generation, Date.now());
 	}
-	c.set("user", result.value.user_id);
-	c.set("device", result.value.device_id);
+	c.set("user", device.user_id);
+	c.set("device", device.device_id);
 	await next();
 };

@@ -4,6 +4,7 @@
 
 import type { DeviceId } from "../../protocol/ids/device-id";
 import type { UserId } from "../../protocol/ids/user-id";
+import { forgetCachedTokens } from "./token-cache";
 
 // Type aliases, not interfaces: SqlStorage.exec<T> needs row types with an implicit index signature.
 export type DeviceRecord = {
@@ -85,6 +86,7 @@ export class UserStore {
 
 	/** Deletes one token hash; true if it existed. */
 	deleteToken(tokenHash: string): boolean {
+		forgetCachedTokens();
 		return this.sql.exec("DELETE FROM access_tokens WHERE token_hash = ? RETURNING 1", tokenHash).toArray().length > 0;
 	}
 

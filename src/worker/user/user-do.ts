@@ -43,6 +43,8 @@ const TOKEN_RANDOM_BYTES = 20;
 export interface AuthenticatedDevice {
 	user_id: UserId;
 	device_id: DeviceId;
+	/** When the token expires (only refreshable tokens do): the worker's token cache keeps it no longer. */
+	expires_ts: number | null;
 }
 
 const INVALID_USER = { ok: false, errcode: "M_INVALID_PARAM", error: "Invalid user ID" } as const;
@@ -179,7 +181,7 @@ export class UserDO extends DurableObject<Env> {
 		);
 		// The IP → account index for lawful-access IP targets follows the same throttle: one D1 write per session write.
 		if (touched) await recordSessionIp(this.env.DB, owner, token.device_id, ip, nowTs).catch((err: unknown) => log.warn("session_ip_index_failed", { error: err }));
-		return { ok: true, value: { user_id: owner, device_id: token.device_id } };
+		return { ok: true, value: { user_id: owner, device_id: token.device_id, expires_ts: token.expires_ts } };
 	}
 
 	/** Logout: the hash is deleted at once, so the next request with the token fails. True if it existed. */

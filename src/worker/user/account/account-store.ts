@@ -3,6 +3,7 @@
 // Spec: https://spec.matrix.org/latest/client-server-api/#device-management
 
 import type { DeviceId } from "../../../protocol/ids/device-id";
+import { forgetCachedTokens } from "../token-cache";
 
 export type RefreshTokenRecord = {
 	token_hash: string;
@@ -42,11 +43,13 @@ export class AccountStore {
 	}
 
 	deleteAccessToken(tokenHash: string): void {
+		forgetCachedTokens();
 		this.sql.exec("DELETE FROM access_tokens WHERE token_hash = ?", tokenHash);
 	}
 
 	/** Every access and refresh token of one device: the device stays, its sessions end. */
 	deleteDeviceTokens(deviceId: DeviceId): void {
+		forgetCachedTokens();
 		this.sql.exec("DELETE FROM refresh_tokens WHERE device_id = ?", deviceId);
 		this.sql.exec("DELETE FROM access_tokens WHERE device_id = ?", deviceId);
 	}
@@ -61,6 +64,7 @@ export class AccountStore {
 	 * them after the device is gone. True if the device existed.
 	 */
 	deleteDevice(deviceId: DeviceId): boolean {
+		forgetCachedTokens();
 		this.sql.exec("DELETE FROM refresh_tokens WHERE device_id = ?", deviceId);
 		this.sql.exec("DELETE FROM access_tokens WHERE device_id = ?", deviceId);
 		this.sql.exec("DELETE FROM to_device_inbox WHERE device_id = ?", deviceId);
