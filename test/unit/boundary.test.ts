@@ -4,21 +4,14 @@
 //   protocol code and packages, never a shell;
 // - worker, bridge and export import each other only as types, except in the composition root;
 // - the export code never names the media bucket (collectors get only DB, ROOM and USER by type: collect/types.ts).
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sourceFiles } from "./source-files";
 
 const SRC = resolve("src");
 /** Files that wire the parts together and may import any part's values. */
 const COMPOSITION_ROOT = new Set(["worker/index.ts", "worker/app.ts", "worker/endpoints.ts"]);
-
-function sourceFiles(dir: string): string[] {
-	return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-		const p = join(dir, e.name);
-		if (e.isDirectory()) return sourceFiles(p);
-		return /\.tsx?$/.test(e.name) && !e.name.endsWith(".d.ts") ? [p] : [];
-	});
-}
 
 interface ImportRef {
 	spec: string;
