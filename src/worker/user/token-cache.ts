@@ -14,6 +14,7 @@
 // TOKEN_CACHE_MS more: the bound the account-status cache (http/account-status.ts) already puts on locks.
 // TOKEN_CACHE_MS=0 asks the UserDO on every request.
 
+import { MemoryLru } from "../../platform/memory-lru";
 import type { DeviceId } from "../../protocol/ids/device-id";
 import type { UserId } from "../../protocol/ids/user-id";
 
@@ -33,10 +34,13 @@ interface Entry {
 const MAX_ENTRIES = 10_000;
 
 export class TokenCache {
-	private readonly entries = new Map<string, Entry>();
+	/** Every entry weighs 1, so the bound is a count. */
+	private readonly entries: MemoryLru<Entry>;
 	private gen = 0;
 
-	constructor(private readonly maxEntries = MAX_ENTRIES) {}
+	constructor(maxEntries = MAX_ENTRIES) {
+		this.entries = new MemoryLru<Entry>(maxEntries, maxEntries);
+	}
 
 	/** Changes whenever a token may have been revoked; `remember` takes the value read before the check. */
 	get generation(): number {
@@ -55,11 +59,7 @@ export class TokenCache {
 			this.entries.delete(tokenHash);
 			return undefined;
 		}
-		if (entry.ip !== ip || entry.userAgent !== userAgent) return undefined;
-		// Re-insert so Map order is least recently used first.
-		this.entries.delete(tokenHash);
-		this.entries.set(tokenHash, entry);
-		return entry.device;
+		return entry.ip === ip && entry.userAgent === userAgent ? entry.device : undefined;
 	}
 
 	/**
@@ -68,9 +68,7 @@ export class TokenCache {
 	 */
 	remember(tokenHash: string, device: CachedDevice, ip: string, userAgent: string, until: number, generation: number, now: number): void {
 		if (generation !== this.gen || until <= now) return;
-		this.entries.delete(tokenHash);
-		this.entries.set(tokenHash, { device: { user_id: device.user_id, device_id: device.device_id }, ip, userAgent, until });
-		if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value ?? tokenHash);
+		this.entries.set(tokenHash, { device: { user_id: device.user_id, device_id: device.device_id }, ip, userAgent, until }, 1, 1);
 	}
 
 	/** A token was revoked somewhere in this isolate: nothing remembered may be used again. */
