@@ -31,7 +31,7 @@ const ROUNDS = arg("--rounds", 3);
 const onlyAt = process.argv.indexOf("--only");
 const ONLY = onlyAt < 0 ? "" : (process.argv[onlyAt + 1] ?? "");
 // Rate limiting off: 400 back-to-back GET /account/whoami outrun its limit (5/s, burst 20, times the local
-// RATE_LIMIT_PERCENT of 1000) once the token check is cached, and the limiter is not what this measures.
+// RATE_LIMIT_PERCENT of 1000), and the limiter is not what this measures.
 const server = sealbridgeWithHello(".", { RATE_LIMIT_PERCENT: "0" });
 await server.listen();
 await server.getWorker().applyD1Migrations("DB");
